@@ -1,0 +1,70 @@
+package extract
+
+import "time"
+
+// Defect says why a row's required value cannot be used. Rows with a defect
+// are still yielded, so that the stage applying the spec's row rules can
+// skip and count them; the zero value means the row is usable.
+type Defect uint8
+
+// Defects, one per reason a row is skipped. The names returned by String
+// are the reasons shown in the data-quality sheet, the manifest and the log.
+const (
+	DefectNone            Defect = iota
+	DefectNullCustomer           // customer_id is NULL or empty
+	DefectNullTime               // ordered_at / created_at is NULL or a zero date
+	DefectBadTime                // ordered_at / created_at is not a date-time
+	DefectNullAmount             // amount is NULL
+	DefectBadAmount              // amount is not a decimal number
+	DefectAmountRange            // amount is outside DECIMAL(14,2)
+	DefectBadResolvedTime        // resolved_at is not a date-time
+)
+
+var defectNames = [...]string{
+	DefectNone:            "none",
+	DefectNullCustomer:    "customer_id_missing",
+	DefectNullTime:        "timestamp_missing",
+	DefectBadTime:         "timestamp_invalid",
+	DefectNullAmount:      "amount_missing",
+	DefectBadAmount:       "amount_invalid",
+	DefectAmountRange:     "amount_out_of_range",
+	DefectBadResolvedTime: "resolved_at_invalid",
+}
+
+func (d Defect) String() string {
+	if int(d) < len(defectNames) {
+		return defectNames[d]
+	}
+	return "unknown"
+}
+
+// Order is one row of the orders query: an order (amount > 0) or a refund
+// or adjustment (amount <= 0).
+type Order struct {
+	ID          string    // order_id as the source returns it; "" when NULL
+	CustomerID  string    // "" when NULL or empty (then Defect is DefectNullCustomer)
+	Department  string    // "" when NULL or empty
+	OrderedAt   time.Time // the source's wall-clock time read in the source time zone
+	AmountCents int64     // amount in minor units, exact
+	Defect      Defect
+}
+
+// Complaint is one row of the complaints query.
+type Complaint struct {
+	ID           string    // complaint_id as the source returns it; "" when NULL
+	CustomerID   string    // "" when NULL or empty: counted, but not as a complainant
+	Department   string    // "" when NULL or empty
+	CreatedAt    time.Time // in the source time zone
+	ResolvedAt   time.Time // zero when NULL (the complaint is open)
+	Satisfaction int       // meaningful only when Rated
+	Rated        bool      // satisfaction is not NULL
+	Category     string
+	Defect       Defect
+}
+
+// Customer is one row of the optional customers query.
+type Customer struct {
+	ID    string
+	Name  string
+	Owner string // the sales rep
+}

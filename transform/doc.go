@@ -1,0 +1,66 @@
+// Package transform folds orders and complaints into per-customer state and
+// computes every metric and customer list of the spec
+// (../shared/spec/metrics.md). It is pure: no I/O, no clock; periods are cut
+// in the time zone it is given.
+//
+// Inputs: extract.Order and extract.Complaint rows, in any order. Outputs: a
+// Result per reported period: a Snapshot per scope (each department and
+// the company) and history period, plus the churned and at-risk lists, the
+// cohorts and the value tiers of the reported period.
+//
+// Row rules: a row with a Defect (NULL customer, time or amount) is skipped
+// and counted by reason in Quality. amount > 0 is a purchase: one order,
+// revenue, and the customer is active. amount <= 0 adds to revenue only. An
+// empty department is Unassigned.
+//
+// Sets, per scope and period P (a customer of a department is the pair
+// customer × department; company-wide each customer counts once):
+//
+//	A(P) active       customers with a purchase in P
+//	B(P) base         A(P-1)
+//	R(P) retained     B(P) ∩ A(P)
+//	L(P) churned      B(P) \ A(P)
+//	N(P) new          first purchase ever, in this scope, in P
+//	W(P) reactivated  A(P) \ B(P) \ N(P)
+//
+// Metrics (rev(c,P) sums all of c's amounts in P, refunds included):
+//
+//	retention_rate                 |R| / |B|
+//	churn_rate                     |L| / |B|
+//	relative_churn_rate            Σ_{c∈L} rev(c,P-1) / Σ_{c∈B} rev(c,P-1), undefined when the denominator <= 0
+//	customer_base                  customers active in a period covering the 12 months ending with P
+//	revenue                        Σ rev(c,P)
+//	orders                         purchases in P
+//	purchase_frequency             orders / |A|
+//	avg_spend_per_customer         revenue / |A|
+//	avg_order_value                revenue / orders
+//	revenue_retention_rate         Σ_{c∈B} rev(c,P) / Σ_{c∈B} rev(c,P-1), undefined when the denominator <= 0
+//	new_customer_retention_rate    |N(P-1) ∩ A(P)| / |N(P-1)|
+//	new_customers_per_month        |N| / months in P
+//	win_back_rate                  |L(P-1) ∩ A(P)| / |L(P-1)|
+//	complaints, complainants       complaints created in P; distinct customers among them
+//	complaint_rate                 complainants / |A|
+//	complaint_resolved_rate        resolved / complaints
+//	avg_resolution_hours           mean resolved_at - created_at of the resolved ones
+//	complaint_satisfaction         mean satisfaction of the rated ones (1–5)
+//	complainant_retention_rate     share of B(P) that complained in P-1 and is in A(P)
+//	non_complainant_retention_rate share of B(P) that did not complain in P-1 and is in A(P)
+//
+// A quotient whose denominator is zero is an invalid Ratio, never 0 or NaN.
+// Money is int64 cents; averages of money are float64 currency units.
+//
+// Rules the spec leaves open, decided here and stated in the README:
+//   - Value tiers: of the base ranked by rev(c,P-1) descending, ranks up to
+//     ceil(20 %) are key, up to ceil(50 %) ordinary; ties take the higher tier.
+//   - At-risk value for a customer with no earlier active period is rev(c,P).
+//   - A complaint is open while its resolved_at is NULL; "open complaints"
+//     counts those created up to the end of P.
+//   - A satisfaction outside 1–5 counts as not rated; a complaint resolved
+//     before it was created counts as resolved but not in the mean time.
+//     Both are data-quality warnings.
+//   - A department gets a scope when it has a row in the history window or
+//     the period before it.
+//
+// The State is a value that merges: folding two sets of rows separately and
+// merging gives the State of folding them together.
+package transform
