@@ -1,0 +1,75 @@
+package extract
+
+import (
+	"context"
+	"iter"
+	"strconv"
+)
+
+// Complaints streams the rows of the complaints query, like Orders.
+func (s *Snapshot) Complaints(ctx context.Context, q Query) iter.Seq2[Complaint, error] {
+	return func(yield func(Complaint, error) bool) {
+		r, err := s.open(ctx, q, ComplaintColumns)
+		if err != nil {
+			yield(Complaint{}, err)
+			return
+		}
+		defer r.close()
+		names := interner{}
+		for {
+			ok, err := r.next()
+			if err != nil {
+				yield(Complaint{}, err)
+				return
+			}
+			if !ok {
+				return
+			}
+			if !yield(s.complaint(r, names), nil) {
+				return
+			}
+		}
+	}
+}
+
+func (s *Snapshot) complaint(r *rowReader, names interner) Complaint {
+	c := Complaint{
+		ID:         string(r.col(0)),
+		CustomerID: string(r.col(1)),
+		Department: names.get(r.col(2)),
+		Category:   names.get(r.col(6)),
+	}
+	if sat := r.col(5); sat != nil {
+		v, err := strconv.Atoi(string(sat))
+		if err != nil {
+			// A fractional or textual rating is out of the 1–5 range.
+			v = -1
+		}
+		c.Satisfaction, c.Rated = v, true
+	}
+	created := r.col(3)
+	if created == nil {
+		c.Defect = DefectNullTime
+		return c
+	}
+	t, ok, null := parseTime(created, s.loc)
+	switch {
+	case null:
+		c.Defect = DefectNullTime
+		return c
+	case !ok:
+		c.Defect = DefectBadTime
+		return c
+	}
+	c.CreatedAt = t
+	if resolved := r.col(4); resolved != nil {
+		t, ok, null := parseTime(resolved, s.loc)
+		switch {
+		case !ok:
+			c.Defect = DefectBadResolvedTime
+		case !null:
+			c.ResolvedAt = t
+		}
+	}
+	return c
+}

@@ -1,0 +1,42 @@
+package extract
+
+import (
+	"context"
+	"iter"
+)
+
+// Customers streams the rows of the customers query whose customer_id is
+// in want (every row when want is nil). read counts every row the query
+// returned, wanted or not; it is final once the sequence ends.
+func (s *Snapshot) Customers(ctx context.Context, q Query, want map[string]struct{}, read *int64) iter.Seq2[Customer, error] {
+	return func(yield func(Customer, error) bool) {
+		r, err := s.open(ctx, q, CustomerColumns)
+		if err != nil {
+			yield(Customer{}, err)
+			return
+		}
+		defer r.close()
+		owners := interner{}
+		for {
+			ok, err := r.next()
+			if err != nil {
+				yield(Customer{}, err)
+				return
+			}
+			if !ok {
+				return
+			}
+			*read++
+			id := r.col(0)
+			if want != nil {
+				if _, ok := want[string(id)]; !ok {
+					continue
+				}
+			}
+			c := Customer{ID: string(id), Name: string(r.col(1)), Owner: owners.get(r.col(2))}
+			if !yield(c, nil) {
+				return
+			}
+		}
+	}
+}

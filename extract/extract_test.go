@@ -1,0 +1,236 @@
+package extract_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"retention/extract"
+	"retention/extract/sourcetest"
+)
+
+var shanghai, _ = time.LoadLocation("Asia/Shanghai")
+
+func snapshot(t *testing.T, d *sourcetest.DB, loc *time.Location) *extract.Snapshot {
+	t.Helper()
+	ctx := context.Background()
+	src, err := extract.Open(ctx, d.DSN, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { src.Close() })
+	snap, err := src.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { snap.Close() })
+	return snap
+}
+
+func TestOrdersWorkedExample(t *testing.T) {
+	t.Parallel()
+	d := sourcetest.New(t)
+	d.ExecFile(t, "../testdata/spec/worked_example.sql")
+	snap := snapshot(t, d, shanghai)
+	var got []extract.Order
+	for o, err := range snap.Orders(context.Background(), extract.Query{Name: "source.orders", SQL: "SELECT * FROM orders ORDER BY order_id"}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, o)
+	}
+	if len(got) != 17 {
+		t.Fatalf("read %d orders, want 17", len(got))
+	}
+	check := func(i int, id, cust, dept, ts string, cents int64, defect extract.Defect) {
+		t.Helper()
+		o := got[i]
+		want, _ := time.ParseInLocation(time.DateTime, ts, shanghai)
+		if o.ID != id || o.CustomerID != cust || o.Department != dept || o.AmountCents != cents || o.Defect != defect ||
+			(defect == extract.DefectNone && !o.OrderedAt.Equal(want)) {
+			t.Errorf("order %d = %+v, want %s %q %q %s %d %v", i, o, id, cust, dept, ts, cents, defect)
+		}
+	}
+	check(6, "7", "4", "华东", "2026-08-31 23:30:00", 50000, extract.DefectNone)
+	check(12, "13", "5", "华东", "2026-09-13 10:00:00", -1000, extract.DefectNone)
+	check(14, "15", "", "华东", "", 0, extract.DefectNullCustomer)
+	check(15, "16", "6", "", "2026-09-03 10:00:00", 2500, extract.DefectNone)
+	check(16, "17", "3", "华东", "2026-09-20 10:00:00", 0, extract.DefectNone)
+}
+
+func TestComplaintsWorkedExample(t *testing.T) {
+	t.Parallel()
+	d := sourcetest.New(t)
+	d.ExecFile(t, "../testdata/spec/worked_example.sql")
+	snap := snapshot(t, d, shanghai)
+	var got []extract.Complaint
+	for c, err := range snap.Complaints(context.Background(), extract.Query{Name: "source.complaints", SQL: "SELECT * FROM complaints ORDER BY complaint_id"}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, c)
+	}
+	if len(got) != 4 {
+		t.Fatalf("read %d complaints, want 4", len(got))
+	}
+	if c := got[0]; c.CustomerID != "3" || !c.Rated || c.Satisfaction != 2 || c.ResolvedAt.Sub(c.CreatedAt) != 48*time.Hour || c.Category != "delivery" {
+		t.Errorf("complaint 1 = %+v", c)
+	}
+	if c := got[1]; c.Rated || !c.ResolvedAt.IsZero() {
+		t.Errorf("complaint 2 = %+v, want open and not rated", c)
+	}
+	if c := got[3]; c.CustomerID != "" || c.Defect != extract.DefectNone {
+		t.Errorf("complaint 4 = %+v, want no customer and no defect", c)
+	}
+}
+
+func TestSourceTimeZone(t *testing.T) {
+	t.Parallel()
+	d := sourcetest.New(t)
+	d.Exec(t, "CREATE TABLE o (order_id BIGINT PRIMARY KEY, customer_id BIGINT, department VARCHAR(20), ordered_at DATETIME, amount DECIMAL(14,2))",
+		"INSERT INTO o VALUES (1, 1, 'x', '2026-07-31 16:30:00', 1.00)")
+	snap := snapshot(t, d, time.UTC)
+	for o, err := range snap.Orders(context.Background(), extract.Query{Name: "q", SQL: "SELECT * FROM o"}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := o.OrderedAt.In(shanghai).Format(time.DateTime); got != "2026-08-01 00:30:00" {
+			t.Errorf("16:30 UTC read as %s in Shanghai", got)
+		}
+	}
+}
+
+func TestColumnsCaseInsensitiveAndExtra(t *testing.T) {
+	t.Parallel()
+	d := sourcetest.New(t)
+	d.Exec(t, "CREATE TABLE sales (id BIGINT PRIMARY KEY, buyer VARCHAR(20), dept VARCHAR(20), ts DATETIME, total DECIMAL(14,2), note VARCHAR(20))",
+		"INSERT INTO sales VALUES (1, 'C-001', 'East', '2026-09-01 00:00:00', 12.34, 'x')")
+	snap := snapshot(t, d, shanghai)
+	q := extract.Query{Name: "source.orders", SQL: "SELECT note, id AS ORDER_ID, buyer AS Customer_Id, dept AS department, ts AS ordered_at, total AS Amount FROM sales"}
+	n := 0
+	for o, err := range snap.Orders(context.Background(), q) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if o.CustomerID != "C-001" || o.AmountCents != 1234 || o.Department != "East" {
+			t.Errorf("got %+v", o)
+		}
+	}
+	if n != 1 {
+		t.Errorf("read %d rows, want 1", n)
+	}
+}
+
+func TestMissingColumn(t *testing.T) {
+	t.Parallel()
+	d := sourcetest.New(t)
+	d.ExecFile(t, "../testdata/spec/worked_example.sql")
+	snap := snapshot(t, d, shanghai)
+	q := extract.Query{Name: "source.orders", SQL: "SELECT order_id, customer_id, department, ordered_at FROM orders"}
+	var err error
+	for _, err = range snap.Orders(context.Background(), q) {
+		break
+	}
+	var ce *extract.ColumnError
+	if !errors.As(err, &ce) || ce.Column != "amount" || ce.Query != "source.orders" {
+		t.Fatalf("err = %v, want a ColumnError naming source.orders and amount", err)
+	}
+	if !strings.Contains(err.Error(), `"amount"`) || !strings.Contains(err.Error(), "source.orders") {
+		t.Errorf("message %q does not name the query and the column", err)
+	}
+	if _, err := snap.Probe(context.Background(), q, extract.OrderColumns); !errors.As(err, &ce) {
+		t.Errorf("Probe: err = %v, want a ColumnError", err)
+	}
+}
+
+func TestBadQuery(t *testing.T) {
+	t.Parallel()
+	d := sourcetest.New(t)
+	snap := snapshot(t, d, shanghai)
+	var err error
+	for _, err = range snap.Orders(context.Background(), extract.Query{Name: "source.orders", SQL: "SELECT * FROM no_such_table"}) {
+		break
+	}
+	var qe *extract.QueryError
+	if !errors.As(err, &qe) || qe.Query != "source.orders" || !qe.Rejected() {
+		t.Fatalf("err = %v, want a rejected QueryError naming source.orders", err)
+	}
+}
+
+func TestDefects(t *testing.T) {
+	t.Parallel()
+	d := sourcetest.New(t)
+	d.Exec(t, "CREATE TABLE o (order_id BIGINT PRIMARY KEY, customer_id VARCHAR(20), department VARCHAR(20), ordered_at VARCHAR(30), amount VARCHAR(30))",
+		`INSERT INTO o VALUES
+		 (1, '', 'x', '2026-09-01 00:00:00', '1'),
+		 (2, 'c', 'x', NULL, '1'),
+		 (3, 'c', 'x', 'soon', '1'),
+		 (4, 'c', 'x', '2026-09-01 00:00:00', NULL),
+		 (5, 'c', 'x', '2026-09-01 00:00:00', 'ten'),
+		 (6, 'c', 'x', '2026-09-01 00:00:00', '1000000000000'),
+		 (7, 'c', NULL, '2026-09-01 00:00:00', '1.005'),
+		 (8, 'c', 'x', '0000-00-00 00:00:00', '1')`)
+	snap := snapshot(t, d, shanghai)
+	want := map[string]extract.Defect{
+		"1": extract.DefectNullCustomer, "2": extract.DefectNullTime, "3": extract.DefectBadTime,
+		"4": extract.DefectNullAmount, "5": extract.DefectBadAmount, "6": extract.DefectAmountRange,
+		"7": extract.DefectNone, "8": extract.DefectNullTime,
+	}
+	for o, err := range snap.Orders(context.Background(), extract.Query{Name: "q", SQL: "SELECT * FROM o"}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Defect != want[o.ID] {
+			t.Errorf("order %s: defect %v, want %v", o.ID, o.Defect, want[o.ID])
+		}
+		if o.ID == "7" && (o.AmountCents != 101 || o.Department != "") {
+			t.Errorf("order 7 = %+v, want 101 cents and no department", o)
+		}
+	}
+}
+
+func TestCustomersFiltered(t *testing.T) {
+	t.Parallel()
+	d := sourcetest.New(t)
+	d.Exec(t, "CREATE TABLE customers (customer_id BIGINT PRIMARY KEY, name VARCHAR(40), owner VARCHAR(40), city VARCHAR(40))",
+		"INSERT INTO customers VALUES (1, '=SUM(A1)', '王五', 'x'), (2, '李四', NULL, 'y'), (3, '张三', '王五', 'z')")
+	snap := snapshot(t, d, shanghai)
+	ctx := context.Background()
+	ok, err := snap.TableExists(ctx, "customers")
+	if err != nil || !ok {
+		t.Fatalf("TableExists(customers) = %v, %v", ok, err)
+	}
+	if ok, err := snap.TableExists(ctx, "nothing"); err != nil || ok {
+		t.Fatalf("TableExists(nothing) = %v, %v", ok, err)
+	}
+	var read int64
+	var got []extract.Customer
+	for c, err := range snap.Customers(ctx, extract.Query{Name: "source.customers", SQL: "SELECT * FROM customers ORDER BY customer_id"},
+		map[string]struct{}{"1": {}, "2": {}}, &read) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, c)
+	}
+	if read != 3 || len(got) != 2 || got[0].Name != "=SUM(A1)" || got[0].Owner != "王五" || got[1].Owner != "" {
+		t.Errorf("read %d, got %+v", read, got)
+	}
+	rows, err := snap.Probe(ctx, extract.Query{Name: "source.customers", SQL: "SELECT * FROM customers"}, extract.CustomerColumns)
+	if err != nil || rows != 3 {
+		t.Errorf("Probe = %d, %v; want 3 rows", rows, err)
+	}
+}
+
+func TestRedactDSN(t *testing.T) {
+	t.Parallel()
+	got := extract.RedactDSN("reporter:s3cr3t!@tcp(db.example:3306)/shop?tls=true")
+	if strings.Contains(got, "s3cr3t") || !strings.Contains(got, "reporter:***@tcp(db.example:3306)/shop") {
+		t.Errorf("RedactDSN = %q", got)
+	}
+	if _, err := extract.Open(context.Background(), "reporter:s3cr3t!@tcp(127.0.0.1:1)/shop", shanghai); err == nil || strings.Contains(err.Error(), "s3cr3t") {
+		t.Errorf("Open on a closed port: err = %v; want an error without the password", err)
+	}
+}

@@ -1,0 +1,138 @@
+package extract
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jmoiron/sqlx"
+)
+
+// Source is a connection pool to the source database.
+type Source struct {
+	db  *sqlx.DB
+	loc *time.Location
+	dsn string // redacted, for messages
+}
+
+// Open connects to the MySQL-compatible server at dsn (go-sql-driver's
+// form) and checks that it answers. Timestamps will be read as wall-clock
+// times in loc. The job sets the driver parameters it relies on itself, so
+// a DSN needs none.
+func Open(ctx context.Context, dsn string, loc *time.Location) (*Source, error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("parsing the source DSN: %w", redactErr(err, dsn))
+	}
+	cfg.ParseTime = false // timestamps are parsed from their text, in loc
+	cfg.MultiStatements = false
+	cfg.InterpolateParams = true // no server-side prepared statements
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	conn, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("configuring the source connection: %w", redactErr(err, dsn))
+	}
+	s := &Source{db: sqlx.NewDb(sql.OpenDB(conn), "mysql"), loc: loc, dsn: RedactDSN(dsn)}
+	s.db.SetMaxOpenConns(2)
+	if err := s.db.PingContext(ctx); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("connecting to %s: %w", s.dsn, redactErr(err, dsn))
+	}
+	return s, nil
+}
+
+// Close closes the pool.
+func (s *Source) Close() error { return s.db.Close() }
+
+// String is the redacted DSN.
+func (s *Source) String() string { return s.dsn }
+
+// RedactDSN returns dsn with its password replaced by ***, for showing.
+func RedactDSN(dsn string) string {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return "(unparsable DSN)"
+	}
+	if cfg.Passwd != "" {
+		cfg.Passwd = "***"
+	}
+	// Show what the user wrote, not the driver's defaults.
+	cfg.Params = nil
+	s := cfg.FormatDSN()
+	if i := strings.IndexByte(s, '?'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// redactErr keeps err's chain but replaces the DSN's password in its text,
+// should a driver ever quote it.
+func redactErr(err error, dsn string) error {
+	cfg, perr := mysql.ParseDSN(dsn)
+	pw := ""
+	if perr == nil {
+		pw = cfg.Passwd
+	} else if at := strings.LastIndexByte(dsn, '@'); at >= 0 {
+		if c := strings.IndexByte(dsn[:at], ':'); c >= 0 {
+			pw = dsn[c+1 : at]
+		}
+	}
+	if pw == "" || !strings.Contains(err.Error(), pw) {
+		return err
+	}
+	return &redacted{err: err, msg: strings.ReplaceAll(err.Error(), pw, "***")}
+}
+
+type redacted struct {
+	err error
+	msg string
+}
+
+func (r *redacted) Error() string { return r.msg }
+func (r *redacted) Unwrap() error { return r.err }
+
+// Snapshot is a read-only transaction: every query run through it sees the
+// same consistent state of the source.
+type Snapshot struct {
+	tx  *sqlx.Tx
+	loc *time.Location
+}
+
+// Snapshot begins a read-only transaction.
+func (s *Source) Snapshot(ctx context.Context) (*Snapshot, error) {
+	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("starting a read-only transaction on %s: %w", s.dsn, err)
+	}
+	return &Snapshot{tx: tx, loc: s.loc}, nil
+}
+
+// Close ends the transaction. It changed nothing, so it is rolled back.
+func (s *Snapshot) Close() error {
+	err := s.tx.Rollback()
+	if errors.Is(err, sql.ErrTxDone) {
+		return nil
+	}
+	return err
+}
+
+// TableExists reports whether the current database has a table or view
+// named name.
+func (s *Snapshot) TableExists(ctx context.Context, name string) (bool, error) {
+	var n int
+	err := s.tx.QueryRowxContext(ctx,
+		"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?", name).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("looking up table %s: %w", name, err)
+	}
+	return n > 0, nil
+}

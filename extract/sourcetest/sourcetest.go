@@ -1,0 +1,243 @@
+// Package sourcetest gives each test its own database on a real
+// MySQL-protocol server: the embedded server by default, or the server
+// named by RETENTION_TEST_DSN (go-sql-driver form, for example
+// root@tcp(127.0.0.1:3306)/test). When that variable is set and the server
+// cannot be reached, the test fails; it is never skipped.
+package sourcetest
+
+import (
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"retention/extract/embedded"
+)
+
+// EnvDSN names the variable that points tests at a real server.
+const EnvDSN = "RETENTION_TEST_DSN"
+
+// DB is a database that exists for one test and is dropped after it.
+type DB struct {
+	Name string
+	DSN  string // go-sql-driver DSN of this database
+	// Embedded is the in-process server, nil on a real server.
+	Embedded *embedded.Server
+	conn     *sql.DB
+}
+
+var (
+	shared     *embedded.Server
+	sharedErr  error
+	sharedOnce sync.Once
+)
+
+// New creates a uniquely named database for t.
+func New(t testing.TB) *DB {
+	t.Helper()
+	name := "retention_t_" + randomHex(6)
+	d := &DB{Name: name}
+	if base := os.Getenv(EnvDSN); base != "" {
+		cfg, err := mysql.ParseDSN(base)
+		if err != nil {
+			t.Fatalf("%s: %v", EnvDSN, err)
+		}
+		admin := openOrFail(t, cfg.FormatDSN())
+		defer admin.Close()
+		if _, err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4"); err != nil {
+			t.Fatalf("creating test database on %s: %v", EnvDSN, err)
+		}
+		cfg.DBName = name
+		d.DSN = cfg.FormatDSN()
+	} else {
+		sharedOnce.Do(func() { shared, sharedErr = embedded.Start() })
+		if sharedErr != nil {
+			t.Fatalf("embedded server: %v", sharedErr)
+		}
+		if err := shared.CreateDatabase(name); err != nil {
+			t.Fatal(err)
+		}
+		d.Embedded = shared
+		d.DSN = shared.DSN(name)
+	}
+	d.conn = openOrFail(t, d.DSN)
+	t.Cleanup(func() {
+		if _, err := d.conn.Exec("DROP DATABASE " + name); err != nil {
+			t.Errorf("dropping test database %s: %v", name, err)
+		}
+		d.conn.Close()
+	})
+	return d
+}
+
+func openOrFail(t testing.TB, dsn string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		t.Fatalf("opening test server: %v", err)
+	}
+	db.SetConnMaxLifetime(time.Minute)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		t.Fatalf("test server unreachable (%s set: %v): %v", EnvDSN, os.Getenv(EnvDSN) != "", err)
+	}
+	return db
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Exec runs each statement.
+func (d *DB) Exec(t testing.TB, stmts ...string) {
+	t.Helper()
+	for _, s := range stmts {
+		if _, err := d.conn.Exec(s); err != nil {
+			t.Fatalf("%s: %v", abbreviate(s), err)
+		}
+	}
+}
+
+// ExecFile runs the SQL script at path, statement by statement.
+func (d *DB) ExecFile(t testing.TB, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Exec(t, Split(string(b))...)
+}
+
+// Conn is a connection pool to the test database, for assertions.
+func (d *DB) Conn() *sql.DB { return d.conn }
+
+// Table creates table name and fills it with rows: through the engine's
+// Go API on the embedded server, with multi-row INSERTs on a real one.
+func (d *DB) Table(t testing.TB, name string, cols []embedded.Column, rows [][]any) {
+	t.Helper()
+	if d.Embedded != nil {
+		seq := func(yield func([]any) bool) {
+			for _, r := range rows {
+				if !yield(r) {
+					return
+				}
+			}
+		}
+		if _, err := d.Embedded.CreateTable(d.Name, name, cols, seq); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	d.Exec(t, CreateTableSQL(name, cols))
+	for start := 0; start < len(rows); start += 1000 {
+		end := min(start+1000, len(rows))
+		var b strings.Builder
+		fmt.Fprintf(&b, "INSERT INTO %s VALUES ", name)
+		args := make([]any, 0, (end-start)*len(cols))
+		for i, r := range rows[start:end] {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString("(" + strings.TrimSuffix(strings.Repeat("?,", len(r)), ",") + ")")
+			args = append(args, r...)
+		}
+		if _, err := d.conn.Exec(b.String(), args...); err != nil {
+			t.Fatalf("filling %s: %v", name, err)
+		}
+	}
+}
+
+// CreateTableSQL is the DDL of a table with cols.
+func CreateTableSQL(name string, cols []embedded.Column) string {
+	var defs, keys []string
+	for _, c := range cols {
+		typ := map[embedded.Type]string{
+			embedded.BigInt: "BIGINT", embedded.TinyInt: "TINYINT", embedded.VarChar: "VARCHAR(255)",
+			embedded.DateTime: "DATETIME", embedded.Decimal: "DECIMAL(14,2)",
+		}[c.Type]
+		null := " NOT NULL"
+		if c.Nullable {
+			null = " NULL"
+		}
+		defs = append(defs, c.Name+" "+typ+null)
+		if c.PrimaryKey {
+			keys = append(keys, c.Name)
+		}
+	}
+	if len(keys) > 0 {
+		defs = append(defs, "PRIMARY KEY ("+strings.Join(keys, ", ")+")")
+	}
+	return "CREATE TABLE " + name + " (" + strings.Join(defs, ", ") + ") DEFAULT CHARSET = utf8mb4"
+}
+
+func abbreviate(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 80 {
+		return s[:77] + "..."
+	}
+	return s
+}
+
+// Split cuts a SQL script into statements at semicolons outside quotes and
+// comments, and drops the comments.
+func Split(script string) []string {
+	var out []string
+	var cur strings.Builder
+	for i := 0; i < len(script); i++ {
+		c := script[i]
+		switch {
+		case c == '-' && strings.HasPrefix(script[i:], "-- "), c == '#':
+			for i < len(script) && script[i] != '\n' {
+				i++
+			}
+			cur.WriteByte('\n')
+		case c == '/' && strings.HasPrefix(script[i:], "/*"):
+			end := strings.Index(script[i+2:], "*/")
+			if end < 0 {
+				i = len(script)
+			} else {
+				i += end + 3
+			}
+			cur.WriteByte(' ')
+		case c == '\'' || c == '"' || c == '`':
+			j := i + 1
+			for j < len(script) {
+				if script[j] == '\\' && c != '`' {
+					j += 2
+					continue
+				}
+				if script[j] == c {
+					if j+1 < len(script) && script[j+1] == c {
+						j += 2
+						continue
+					}
+					break
+				}
+				j++
+			}
+			end := min(j+1, len(script))
+			cur.WriteString(script[i:end])
+			i = end - 1
+		case c == ';':
+			if s := strings.TrimSpace(cur.String()); s != "" {
+				out = append(out, s)
+			}
+			cur.Reset()
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	if s := strings.TrimSpace(cur.String()); s != "" {
+		out = append(out, s)
+	}
+	return out
+}
