@@ -1,0 +1,127 @@
+package config_test
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"retention/config"
+)
+
+func noEnv(string) string { return "" }
+
+func TestExample(t *testing.T) {
+	t.Parallel()
+	f, err := os.Open("example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	c, err := config.Load(f, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Timezone != "Asia/Shanghai" || c.Source.DSN != "reporter@tcp(127.0.0.1:3306)/shop" || !c.Source.CustomersSet ||
+		c.Report.Granularity != "month" || c.Report.History != 12 || c.Report.AtRiskLimit != 500 || c.Schedule != "30 6 * * *" {
+		t.Errorf("example loaded as %+v", c)
+	}
+	if strings.HasSuffix(c.Source.Orders, "\n") {
+		t.Errorf("orders query keeps its trailing newline: %q", c.Source.Orders)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := config.Load(strings.NewReader(""), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Timezone != "Asia/Shanghai" || c.Source.Timezone != "Asia/Shanghai" || c.Location.String() != "Asia/Shanghai" ||
+		c.Source.Orders != config.DefaultOrders || c.Source.CustomersSet || c.Report.OutDir != "./out" ||
+		c.Report.Granularity != "month" || c.Report.History != 12 || c.Report.Locale != "zh-CN" || c.Report.AtRiskLimit != 500 || c.Schedule != "" {
+		t.Errorf("defaults = %+v", c)
+	}
+	c, err = config.Load(strings.NewReader("timezone: UTC\n"), noEnv)
+	if err != nil || c.Source.Timezone != "UTC" {
+		t.Errorf("source.timezone does not default to timezone: %+v, %v", c.Source, err)
+	}
+}
+
+func TestEnvOverridesDSN(t *testing.T) {
+	t.Parallel()
+	env := func(k string) string {
+		if k == config.EnvDSN {
+			return "u:pw@tcp(h:3306)/d"
+		}
+		return ""
+	}
+	c, err := config.Load(strings.NewReader("source: {dsn: 'x@tcp(y:1)/z'}"), env)
+	if err != nil || c.Source.DSN != "u:pw@tcp(h:3306)/d" {
+		t.Errorf("DSN = %q, %v", c.Source.DSN, err)
+	}
+}
+
+func TestErrorsNameTheKey(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, yaml, key string
+	}{
+		{"unknown top-level key", "timezon: UTC", "timezon"},
+		{"unknown nested key", "report:\n  granularty: month", "report.granularty"},
+		{"bad granularity", "report: {granularity: monthly}", "report.granularity"},
+		{"bad history", "report: {history: twelve}", "report.history"},
+		{"history too short", "report: {history: 1}", "report.history"},
+		{"bad locale", "report: {locale: fr}", "report.locale"},
+		{"negative limit", "report: {at_risk_limit: -1}", "report.at_risk_limit"},
+		{"bad time zone", "timezone: Mars/Olympus", "timezone"},
+		{"bad source time zone", "source: {timezone: Nowhere}", "source.timezone"},
+		{"bad schedule", "schedule: every day", "schedule"},
+		{"bad DSN", "source: {dsn: 'user:secret@db:3306/x'}", "source.dsn"},
+		{"not a select", "source: {orders: 'DELETE FROM orders'}", "source.orders"},
+		{"two statements", "source: {complaints: 'SELECT 1; DROP TABLE x'}", "source.complaints"},
+		{"into outfile", "source: {customers: \"SELECT * FROM c INTO OUTFILE '/tmp/x'\"}", "source.customers"},
+		{"source not a mapping", "source: orders", "source"},
+		{"key twice", "timezone: UTC\ntimezone: UTC", "timezone"},
+		{"not yaml", "report: [", "config"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := config.Load(strings.NewReader(tt.yaml), noEnv)
+			var ce *config.Error
+			if !errors.As(err, &ce) || ce.Key != tt.key {
+				t.Fatalf("err = %v, want a config.Error for %s", err, tt.key)
+			}
+			if !strings.HasPrefix(err.Error(), tt.key) {
+				t.Errorf("message %q does not start with the key", err)
+			}
+			if strings.Contains(err.Error(), "secret") {
+				t.Errorf("message %q shows the password", err)
+			}
+		})
+	}
+}
+
+func TestSelectOnly(t *testing.T) {
+	t.Parallel()
+	ok := []string{
+		"SELECT 1",
+		"  select a from b ;\n",
+		"-- comment\nSELECT 1",
+		"/* c */ (SELECT 1)",
+		"WITH x AS (SELECT 1) SELECT * FROM x",
+		"SELECT ';' AS semi FROM t",
+	}
+	for _, q := range ok {
+		if _, err := config.SelectOnly(q); err != nil {
+			t.Errorf("SelectOnly(%q) = %v", q, err)
+		}
+	}
+	bad := []string{"", "  ;", "UPDATE t SET a=1", "-- SELECT\nDELETE FROM t", "SELECT 1; SELECT 2", "CALL p()", "SELECT * INTO DUMPFILE '/x' FROM t"}
+	for _, q := range bad {
+		if _, err := config.SelectOnly(q); err == nil {
+			t.Errorf("SelectOnly(%q) accepted", q)
+		}
+	}
+}
