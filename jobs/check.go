@@ -1,0 +1,71 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"retention/config"
+	"retention/extract"
+)
+
+// Check validates what a run needs without writing anything: it connects,
+// probes every query for its columns, counts its rows and prints the
+// period a run would report. It stops at the first problem.
+func Check(ctx context.Context, opt RunOptions, w io.Writer) error {
+	c := opt.Config
+	if c.Source.DSN == "" {
+		return &config.Error{Key: "source.dsn", Msg: "not set; set it in the config file or in " + config.EnvDSN}
+	}
+	fmt.Fprintf(w, "config      ok (time zone %s, source time zone %s)\n", c.Timezone, c.Source.Timezone)
+	src, err := extract.Open(ctx, c.Source.DSN, c.Source.Location)
+	if err != nil {
+		return sourceFail(err)
+	}
+	defer src.Close()
+	fmt.Fprintf(w, "source      %s reachable\n", src)
+	snap, err := src.Snapshot(ctx)
+	if err != nil {
+		return sourceFail(err)
+	}
+	defer snap.Close()
+	queries := []struct {
+		q        extract.Query
+		required []string
+	}{
+		{extract.Query{Name: "source.orders", SQL: c.Source.Orders}, extract.OrderColumns},
+		{extract.Query{Name: "source.complaints", SQL: c.Source.Complaints}, extract.ComplaintColumns},
+	}
+	customers := extract.Query{Name: "source.customers", SQL: c.Source.Customers}
+	if c.Source.CustomersSet {
+		queries = append(queries, struct {
+			q        extract.Query
+			required []string
+		}{customers, extract.CustomerColumns})
+	}
+	for _, q := range queries {
+		n, err := snap.Probe(ctx, q.q, q.required)
+		if err != nil {
+			return sourceFail(err)
+		}
+		fmt.Fprintf(w, "%-17s ok, %d rows\n", q.q.Name, n)
+	}
+	if !c.Source.CustomersSet {
+		ok, err := snap.TableExists(ctx, "customers")
+		if err != nil {
+			return sourceFail(err)
+		}
+		if ok {
+			n, err := snap.Probe(ctx, customers, extract.CustomerColumns)
+			if err != nil {
+				return sourceFail(err)
+			}
+			fmt.Fprintf(w, "%-17s ok, %d rows\n", customers.Name, n)
+		} else {
+			fmt.Fprintf(w, "%-17s no customers table: lists will show customer ids without names\n", customers.Name)
+		}
+	}
+	p := ReportPeriod(c, opt.Period, opt.Now)
+	fmt.Fprintf(w, "period      %s (%s), written to %s/%s/%s/\n", p, p.G, c.Report.OutDir, p.G, p)
+	return nil
+}

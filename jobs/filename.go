@@ -1,0 +1,83 @@
+package jobs
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// maxNameBytes bounds a department's file name, well below the 255 bytes
+// file systems allow, leaving room for a suffix and the extension.
+const maxNameBytes = 120
+
+// reservedNames are file names Windows refuses, and the names of the
+// job's own files in a period directory.
+var reservedNames = map[string]bool{
+	"con": true, "prn": true, "aux": true, "nul": true,
+	"com1": true, "com2": true, "com3": true, "com4": true, "com5": true, "com6": true, "com7": true, "com8": true, "com9": true,
+	"lpt1": true, "lpt2": true, "lpt3": true, "lpt4": true, "lpt5": true, "lpt6": true, "lpt7": true, "lpt8": true, "lpt9": true,
+	"company": true, "manifest": true,
+}
+
+// safeName turns a department name into a file name (without extension)
+// that stays inside its directory on every common file system.
+func safeName(dept string) string {
+	var b strings.Builder
+	for i, r := range strings.ToValidUTF8(dept, "\uFFFD") {
+		switch {
+		case r < 0x20 || r == 0x7f || r == '\uFFFD' || strings.ContainsRune(`/\:*?"<>|`, r):
+			r = '_'
+		case i == 0 && r == '.':
+			r = '_' // no hidden files, no "." or ".."
+		}
+		b.WriteRune(r)
+	}
+	s := strings.TrimRight(b.String(), ". ") // Windows drops trailing dots and spaces
+	if len(s) > maxNameBytes {
+		cut := maxNameBytes
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	base := strings.ToLower(s)
+	if i := strings.IndexByte(base, '.'); i >= 0 {
+		base = base[:i]
+	}
+	if s == "" || reservedNames[base] {
+		s = "_" + s
+	}
+	return s
+}
+
+// fileNames gives every department a distinct safe file name (with the
+// .xlsx extension). Names that would collide, even only in case, get a
+// suffix derived from the department name, so the mapping is the same in
+// every run.
+func fileNames(depts []string) map[string]string {
+	safe := make(map[string]string, len(depts))
+	count := map[string]int{}
+	for _, d := range depts {
+		s := safeName(d)
+		safe[d] = s
+		count[strings.ToLower(s)]++
+	}
+	used := map[string]bool{"company.xlsx": true, "manifest.json": true}
+	out := make(map[string]string, len(depts))
+	for _, d := range depts {
+		s := safe[d]
+		if count[strings.ToLower(s)] > 1 {
+			sum := sha256.Sum256([]byte(d))
+			s += "~" + hex.EncodeToString(sum[:4])
+		}
+		name := s + ".xlsx"
+		for n := 2; used[strings.ToLower(name)]; n++ {
+			name = fmt.Sprintf("%s~%d.xlsx", s, n)
+		}
+		used[strings.ToLower(name)] = true
+		out[d] = name
+	}
+	return out
+}

@@ -1,0 +1,21 @@
+//go:build unix
+
+package jobs
+
+import (
+	"errors"
+	"os"
+	"syscall"
+)
+
+var errWouldBlock = errors.New("lock held")
+
+func tryLock(f *os.File) error {
+	err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		return errWouldBlock
+	}
+	return err
+}
+
+func unlock(f *os.File) { syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }

@@ -1,0 +1,143 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+
+	"retention/transform"
+)
+
+// Manifest describes one published period: the run, the source rows, the
+// files and every snapshot, in the flat form of the spec's worked example.
+type Manifest struct {
+	RunID       string         `json:"run_id"`
+	GeneratedAt string         `json:"generated_at"` // RFC 3339
+	Timezone    string         `json:"timezone"`
+	Granularity string         `json:"granularity"`
+	Period      string         `json:"period"`
+	Source      SourceCounts   `json:"source"`
+	Files       []File         `json:"files"`
+	Snapshots   []SnapshotRow  `json:"snapshots"`
+	Quality     []QualityEntry `json:"quality"`
+}
+
+// SourceCounts are the rows the run read and skipped.
+type SourceCounts struct {
+	OrdersRows           int64 `json:"orders_rows"`
+	ComplaintsRows       int64 `json:"complaints_rows"`
+	CustomersRows        int64 `json:"customers_rows"`
+	SkippedOrderRows     int64 `json:"skipped_order_rows"`
+	SkippedComplaintRows int64 `json:"skipped_complaint_rows"`
+}
+
+// File is one workbook of the period.
+type File struct {
+	Path       string  `json:"path"`       // relative to the period's directory
+	Department *string `json:"department"` // nil for the company workbook
+	SHA256     string  `json:"sha256"`
+	Bytes      int64   `json:"bytes"`
+}
+
+// QualityEntry is one data-quality finding.
+type QualityEntry struct {
+	Table    string   `json:"table"`
+	Reason   string   `json:"reason"`
+	Skipped  bool     `json:"skipped"`
+	Rows     int64    `json:"rows"`
+	Examples []string `json:"examples"`
+}
+
+// SnapshotRow is one scope and period with every metric key.
+type SnapshotRow struct {
+	Department *string // nil for the company
+	Snapshot   transform.Snapshot
+}
+
+// MarshalJSON writes department, period and the metric keys in the spec's
+// order; money with exactly two decimals, undefined ratios as null.
+func (r SnapshotRow) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(`{"department":`)
+	if r.Department == nil {
+		b.WriteString("null")
+	} else {
+		d, err := json.Marshal(*r.Department)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(d)
+	}
+	b.WriteString(`,"period":"` + r.Snapshot.Period.String() + `"`)
+	for _, m := range transform.Metrics {
+		b.WriteString(`,"` + m.Key + `":`)
+		b.WriteString(jsonValue(m.Of(&r.Snapshot)))
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+func jsonValue(v transform.Value) string {
+	switch {
+	case !v.Valid:
+		return "null"
+	case v.Kind == transform.Count:
+		return strconv.FormatInt(v.Int, 10)
+	case v.Kind == transform.Money:
+		return Cents(v.Int)
+	}
+	return strconv.FormatFloat(v.Float, 'g', -1, 64)
+}
+
+// Cents formats an amount in cents as a decimal with two places.
+func Cents(c int64) string {
+	sign := ""
+	u := uint64(c)
+	if c < 0 {
+		sign, u = "-", uint64(-c)
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, u/100, u%100)
+}
+
+// Snapshots lists every scope of r (the company first) for each period of
+// the history window.
+func Snapshots(r *transform.Result) []SnapshotRow {
+	var rows []SnapshotRow
+	add := func(dept *string, s *transform.Scope) {
+		for _, snap := range s.Snapshots {
+			rows = append(rows, SnapshotRow{Department: dept, Snapshot: snap})
+		}
+	}
+	add(nil, &r.Company)
+	for i := range r.Departments {
+		d := r.Departments[i].Department
+		add(&d, &r.Departments[i])
+	}
+	return rows
+}
+
+// QualityEntries converts the findings of a fold.
+func QualityEntries(q transform.Quality) []QualityEntry {
+	out := []QualityEntry{}
+	for _, f := range q.Findings {
+		ex := f.Examples
+		if ex == nil {
+			ex = []string{}
+		}
+		out = append(out, QualityEntry{Table: f.Table, Reason: f.Reason, Skipped: f.Skipped, Rows: f.Count, Examples: ex})
+	}
+	return out
+}
+
+// WriteManifest writes m as indented JSON.
+func WriteManifest(w io.Writer, m *Manifest) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m); err != nil {
+		return fmt.Errorf("writing manifest: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,462 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"retention/transform"
+)
+
+// grid writes cells of one sheet in normal mode and keeps the first error.
+type grid struct {
+	f      *excelize.File
+	sheet  string
+	err    error
+	widths map[int][]string
+}
+
+func (b *book) grid(key string) *grid {
+	name, err := b.sheet(key)
+	return &grid{f: b.f, sheet: name, err: err, widths: map[int][]string{}}
+}
+
+func cellName(col, row int) string {
+	s, _ := excelize.CoordinatesToCellName(col, row)
+	return s
+}
+
+// put sets one cell; a nil value leaves it empty but styled.
+func (g *grid) put(col, row int, v any, style int) {
+	if g.err != nil {
+		return
+	}
+	c := cellName(col, row)
+	if v != nil {
+		if s, ok := v.(string); ok {
+			g.err = g.f.SetCellStr(g.sheet, c, s)
+			g.widths[col] = append(g.widths[col], s)
+		} else {
+			g.err = g.f.SetCellValue(g.sheet, c, v)
+		}
+	}
+	if g.err == nil && style != 0 {
+		g.err = g.f.SetCellStyle(g.sheet, c, c, style)
+	}
+}
+
+// note writes text across columns 1..span of a row.
+func (g *grid) note(row, span int, text string, style int) {
+	g.put(1, row, text, style)
+	if g.err == nil && span > 1 {
+		g.err = g.f.MergeCell(g.sheet, cellName(1, row), cellName(span, row))
+	}
+}
+
+// fit sets each column's width from the texts written to it, skipping
+// merged notes, and gives numeric columns minWidth.
+func (g *grid) fit(cols int, minWidth float64, skip ...string) {
+	for c := 1; c <= cols && g.err == nil; c++ {
+		var texts []string
+		for _, t := range g.widths[c] {
+			if !contains(skip, t) {
+				texts = append(texts, t)
+			}
+		}
+		w := max(columnWidth(texts...), minWidth)
+		col, _ := excelize.ColumnNumberToName(c)
+		g.err = g.f.SetColWidth(g.sheet, col, col, w)
+	}
+}
+
+func (g *grid) freeze(cols, rows int) {
+	if g.err != nil {
+		return
+	}
+	pane := "bottomRight"
+	switch {
+	case cols == 0:
+		pane = "bottomLeft"
+	case rows == 0:
+		pane = "topRight"
+	}
+	g.err = g.f.SetPanes(g.sheet, &excelize.Panes{Freeze: true, XSplit: cols, YSplit: rows, TopLeftCell: cellName(cols+1, rows+1), ActivePane: pane})
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *book) granularity() string { return b.l.T("granularity." + b.r.Period.G.String()) }
+
+// summary: every metric of the period beside the previous one.
+func (b *book) summary(title string, s *transform.Scope) error {
+	g := b.grid("sheet.summary")
+	cur, prev := s.Current(), s.Previous()
+	subtitle := b.l.F("subtitle", b.granularity(), b.r.Period, b.r.Location,
+		b.meta.GeneratedAt.In(b.r.Location).Format("2006-01-02 15:04"), b.meta.RunID)
+	g.note(1, 5, title, b.st.title)
+	g.note(2, 5, subtitle, b.st.subtitle)
+	header := []string{b.l.T("col.metric"), b.l.F("col.current", cur.Period), b.l.F("col.previous", prev.Period), b.l.T("col.change"), b.l.T("col.key")}
+	for i, h := range header {
+		g.put(i+1, 4, h, b.st.header)
+	}
+	row := 5
+	for _, m := range transform.Metrics {
+		c, p := m.Of(cur), m.Of(prev)
+		g.put(1, row, b.l.T("metric."+m.Key), b.st.label)
+		g.put(2, row, cellValue(c), b.st.value[m.Kind])
+		g.put(3, row, cellValue(p), b.st.value[m.Kind])
+		g.put(4, row, changeValue(c, p), b.st.change[m.Kind])
+		g.put(5, row, m.Key, b.st.subtitle)
+		row++
+	}
+	row++
+	q := b.r.Quality
+	warnings := int64(0)
+	for _, f := range q.Findings {
+		if !f.Skipped {
+			warnings += f.Count
+		}
+	}
+	notes := []string{b.l.T("note.quality_ok")}
+	if q.SkippedOrders+q.SkippedComplaints+warnings > 0 {
+		notes[0] = b.l.F("note.quality_skipped", q.SkippedOrders, q.SkippedComplaints, warnings)
+	}
+	if !s.Company {
+		notes = append(notes, b.l.F("note.churned_count", len(s.Churned)))
+	}
+	notes = append(notes, b.l.T("note.empty"), b.l.T("note.scope"))
+	for _, n := range notes {
+		g.note(row, 5, n, b.st.note)
+		row++
+	}
+	g.fit(5, 14, title, subtitle)
+	g.freeze(0, 4)
+	return g.err
+}
+
+// trend: metrics down, the history periods across.
+func (b *book) trend(s *transform.Scope) error {
+	g := b.grid("sheet.trend")
+	g.put(1, 1, b.l.T("col.metric"), b.st.header)
+	for j, snap := range s.Snapshots {
+		g.put(j+2, 1, snap.Period.String(), b.st.header)
+	}
+	for i, m := range transform.Metrics {
+		g.put(1, i+2, b.l.T("metric."+m.Key), b.st.label)
+		for j := range s.Snapshots {
+			g.put(j+2, i+2, cellValue(m.Of(&s.Snapshots[j])), b.st.value[m.Kind])
+		}
+	}
+	g.fit(len(s.Snapshots)+1, 12)
+	g.freeze(1, 1)
+	return g.err
+}
+
+// list writes a long table with the StreamWriter: a note in row 1, the
+// header in row 2 (frozen, with filter buttons), then the rows.
+type list struct {
+	b      *book
+	sheet  string
+	tname  string
+	header []string
+	styles []int
+	rows   [][]any
+}
+
+func (t *list) write(note string) error {
+	name, err := t.b.sheet(t.sheet)
+	if err != nil {
+		return err
+	}
+	sw, err := t.b.f.NewStreamWriter(name)
+	if err != nil {
+		return err
+	}
+	for c := range t.header {
+		texts := []string{t.header[c]}
+		for _, r := range t.rows {
+			switch v := r[c].(type) {
+			case string:
+				texts = append(texts, v)
+			case time.Time:
+				texts = append(texts, "2026-01-01")
+			case float64:
+				texts = append(texts, fmt.Sprintf("%.2f", v)+"000")
+			case int64:
+				texts = append(texts, fmt.Sprint(v)+"00")
+			}
+		}
+		if err := sw.SetColWidth(c+1, c+1, max(columnWidth(texts...), 10)); err != nil {
+			return err
+		}
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 2, TopLeftCell: "A3", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	if err := sw.SetRow("A1", []any{excelize.Cell{Value: note, StyleID: t.b.st.subtitle}}); err != nil {
+		return err
+	}
+	head := make([]any, len(t.header))
+	for i, h := range t.header {
+		head[i] = excelize.Cell{Value: h, StyleID: t.b.st.header}
+	}
+	if err := sw.SetRow("A2", head, excelize.RowOpts{Height: 30}); err != nil {
+		return err
+	}
+	cells := make([]any, len(t.header))
+	for i, r := range t.rows {
+		for c, v := range r {
+			cells[c] = excelize.Cell{Value: v, StyleID: t.styles[c]}
+		}
+		if err := sw.SetRow(cellName(1, i+3), cells); err != nil {
+			return err
+		}
+	}
+	if len(t.rows) > 0 {
+		show := true
+		err := sw.AddTable(&excelize.Table{
+			Range:          "A2:" + cellName(len(t.header), len(t.rows)+2),
+			Name:           t.tname,
+			StyleName:      "TableStyleLight1",
+			ShowRowStripes: &show,
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return sw.Flush()
+}
+
+// date is the calendar day of t in the report time zone, as a time whose
+// wall clock Excel reads as that date.
+func (b *book) date(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	y, m, d := t.In(b.r.Location).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+func (b *book) churned(s *transform.Scope, dir Directory) error {
+	st := b.st
+	t := &list{b: b, sheet: "sheet.churned", tname: "Churned",
+		header: []string{b.l.T("col.customer_id"), b.l.T("col.customer_name"), b.l.T("col.owner"), b.l.T("col.last_purchase"),
+			b.l.T("col.revenue_prev"), b.l.T("col.orders_prev"), b.l.T("col.churn_share")},
+		styles: []int{st.text, st.text, st.text, st.date, st.value[transform.Money], st.value[transform.Count], st.value[transform.Fraction]},
+	}
+	for _, c := range s.Churned {
+		who := dir[c.CustomerID]
+		var share any
+		if c.Share.Valid {
+			share = c.Share.Value
+		}
+		t.rows = append(t.rows, []any{Text(c.CustomerID), Text(who.Name), Text(who.Owner), b.date(c.LastPurchase),
+			money(c.RevenuePrevCents), c.OrdersPrev, share})
+	}
+	return t.write(b.l.F("note.churned_count", len(s.Churned)))
+}
+
+func (b *book) signals(sig transform.Signal) string {
+	var parts []string
+	for _, s := range transform.Signals {
+		if sig&s != 0 {
+			parts = append(parts, b.l.T("signal."+s.Key()))
+		}
+	}
+	return strings.Join(parts, b.l.T("signal.separator"))
+}
+
+func (b *book) atRisk(s *transform.Scope, dir Directory) error {
+	st := b.st
+	t := &list{b: b, sheet: "sheet.at_risk", tname: "AtRisk",
+		header: []string{b.l.T("col.customer_id"), b.l.T("col.customer_name"), b.l.T("col.owner"), b.l.T("col.signals"),
+			b.l.T("col.value_at_risk"), b.l.T("col.orders_current"), b.l.T("col.avg_orders"), b.l.T("col.revenue_current"),
+			b.l.T("col.avg_revenue"), b.l.T("col.lookback"), b.l.T("col.last_purchase"), b.l.T("col.open_complaints")},
+		styles: []int{st.text, st.text, st.text, st.text, st.value[transform.Money], st.value[transform.Count], st.value[transform.Number],
+			st.value[transform.Money], st.value[transform.Money], st.value[transform.Count], st.date, st.value[transform.Count]},
+	}
+	for _, c := range s.AtRisk {
+		who := dir[c.CustomerID]
+		var avgOrders, avgRevenue any
+		if c.Lookback > 0 {
+			avgOrders, avgRevenue = c.AvgOrders, c.AvgRevenue
+		}
+		t.rows = append(t.rows, []any{Text(c.CustomerID), Text(who.Name), Text(who.Owner), b.signals(c.Signals),
+			c.ValueAtRisk, c.Orders, avgOrders, money(c.RevenueCents), avgRevenue, int64(c.Lookback),
+			b.date(c.LastPurchase), c.OpenComplaints})
+	}
+	note := b.l.F("note.at_risk_all", s.AtRiskTotal)
+	if s.AtRiskTotal > len(s.AtRisk) {
+		note = b.l.F("note.at_risk_truncated", s.AtRiskTotal, len(s.AtRisk))
+	}
+	return t.write(note)
+}
+
+func (b *book) cohorts(s *transform.Scope) error {
+	g := b.grid("sheet.cohorts")
+	h := len(s.Cohorts)
+	g.put(1, 1, b.l.T("col.cohort"), b.st.header)
+	g.put(2, 1, b.l.T("col.cohort_size"), b.st.header)
+	for k := 0; k < h; k++ {
+		g.put(k+3, 1, b.l.F("col.cohort_k", k), b.st.header)
+	}
+	for i, c := range s.Cohorts {
+		g.put(1, i+2, c.Period.String(), b.st.label)
+		g.put(2, i+2, c.Size, b.st.value[transform.Count])
+		for k := range c.Active {
+			var v any
+			if r := c.Rate(k); r.Valid {
+				v = r.Value
+			}
+			g.put(k+3, i+2, v, b.st.value[transform.Fraction])
+		}
+	}
+	g.fit(h+2, 9)
+	g.freeze(2, 1)
+	return g.err
+}
+
+func (b *book) tiers(s *transform.Scope) error {
+	g := b.grid("sheet.tiers")
+	header := []string{b.l.T("col.tier"), b.l.T("metric.base_customers"), b.l.T("metric.retained_customers"), b.l.T("metric.churned_customers"),
+		b.l.T("metric.retention_rate"), b.l.T("metric.relative_churn_rate"), b.l.T("col.tier_revenue_prev"), b.l.T("col.tier_churned_prev")}
+	for i, h := range header {
+		g.put(i+1, 1, h, b.st.header)
+	}
+	ratio := func(r transform.Ratio) any {
+		if r.Valid {
+			return r.Value
+		}
+		return nil
+	}
+	for i, t := range s.Tiers {
+		row := i + 2
+		count, frac, mon := b.st.value[transform.Count], b.st.value[transform.Fraction], b.st.value[transform.Money]
+		g.put(1, row, b.l.T("tier."+t.Kind.Key()), b.st.label)
+		g.put(2, row, t.Base, count)
+		g.put(3, row, t.Retained, count)
+		g.put(4, row, t.Churned, count)
+		g.put(5, row, ratio(t.RetentionRate), frac)
+		g.put(6, row, ratio(t.RelativeChurnRate), frac)
+		g.put(7, row, money(t.RevenuePrevCents), mon)
+		g.put(8, row, money(t.ChurnedPrevCents), mon)
+	}
+	g.note(len(s.Tiers)+3, len(header), b.l.T("note.tiers"), b.st.note)
+	g.fit(len(header), 12, b.l.T("note.tiers"))
+	return g.err
+}
+
+func (b *book) quality() error {
+	g := b.grid("sheet.quality")
+	q := b.r.Quality
+	g.put(1, 1, b.l.T("col.table"), b.st.header)
+	g.put(2, 1, b.l.T("quality.read"), b.st.header)
+	reads := []struct {
+		table string
+		n     int64
+	}{{transform.TableOrders, q.OrdersRead}, {transform.TableComplaints, q.ComplaintsRead}, {transform.TableCustomers, b.meta.CustomersRead}}
+	for i, r := range reads {
+		g.put(1, i+2, b.l.T("table."+r.table), b.st.label)
+		g.put(2, i+2, r.n, b.st.value[transform.Count])
+	}
+	row := len(reads) + 3
+	header := []string{b.l.T("col.table"), b.l.T("col.handling"), b.l.T("col.reason"), b.l.T("col.rows"), b.l.T("col.examples")}
+	for i, h := range header {
+		g.put(i+1, row, h, b.st.header)
+	}
+	row++
+	if len(q.Findings) == 0 {
+		g.put(1, row, b.l.T("note.none"), b.st.note)
+	}
+	for _, f := range q.Findings {
+		handling := "handling.warning"
+		if f.Skipped {
+			handling = "handling.skipped"
+		}
+		examples := make([]string, len(f.Examples))
+		for i, e := range f.Examples {
+			examples[i] = Text(e)
+		}
+		g.put(1, row, b.l.T("table."+f.Table), b.st.label)
+		g.put(2, row, b.l.T(handling), b.st.label)
+		g.put(3, row, b.l.T("reason."+f.Reason), b.st.label)
+		g.put(4, row, f.Count, b.st.value[transform.Count])
+		g.put(5, row, strings.Join(examples, ", "), b.st.text)
+		row++
+	}
+	g.fit(len(header), 12)
+	return g.err
+}
+
+func (b *book) definitions() error {
+	g := b.grid("sheet.definitions")
+	for i, h := range []string{b.l.T("col.metric"), b.l.T("col.key"), b.l.T("col.definition")} {
+		g.put(i+1, 1, h, b.st.header)
+	}
+	row := 2
+	for _, m := range transform.Metrics {
+		g.put(1, row, b.l.T("metric."+m.Key), b.st.label)
+		g.put(2, row, m.Key, b.st.subtitle)
+		g.put(3, row, b.l.T("def."+m.Key), b.st.note)
+		row++
+	}
+	row++
+	g.put(1, row, b.l.T("note.title"), b.st.header)
+	row++
+	notes := []string{b.l.T("note.textbook"), b.l.T("note.share_of_wallet"), b.l.T("note.tiers"), b.l.T("note.at_risk"),
+		b.l.T("note.scope"), b.l.F("note.periods", b.r.Location), b.l.T("note.empty")}
+	for _, n := range notes {
+		g.note(row, 3, n, b.st.note)
+		if g.err == nil {
+			g.err = g.f.SetRowHeight(g.sheet, row, 15*float64(1+int(displayWidth(n))/110))
+		}
+		row++
+	}
+	if g.err == nil {
+		g.err = g.f.SetColWidth(g.sheet, "A", "A", 28)
+	}
+	if g.err == nil {
+		g.err = g.f.SetColWidth(g.sheet, "B", "B", 32)
+	}
+	if g.err == nil {
+		g.err = g.f.SetColWidth(g.sheet, "C", "C", 90)
+	}
+	g.freeze(0, 1)
+	return g.err
+}
+
+// departments: every department's metrics of the period side by side.
+func (b *book) departments() error {
+	g := b.grid("sheet.departments")
+	scopes := append([]*transform.Scope{&b.r.Company}, ptrs(b.r.Departments)...)
+	g.put(1, 1, b.l.T("col.metric"), b.st.header)
+	for j, s := range scopes {
+		g.put(j+2, 1, b.l.scopeName(s), b.st.header)
+	}
+	for i, m := range transform.Metrics {
+		g.put(1, i+2, b.l.T("metric."+m.Key), b.st.label)
+		for j, s := range scopes {
+			g.put(j+2, i+2, cellValue(m.Of(s.Current())), b.st.value[m.Kind])
+		}
+	}
+	g.fit(len(scopes)+1, 12)
+	g.freeze(1, 1)
+	return g.err
+}
+
+func ptrs(s []transform.Scope) []*transform.Scope {
+	out := make([]*transform.Scope, len(s))
+	for i := range s {
+		out[i] = &s[i]
+	}
+	return out
+}

@@ -1,0 +1,186 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+
+	"retention/extract"
+	"retention/transform"
+)
+
+// Meta describes the run that produced a workbook.
+type Meta struct {
+	RunID         string
+	GeneratedAt   time.Time
+	Locale        string
+	CustomersRead int64 // rows of the customers query; 0 when it did not run
+}
+
+// Directory gives customers' names and owners by id. A customer missing
+// from it is listed with blank name and owner.
+type Directory map[string]extract.Customer
+
+// book is one workbook being written.
+type book struct {
+	f     *excelize.File
+	l     Labels
+	st    styles
+	r     *transform.Result
+	meta  Meta
+	first bool // the default sheet has not been claimed yet
+}
+
+func newBook(r *transform.Result, meta Meta) (*book, error) {
+	l, err := Locale(meta.Locale)
+	if err != nil {
+		return nil, err
+	}
+	f := excelize.NewFile()
+	st, err := newStyles(f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &book{f: f, l: l, st: st, r: r, meta: meta, first: true}, nil
+}
+
+// sheet creates a sheet named by the label key and returns its name.
+func (b *book) sheet(key string) (string, error) {
+	name := b.l.T(key)
+	if b.first {
+		b.first = false
+		return name, b.f.SetSheetName(b.f.GetSheetName(0), name)
+	}
+	_, err := b.f.NewSheet(name)
+	return name, err
+}
+
+func (b *book) finish(w io.Writer, title string) error {
+	defer b.f.Close()
+	created := b.meta.GeneratedAt.UTC().Format(time.RFC3339)
+	err := b.f.SetDocProps(&excelize.DocProperties{
+		Title:    title,
+		Subject:  b.l.T("sheet.summary") + " " + b.r.Period.String(),
+		Creator:  "retention",
+		Created:  created,
+		Modified: created,
+		Language: b.meta.Locale,
+	})
+	if err != nil {
+		return fmt.Errorf("setting document properties: %w", err)
+	}
+	b.f.SetActiveSheet(0)
+	if _, err := b.f.WriteTo(w); err != nil {
+		return fmt.Errorf("writing workbook: %w", err)
+	}
+	return nil
+}
+
+// DepartmentName is the visible name of a department key.
+func (l Labels) DepartmentName(key string) string {
+	if key == transform.Unassigned {
+		return l.T("unassigned")
+	}
+	return Text(key)
+}
+
+func (l Labels) scopeName(s *transform.Scope) string {
+	if s.Company {
+		return l.T("company")
+	}
+	return l.DepartmentName(s.Department)
+}
+
+// Department writes the workbook of one department scope of r.
+func Department(w io.Writer, r *transform.Result, scope *transform.Scope, dir Directory, meta Meta) error {
+	b, err := newBook(r, meta)
+	if err != nil {
+		return err
+	}
+	title := b.l.F("title.department", b.l.DepartmentName(scope.Department), r.Period)
+	steps := []func() error{
+		func() error { return b.summary(title, scope) },
+		func() error { return b.trend(scope) },
+		func() error { return b.churned(scope, dir) },
+		func() error { return b.atRisk(scope, dir) },
+		func() error { return b.cohorts(scope) },
+		func() error { return b.tiers(scope) },
+		b.quality,
+		b.definitions,
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			b.f.Close()
+			return fmt.Errorf("rendering workbook of %s: %w", b.l.DepartmentName(scope.Department), err)
+		}
+	}
+	return b.finish(w, title)
+}
+
+// Company writes the company workbook: its own metrics and every
+// department's side by side.
+func Company(w io.Writer, r *transform.Result, meta Meta) error {
+	b, err := newBook(r, meta)
+	if err != nil {
+		return err
+	}
+	title := b.l.F("title.company", r.Period)
+	steps := []func() error{
+		func() error { return b.summary(title, &r.Company) },
+		b.departments,
+		func() error { return b.trend(&r.Company) },
+		func() error { return b.cohorts(&r.Company) },
+		func() error { return b.tiers(&r.Company) },
+		b.quality,
+		b.definitions,
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			b.f.Close()
+			return fmt.Errorf("rendering company workbook: %w", err)
+		}
+	}
+	return b.finish(w, title)
+}
+
+// maxCellText is Excel's limit on the characters of one cell.
+const maxCellText = 32767
+
+// Text makes a source string safe to store in a cell: invalid UTF-8 and
+// characters XML 1.0 cannot carry become U+FFFD, and it is cut to Excel's
+// cell limit.
+func Text(s string) string {
+	clean := true
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !xmlChar(r) || (r == utf8.RuneError && n == 1) {
+			clean = false
+			break
+		}
+		i += n
+	}
+	if !clean {
+		var sb strings.Builder
+		for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+			if !xmlChar(r) {
+				r = '\uFFFD'
+			}
+			sb.WriteRune(r)
+		}
+		s = sb.String()
+	}
+	if utf8.RuneCountInString(s) > maxCellText {
+		s = string([]rune(s)[:maxCellText])
+	}
+	return s
+}
+
+func xmlChar(r rune) bool {
+	return r == '\t' || r == '\n' || r == '\r' ||
+		(r >= 0x20 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
+}
