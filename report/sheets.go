@@ -28,8 +28,16 @@ func cellName(col, row int) string {
 	return s
 }
 
-// put sets one cell; a nil value leaves it empty but styled.
+// put sets one cell; a nil value leaves it empty but styled. Its text
+// counts towards the column's width.
 func (g *grid) put(col, row int, v any, style int) {
+	if s, ok := v.(string); ok {
+		g.widths[col] = append(g.widths[col], s)
+	}
+	g.set(col, row, v, style)
+}
+
+func (g *grid) set(col, row int, v any, style int) {
 	if g.err != nil {
 		return
 	}
@@ -37,7 +45,6 @@ func (g *grid) put(col, row int, v any, style int) {
 	if v != nil {
 		if s, ok := v.(string); ok {
 			g.err = g.f.SetCellStr(g.sheet, c, s)
-			g.widths[col] = append(g.widths[col], s)
 		} else {
 			g.err = g.f.SetCellValue(g.sheet, c, v)
 		}
@@ -47,25 +54,23 @@ func (g *grid) put(col, row int, v any, style int) {
 	}
 }
 
-// note writes text across columns 1..span of a row.
-func (g *grid) note(row, span int, text string, style int) {
-	g.put(1, row, text, style)
+// note writes text across columns 1..span of a row, wrapped, with a row
+// height for its length; it does not widen the columns.
+func (g *grid) note(row, span int, text string, style int, width float64) {
+	g.set(1, row, text, style)
 	if g.err == nil && span > 1 {
 		g.err = g.f.MergeCell(g.sheet, cellName(1, row), cellName(span, row))
 	}
+	if lines := int(displayWidth(text)/width) + 1; g.err == nil && lines > 1 {
+		g.err = g.f.SetRowHeight(g.sheet, row, 15*float64(lines))
+	}
 }
 
-// fit sets each column's width from the texts written to it, skipping
-// merged notes, and gives numeric columns minWidth.
-func (g *grid) fit(cols int, minWidth float64, skip ...string) {
+// fit sets each column's width from the texts written to it, and at least
+// minWidth (for numbers).
+func (g *grid) fit(cols int, minWidth float64) {
 	for c := 1; c <= cols && g.err == nil; c++ {
-		var texts []string
-		for _, t := range g.widths[c] {
-			if !contains(skip, t) {
-				texts = append(texts, t)
-			}
-		}
-		w := max(columnWidth(texts...), minWidth)
+		w := max(columnWidth(g.widths[c]...), minWidth)
 		col, _ := excelize.ColumnNumberToName(c)
 		g.err = g.f.SetColWidth(g.sheet, col, col, w)
 	}
@@ -85,15 +90,6 @@ func (g *grid) freeze(cols, rows int) {
 	g.err = g.f.SetPanes(g.sheet, &excelize.Panes{Freeze: true, XSplit: cols, YSplit: rows, TopLeftCell: cellName(cols+1, rows+1), ActivePane: pane})
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 func (b *book) granularity() string { return b.l.T("granularity." + b.r.Period.G.String()) }
 
 // summary: every metric of the period beside the previous one.
@@ -102,8 +98,11 @@ func (b *book) summary(title string, s *transform.Scope) error {
 	cur, prev := s.Current(), s.Previous()
 	subtitle := b.l.F("subtitle", b.granularity(), b.r.Period, b.r.Location,
 		b.meta.GeneratedAt.In(b.r.Location).Format("2006-01-02 15:04"), b.meta.RunID)
-	g.note(1, 5, title, b.st.title)
-	g.note(2, 5, subtitle, b.st.subtitle)
+	g.note(1, 5, title, b.st.title, 1000)
+	if g.err == nil {
+		g.err = g.f.SetRowHeight(g.sheet, 1, 26)
+	}
+	g.note(2, 5, subtitle, b.st.subtitle, 1000)
 	header := []string{b.l.T("col.metric"), b.l.F("col.current", cur.Period), b.l.F("col.previous", prev.Period), b.l.T("col.change"), b.l.T("col.key")}
 	for i, h := range header {
 		g.put(i+1, 4, h, b.st.header)
@@ -134,11 +133,11 @@ func (b *book) summary(title string, s *transform.Scope) error {
 		notes = append(notes, b.l.F("note.churned_count", len(s.Churned)))
 	}
 	notes = append(notes, b.l.T("note.empty"), b.l.T("note.scope"))
+	g.fit(5, 14)
 	for _, n := range notes {
-		g.note(row, 5, n, b.st.note)
+		g.note(row, 5, n, b.st.note, 80)
 		row++
 	}
-	g.fit(5, 14, title, subtitle)
 	g.freeze(0, 4)
 	return g.err
 }
@@ -166,7 +165,7 @@ func (b *book) trend(s *transform.Scope) error {
 type list struct {
 	b      *book
 	sheet  string
-	tname  string
+	table  string // the Excel table's name, unique in the workbook
 	header []string
 	styles []int
 	rows   [][]any
@@ -177,11 +176,19 @@ func (t *list) write(note string) error {
 	if err != nil {
 		return err
 	}
+	// Every printed page repeats the note and the header.
+	err = t.b.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + name + "'!$1:$2", Scope: name})
+	if err != nil {
+		return err
+	}
 	sw, err := t.b.f.NewStreamWriter(name)
 	if err != nil {
 		return err
 	}
-	for c := range t.header {
+	// The stream writer puts each new column definition first, and
+	// spreadsheet readers want them in ascending order: set them last to
+	// first.
+	for c := len(t.header) - 1; c >= 0; c-- {
 		texts := []string{t.header[c]}
 		for _, r := range t.rows {
 			switch v := r[c].(type) {
@@ -222,12 +229,14 @@ func (t *list) write(note string) error {
 		}
 	}
 	if len(t.rows) > 0 {
-		show := true
+		// A table gives the header filter buttons. (excelize's AutoFilter
+		// would also drop the sheet's fit-to-page setting.)
+		stripes := true
 		err := sw.AddTable(&excelize.Table{
 			Range:          "A2:" + cellName(len(t.header), len(t.rows)+2),
-			Name:           t.tname,
+			Name:           t.table,
 			StyleName:      "TableStyleLight1",
-			ShowRowStripes: &show,
+			ShowRowStripes: &stripes,
 		})
 		if err != nil {
 			return err
@@ -248,7 +257,7 @@ func (b *book) date(t time.Time) any {
 
 func (b *book) churned(s *transform.Scope, dir Directory) error {
 	st := b.st
-	t := &list{b: b, sheet: "sheet.churned", tname: "Churned",
+	t := &list{b: b, sheet: "sheet.churned", table: "Churned",
 		header: []string{b.l.T("col.customer_id"), b.l.T("col.customer_name"), b.l.T("col.owner"), b.l.T("col.last_purchase"),
 			b.l.T("col.revenue_prev"), b.l.T("col.orders_prev"), b.l.T("col.churn_share")},
 		styles: []int{st.text, st.text, st.text, st.date, st.value[transform.Money], st.value[transform.Count], st.value[transform.Fraction]},
@@ -277,7 +286,7 @@ func (b *book) signals(sig transform.Signal) string {
 
 func (b *book) atRisk(s *transform.Scope, dir Directory) error {
 	st := b.st
-	t := &list{b: b, sheet: "sheet.at_risk", tname: "AtRisk",
+	t := &list{b: b, sheet: "sheet.at_risk", table: "AtRisk",
 		header: []string{b.l.T("col.customer_id"), b.l.T("col.customer_name"), b.l.T("col.owner"), b.l.T("col.signals"),
 			b.l.T("col.value_at_risk"), b.l.T("col.orders_current"), b.l.T("col.avg_orders"), b.l.T("col.revenue_current"),
 			b.l.T("col.avg_revenue"), b.l.T("col.lookback"), b.l.T("col.last_purchase"), b.l.T("col.open_complaints")},
@@ -350,8 +359,8 @@ func (b *book) tiers(s *transform.Scope) error {
 		g.put(7, row, money(t.RevenuePrevCents), mon)
 		g.put(8, row, money(t.ChurnedPrevCents), mon)
 	}
-	g.note(len(s.Tiers)+3, len(header), b.l.T("note.tiers"), b.st.note)
-	g.fit(len(header), 12, b.l.T("note.tiers"))
+	g.fit(len(header), 12)
+	g.note(len(s.Tiers)+3, len(header), b.l.T("note.tiers"), b.st.note, 100)
 	return g.err
 }
 
@@ -415,10 +424,7 @@ func (b *book) definitions() error {
 	notes := []string{b.l.T("note.textbook"), b.l.T("note.share_of_wallet"), b.l.T("note.tiers"), b.l.T("note.at_risk"),
 		b.l.T("note.scope"), b.l.F("note.periods", b.r.Location), b.l.T("note.empty")}
 	for _, n := range notes {
-		g.note(row, 3, n, b.st.note)
-		if g.err == nil {
-			g.err = g.f.SetRowHeight(g.sheet, row, 15*float64(1+int(displayWidth(n))/110))
-		}
+		g.note(row, 3, n, b.st.note, 140)
 		row++
 	}
 	if g.err == nil {

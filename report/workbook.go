@@ -32,7 +32,8 @@ type book struct {
 	st    styles
 	r     *transform.Result
 	meta  Meta
-	first bool // the default sheet has not been claimed yet
+	title string // the workbook's title, also in every page header
+	first bool   // the default sheet has not been claimed yet
 }
 
 func newBook(r *transform.Result, meta Meta) (*book, error) {
@@ -49,15 +50,39 @@ func newBook(r *transform.Result, meta Meta) (*book, error) {
 	return &book{f: f, l: l, st: st, r: r, meta: meta, first: true}, nil
 }
 
-// sheet creates a sheet named by the label key and returns its name.
+// sheet creates a sheet named by the label key, set up to print
+// landscape, one page wide, with the title and period in the header, and
+// returns its name.
 func (b *book) sheet(key string) (string, error) {
 	name := b.l.T(key)
+	var err error
 	if b.first {
 		b.first = false
-		return name, b.f.SetSheetName(b.f.GetSheetName(0), name)
+		err = b.f.SetSheetName(b.f.GetSheetName(0), name)
+	} else {
+		_, err = b.f.NewSheet(name)
 	}
-	_, err := b.f.NewSheet(name)
-	return name, err
+	if err != nil {
+		return name, err
+	}
+	landscape, a4, one, free, fit := "landscape", 9, 1, 0, true
+	if err := b.f.SetPageLayout(name, &excelize.PageLayoutOptions{Size: &a4, Orientation: &landscape, FitToWidth: &one, FitToHeight: &free}); err != nil {
+		return name, err
+	}
+	if err := b.f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return name, err
+	}
+	header := "&L" + headerText(b.title) + "&R" + headerText(name)
+	return name, b.f.SetHeaderFooter(name, &excelize.HeaderFooterOptions{OddHeader: header, OddFooter: "&C&P / &N"})
+}
+
+// headerText escapes & for a page header and keeps it short.
+func headerText(s string) string {
+	s = strings.ReplaceAll(Text(s), "&", "&&")
+	if r := []rune(s); len(r) > 100 {
+		s = string(r[:100])
+	}
+	return s
 }
 
 func (b *book) finish(w io.Writer, title string) error {
@@ -103,6 +128,7 @@ func Department(w io.Writer, r *transform.Result, scope *transform.Scope, dir Di
 		return err
 	}
 	title := b.l.F("title.department", b.l.DepartmentName(scope.Department), r.Period)
+	b.title = title
 	steps := []func() error{
 		func() error { return b.summary(title, scope) },
 		func() error { return b.trend(scope) },
@@ -130,6 +156,7 @@ func Company(w io.Writer, r *transform.Result, meta Meta) error {
 		return err
 	}
 	title := b.l.F("title.company", r.Period)
+	b.title = title
 	steps := []func() error{
 		func() error { return b.summary(title, &r.Company) },
 		b.departments,
