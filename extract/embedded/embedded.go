@@ -23,7 +23,12 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-var quietOnce sync.Once
+var (
+	quietOnce sync.Once
+	// startMu serializes engine creation: the engine initialises global
+	// status variables without a lock.
+	startMu sync.Mutex
+)
 
 // Server is a running embedded server.
 type Server struct {
@@ -43,7 +48,9 @@ func Start() (*Server, error) {
 		return nil, fmt.Errorf("starting the embedded server: %w", err)
 	}
 	pro := memory.NewDBProvider()
+	startMu.Lock()
 	engine := sqle.NewDefault(pro)
+	startMu.Unlock()
 	srv, err := server.NewServer(server.Config{Protocol: "tcp", Listener: ln}, engine, gsql.NewContext, memory.NewSessionBuilder(pro), nil)
 	if err != nil {
 		ln.Close()

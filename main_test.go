@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"retention/extract/sourcetest"
+	"retention/jobs"
+)
+
+func fixedNow() time.Time { return time.Date(2026, 10, 15, 9, 0, 0, 0, time.UTC) }
+
+// cli runs the command line and returns the exit code, stdout and stderr.
+func cli(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, func(k string) string { return env[k] }, fixedNow, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// lastLine is the one-line reason a failed command ends with.
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return lines[len(lines)-1]
+}
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "retention.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	t.Parallel()
+	code, out, _ := cli(t, nil, "help")
+	for _, cmd := range []string{"run", "check", "demo", "version"} {
+		if !strings.Contains(out, "retention "+cmd) {
+			t.Errorf("help does not list %s", cmd)
+		}
+	}
+	if code != 0 {
+		t.Errorf("help exits %d", code)
+	}
+	if code, out, _ := cli(t, nil, "version"); code != 0 || !strings.HasPrefix(out, "retention ") {
+		t.Errorf("version: %d %q", code, out)
+	}
+	if code, _, errOut := cli(t, nil, "frobnicate"); code != jobs.ExitConfig || !strings.Contains(errOut, `"frobnicate"`) {
+		t.Errorf("unknown command: %d %q", code, errOut)
+	}
+}
+
+func TestBadInputExitCodes(t *testing.T) {
+	t.Parallel()
+	out := t.TempDir()
+	secret := "Sup3rSecret!"
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		code int
+		says string
+	}{
+		{"unknown config key", nil, []string{"run", "--config", writeConfig(t, "report:\n  granularty: month\n")}, jobs.ExitConfig, "report.granularty"},
+		{"bad granularity flag", nil, []string{"run", "--granularity", "weekly"}, jobs.ExitConfig, "--granularity"},
+		{"bad period", nil, []string{"run", "--period", "2026-13"}, jobs.ExitConfig, "--period"},
+		{"period and granularity disagree", nil, []string{"run", "--period", "2026-Q3", "--granularity", "month"}, jobs.ExitConfig, "--granularity"},
+		{"missing config file", nil, []string{"run", "--config", "/nonexistent/retention.yaml"}, jobs.ExitConfig, "--config"},
+		{"no DSN", nil, []string{"run", "--out", out}, jobs.ExitConfig, "source.dsn"},
+		{"unreachable database", map[string]string{"RETENTION_SOURCE_DSN": "reporter:" + secret + "@tcp(127.0.0.1:1)/shop"},
+			[]string{"run", "--out", out, "--log-format", "json"}, jobs.ExitSource, "127.0.0.1:1"},
+		{"check on unreachable database", map[string]string{"RETENTION_SOURCE_DSN": "reporter:" + secret + "@tcp(127.0.0.1:1)/shop"},
+			[]string{"check"}, jobs.ExitSource, "127.0.0.1:1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := cli(t, tt.env, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d; stderr: %s", code, tt.code, stderr)
+			}
+			if last := lastLine(stderr); !strings.Contains(last, tt.says) || !strings.HasPrefix(last, "retention ") {
+				t.Errorf("last line %q does not name %q", last, tt.says)
+			}
+			if strings.Contains(stdout+stderr, secret) {
+				t.Errorf("output shows the password:\n%s%s", stdout, stderr)
+			}
+		})
+	}
+	if entries, _ := os.ReadDir(out); len(entries) > 0 {
+		t.Errorf("failed runs wrote into %s", out)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	d := sourcetest.New(t)
+	d.ExecFile(t, "testdata/spec/worked_example.sql")
+	env := map[string]string{"RETENTION_SOURCE_DSN": d.DSN}
+	code, out, stderr := cli(t, env, "check")
+	if code != 0 {
+		t.Fatalf("check exits %d: %s", code, stderr)
+	}
+	for _, want := range []string{"source.orders     ok, 17 rows", "source.complaints ok, 4 rows", "no customers table", "period      2026-09 (month)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+	cfg := writeConfig(t, "source:\n  orders: SELECT order_id, customer_id, ordered_at, amount FROM orders\n")
+	code, _, stderr = cli(t, env, "check", "--config", cfg)
+	if code != jobs.ExitConfig || !strings.Contains(lastLine(stderr), `"department"`) || !strings.Contains(lastLine(stderr), "source.orders") {
+		t.Errorf("check with a missing column: exit %d, %q", code, lastLine(stderr))
+	}
+}
+
+func TestRunFromCommandLine(t *testing.T) {
+	t.Parallel()
+	d := sourcetest.New(t)
+	d.ExecFile(t, "testdata/spec/worked_example.sql")
+	out := t.TempDir()
+	cfg := writeConfig(t, "report:\n  out_dir: /nonexistent\n  granularity: year\n")
+	code, _, stderr := cli(t, map[string]string{"RETENTION_SOURCE_DSN": d.DSN}, "run", "--config", cfg, "--out", out, "--period", "2026-09")
+	if code != 0 {
+		t.Fatalf("run exits %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "month", "2026-09", "manifest.json")); err != nil {
+		t.Errorf("flags did not override the config: %v", err)
+	}
+	if !strings.Contains(stderr, `"msg":"run finished"`) {
+		t.Errorf("no JSON log line for the outcome:\n%s", stderr)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	t.Parallel()
+	out := t.TempDir()
+	code, stdout, stderr := cli(t, nil, "demo", "--out", out)
+	if code != 0 {
+		t.Fatalf("demo exits %d: %s", code, stderr)
+	}
+	dir := filepath.Join(out, "month", "2026-09")
+	for _, name := range []string{"company.xlsx", "manifest.json", "华东.xlsx", "线上_直营.xlsx", "(unassigned).xlsx"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("demo did not write %s: %v", name, err)
+		}
+	}
+	if !strings.Contains(stdout, dir) {
+		t.Errorf("demo does not say where the workbooks are:\n%s", stdout)
+	}
+}
