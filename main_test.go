@@ -71,6 +71,7 @@ func TestBadInputExitCodes(t *testing.T) {
 		{"unknown config key", nil, []string{"run", "--config", writeConfig(t, "report:\n  granularty: month\n")}, jobs.ExitConfig, "report.granularty"},
 		{"bad granularity flag", nil, []string{"run", "--granularity", "weekly"}, jobs.ExitConfig, "--granularity"},
 		{"bad period", nil, []string{"run", "--period", "2026-13"}, jobs.ExitConfig, "--period"},
+		{"period not complete yet", nil, []string{"run", "--period", "2026-10"}, jobs.ExitConfig, "--period: 2026-10 is not complete until 2026-11-01 00:00"},
 		{"period and granularity disagree", nil, []string{"run", "--period", "2026-Q3", "--granularity", "month"}, jobs.ExitConfig, "--granularity"},
 		{"missing config file", nil, []string{"run", "--config", "/nonexistent/retention.yaml"}, jobs.ExitConfig, "--config"},
 		{"no DSN", nil, []string{"run", "--out", out}, jobs.ExitConfig, "source.dsn"},

@@ -65,7 +65,10 @@ func Check(ctx context.Context, opt RunOptions, w io.Writer) error {
 			fmt.Fprintf(w, "%-17s no customers table: lists will show customer ids without names\n", customers.Name)
 		}
 	}
-	p := ReportPeriod(c, opt.Period, opt.Now)
+	p, err := ReportPeriod(c, opt.Period, opt.Now)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "period      %s (%s), written to %s/%s/%s/\n", p, p.G, c.Report.OutDir, p.G, p)
 	return nil
 }

@@ -45,12 +45,18 @@ func Granularity(c config.Config) transform.Granularity {
 }
 
 // ReportPeriod is the period a run reports: p when given, else the latest
-// complete one at now in the report time zone.
-func ReportPeriod(c config.Config, p transform.Period, now time.Time) transform.Period {
-	if p.G != 0 {
-		return p
+// complete one at now in the report time zone. A period that has not ended
+// yet is refused: its customers who have not bought so far would show as
+// churned.
+func ReportPeriod(c config.Config, p transform.Period, now time.Time) (transform.Period, error) {
+	if p.G == 0 {
+		return transform.LatestComplete(now, Granularity(c), c.Location), nil
 	}
-	return transform.LatestComplete(now, Granularity(c), c.Location)
+	if end := p.End(c.Location); end.After(now) {
+		return p, &config.Error{Key: "--period", Msg: fmt.Sprintf("%s is not complete until %s %s; the latest complete %s is %s",
+			p, end.Format("2006-01-02 15:04"), c.Location, p.G, transform.LatestComplete(now, p.G, c.Location))}
+	}
+	return p, nil
 }
 
 func newRunID(now time.Time) string {
@@ -65,7 +71,10 @@ func Run(ctx context.Context, opt RunOptions) (*Outcome, error) {
 	c := opt.Config
 	log := opt.Logger
 	start := time.Now()
-	p := ReportPeriod(c, opt.Period, opt.Now)
+	p, err := ReportPeriod(c, opt.Period, opt.Now)
+	if err != nil {
+		return nil, err
+	}
 	runID := newRunID(opt.Now)
 	log = log.With("run_id", runID)
 	log.Info("run started", "period", p.String(), "granularity", p.G.String(), "source", extract.RedactDSN(c.Source.DSN),

@@ -134,7 +134,6 @@ var zhCN = Labels{
 	"col.orders_current":  "本期购买次数",
 	"col.avg_orders":      "此前平均购买次数",
 	"col.revenue_current": "本期销售额",
-	"col.avg_revenue":     "此前平均销售额",
 	"col.lookback":        "参考活跃期数",
 	"col.open_complaints": "未解决投诉",
 
@@ -282,7 +281,6 @@ var en = Labels{
 	"col.orders_current":  "Purchases this period",
 	"col.avg_orders":      "Average purchases before",
 	"col.revenue_current": "Revenue this period",
-	"col.avg_revenue":     "Average revenue before",
 	"col.lookback":        "Periods averaged",
 	"col.open_complaints": "Open complaints",
 

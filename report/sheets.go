@@ -288,19 +288,19 @@ func (b *book) atRisk(s *transform.Scope, dir Directory) error {
 	st := b.st
 	t := &list{b: b, sheet: "sheet.at_risk", table: "AtRisk",
 		header: []string{b.l.T("col.customer_id"), b.l.T("col.customer_name"), b.l.T("col.owner"), b.l.T("col.signals"),
-			b.l.T("col.value_at_risk"), b.l.T("col.orders_current"), b.l.T("col.avg_orders"), b.l.T("col.revenue_current"),
-			b.l.T("col.avg_revenue"), b.l.T("col.lookback"), b.l.T("col.last_purchase"), b.l.T("col.open_complaints")},
-		styles: []int{st.text, st.text, st.text, st.text, st.value[transform.Money], st.value[transform.Count], st.value[transform.Number],
-			st.value[transform.Money], st.value[transform.Money], st.value[transform.Count], st.date, st.value[transform.Count]},
+			b.l.T("col.value_at_risk"), b.l.T("col.lookback"), b.l.T("col.orders_current"), b.l.T("col.avg_orders"),
+			b.l.T("col.revenue_current"), b.l.T("col.last_purchase"), b.l.T("col.open_complaints")},
+		styles: []int{st.text, st.text, st.text, st.text, st.value[transform.Money], st.value[transform.Count], st.value[transform.Count],
+			st.value[transform.Number], st.value[transform.Money], st.date, st.value[transform.Count]},
 	}
 	for _, c := range s.AtRisk {
 		who := dir[c.CustomerID]
-		var avgOrders, avgRevenue any
+		var avgOrders any
 		if c.Lookback > 0 {
-			avgOrders, avgRevenue = c.AvgOrders, c.AvgRevenue
+			avgOrders = c.AvgOrders
 		}
 		t.rows = append(t.rows, []any{Text(c.CustomerID), Text(who.Name), Text(who.Owner), b.signals(c.Signals),
-			c.ValueAtRisk, c.Orders, avgOrders, money(c.RevenueCents), avgRevenue, int64(c.Lookback),
+			c.ValueAtRisk, int64(c.Lookback), c.Orders, avgOrders, money(c.RevenueCents),
 			b.date(c.LastPurchase), c.OpenComplaints})
 	}
 	note := b.l.F("note.at_risk_all", s.AtRiskTotal)

@@ -47,7 +47,7 @@ func newStyles(f *excelize.File) (styles, error) {
 		Font:      &excelize.Font{Bold: true},
 		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"D9E1F2"}},
 		Border:    []excelize.Border{{Type: "bottom", Color: "8EA9DB", Style: 1}},
-		Alignment: &excelize.Alignment{Vertical: "center", WrapText: true},
+		Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true},
 	})
 	s.text = mk(&excelize.Style{NumFmt: 49}) // "@": text, even if it looks like a number
 	s.label = mk(&excelize.Style{Alignment: &excelize.Alignment{Vertical: "top"}})

@@ -380,8 +380,7 @@ func (a *scopeAcc) addAtRisk(f *profile, i int, id string) {
 	}
 	if k > 0 {
 		r.AvgOrders = float64(f.lookOrders) / float64(k)
-		r.AvgRevenue = float64(f.lookRev) / float64(k*100)
-		r.ValueAtRisk = r.AvgRevenue
+		r.ValueAtRisk = float64(f.lookRev) / float64(k*100)
 	}
 	a.atRisk = append(a.atRisk, r)
 }

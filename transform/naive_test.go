@@ -713,7 +713,6 @@ func (m *naiveModel) atRisk(sc *naiveScope, p transform.Period) []transform.AtRi
 		if lb > 0 {
 			x.num, x.den = sumRev, lb
 			x.AvgOrders = float64(sumOrders) / float64(lb)
-			x.AvgRevenue = float64(sumRev) / float64(lb*100)
 		} else {
 			x.num, x.den = now.rev, 1
 		}
@@ -923,8 +922,8 @@ func fmtChurned(c transform.ChurnedCustomer) string {
 }
 
 func fmtAtRisk(c transform.AtRiskCustomer) string {
-	return fmt.Sprintf("{%s signals=%03b value=%v lookback=%d avgOrders=%v avgRevenue=%v orders=%d rev=%d last=%s open=%d}",
-		c.CustomerID, c.Signals, c.ValueAtRisk, c.Lookback, c.AvgOrders, c.AvgRevenue, c.Orders, c.RevenueCents, fmtTime(c.LastPurchase), c.OpenComplaints)
+	return fmt.Sprintf("{%s signals=%03b value=%v lookback=%d avgOrders=%v orders=%d rev=%d last=%s open=%d}",
+		c.CustomerID, c.Signals, c.ValueAtRisk, c.Lookback, c.AvgOrders, c.Orders, c.RevenueCents, fmtTime(c.LastPurchase), c.OpenComplaints)
 }
 
 func fmtTier(t transform.Tier) string {
@@ -939,7 +938,7 @@ func sameChurned(a, b transform.ChurnedCustomer) bool {
 
 func sameAtRisk(a, b transform.AtRiskCustomer) bool {
 	return a.CustomerID == b.CustomerID && a.Signals == b.Signals && near(a.ValueAtRisk, b.ValueAtRisk) && a.Lookback == b.Lookback &&
-		near(a.AvgOrders, b.AvgOrders) && near(a.AvgRevenue, b.AvgRevenue) && a.Orders == b.Orders && a.RevenueCents == b.RevenueCents &&
+		near(a.AvgOrders, b.AvgOrders) && a.Orders == b.Orders && a.RevenueCents == b.RevenueCents &&
 		sameTime(a.LastPurchase, b.LastPurchase) && a.OpenComplaints == b.OpenComplaints
 }
 

@@ -90,7 +90,6 @@ type AtRiskCustomer struct {
 	ValueAtRisk    float64   // average revenue per active period over the lookback, currency units
 	Lookback       int       // previous active periods averaged: 0 to 3
 	AvgOrders      float64   // average purchases over the lookback
-	AvgRevenue     float64   // average revenue over the lookback, currency units (= ValueAtRisk when Lookback > 0)
 	Orders         int64     // purchases in P
 	RevenueCents   int64     // rev(c, P)
 	LastPurchase   time.Time // in P, in the report time zone

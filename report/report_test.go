@@ -1,0 +1,109 @@
+package report
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"retention/extract"
+	"retention/transform"
+)
+
+// TestLocalesComplete: every label table has the same keys, and every
+// label the code asks for exists.
+func TestLocalesComplete(t *testing.T) {
+	t.Parallel()
+	ref := locales["zh-CN"]
+	for name, l := range locales {
+		for k := range ref {
+			if _, ok := l[k]; !ok {
+				t.Errorf("locale %s lacks %q", name, k)
+			}
+		}
+		for k := range l {
+			if _, ok := ref[k]; !ok {
+				t.Errorf("locale %s has %q, zh-CN does not", name, k)
+			}
+		}
+	}
+	var keys []string
+	for _, m := range transform.Metrics {
+		keys = append(keys, "metric."+m.Key, "def."+m.Key)
+	}
+	for _, s := range transform.Signals {
+		keys = append(keys, "signal."+s.Key())
+	}
+	for _, k := range []transform.TierKind{transform.TierKey, transform.TierOrdinary, transform.TierSmall} {
+		keys = append(keys, "tier."+k.Key())
+	}
+	for d := extract.DefectNullCustomer; d <= extract.DefectBadResolvedTime; d++ {
+		keys = append(keys, "reason."+d.String())
+	}
+	keys = append(keys, "reason."+transform.WarnSatisfactionRange, "reason."+transform.WarnResolvedBeforeCreated)
+	for _, g := range transform.Granularities {
+		keys = append(keys, "granularity."+g.String())
+	}
+	for _, table := range []string{transform.TableOrders, transform.TableComplaints, transform.TableCustomers} {
+		keys = append(keys, "table."+table)
+	}
+	for _, k := range keys {
+		if _, ok := ref[k]; !ok {
+			t.Errorf("no label %q", k)
+		}
+	}
+}
+
+func TestText(t *testing.T) {
+	t.Parallel()
+	tests := map[string]string{
+		"华东":          "华东",
+		"=SUM(A1)":    "=SUM(A1)",
+		"a\x00b\x1fc": "a\uFFFDb\uFFFDc",
+		"tab\there":   "tab\there",
+		"bad\xffutf8": "bad\uFFFDutf8",
+	}
+	for in, want := range tests {
+		if got := Text(in); got != want {
+			t.Errorf("Text(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := Text(strings.Repeat("x", 40000)); len(got) != maxCellText {
+		t.Errorf("Text of 40000 characters keeps %d", len(got))
+	}
+}
+
+func TestCents(t *testing.T) {
+	t.Parallel()
+	for cents, want := range map[int64]string{0: "0.00", 5: "0.05", -5: "-0.05", 61000: "610.00", -1000: "-10.00", 123456789: "1234567.89"} {
+		if got := Cents(cents); got != want {
+			t.Errorf("Cents(%d) = %s, want %s", cents, got, want)
+		}
+	}
+}
+
+func TestSnapshotRowJSON(t *testing.T) {
+	t.Parallel()
+	p, _ := transform.ParsePeriod("2026-09")
+	dept := "华东"
+	b, err := json.Marshal(SnapshotRow{Department: &dept, Snapshot: transform.Snapshot{
+		Period: p, ActiveCustomers: 4, RevenueCents: 41000,
+		RetentionRate: transform.Ratio{Value: 2.0 / 3, Valid: true},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	for _, want := range []string{`{"department":"华东","period":"2026-09","active_customers":4,`, `"revenue":410.00,`,
+		`"retention_rate":0.6666666666666666,`, `"churn_rate":null,`, `"new_customers_per_month":null`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("%s lacks %s", s, want)
+		}
+	}
+	var back map[string]any
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	if len(back) != len(transform.Metrics)+2 {
+		t.Errorf("%d keys, want %d", len(back), len(transform.Metrics)+2)
+	}
+}
