@@ -7,19 +7,23 @@ import (
 	"time"
 )
 
-// window is the range of periods a Result looks at. Every set the spec
-// defines for a history period t refers to periods in [lo, p]: A(t-2) for
-// the win-back rate, and the periods covering 12 months for customer_base.
+// window is the range of periods a Result looks at. Snapshots are
+// computed for [ext, p]: the history window and the period a year before
+// p. Every set the spec defines for a period t refers to periods in
+// [lo, p]: A(t-2) for the win-back rate, and the periods covering 12 months
+// for customer_base.
 type window struct {
 	p     int32 // the reported period
 	first int32 // the first history period
+	ext   int32 // the first period with a snapshot: first, or a year before p
 	lo    int32 // the earliest period any metric refers to
 	span  int   // periods covering 12 months: 12, 4 or 1
 }
 
 func newWindow(p Period, history int) window {
 	w := window{p: p.N, first: p.N - int32(history) + 1, span: 12 / p.G.Months()}
-	w.lo = min(w.first-2, w.first-int32(w.span)+1)
+	w.ext = min(w.first, w.p-int32(w.span))
+	w.lo = min(w.ext-2, w.ext-int32(w.span)+1)
 	return w
 }
 
@@ -65,9 +69,9 @@ func (s *State) Compute(p Period, opt Options) (*Result, error) {
 		r.Periods = append(r.Periods, Period{G: s.g, N: t})
 	}
 	for k, agg := range s.complaints {
-		if k.period >= w.first && k.period <= w.p {
-			depts[k.dept].complaints[k.period-w.first].add(agg)
-			company.complaints[k.period-w.first].add(agg)
+		if k.period >= w.ext && k.period <= w.p {
+			depts[k.dept].complaints[k.period-w.ext].add(agg)
+			company.complaints[k.period-w.ext].add(agg)
 		}
 		if k.period >= w.first-1 && k.period <= w.p {
 			depts[k.dept].touched = true
@@ -239,7 +243,7 @@ type baseMember struct {
 }
 
 type scopeAcc struct {
-	trend        []trendAcc
+	trend        []trendAcc // by period - ext
 	complaints   []complaintAgg
 	cohortSize   []int64
 	cohortActive [][]int64
@@ -250,10 +254,10 @@ type scopeAcc struct {
 }
 
 func newScopeAcc(w window) *scopeAcc {
-	h := int(w.p-w.first) + 1
+	h, n := int(w.p-w.first)+1, int(w.p-w.ext)+1
 	a := &scopeAcc{
-		trend:        make([]trendAcc, h),
-		complaints:   make([]complaintAgg, h),
+		trend:        make([]trendAcc, n),
+		complaints:   make([]complaintAgg, n),
 		cohortSize:   make([]int64, h),
 		cohortActive: make([][]int64, h),
 	}
@@ -266,11 +270,11 @@ func newScopeAcc(w window) *scopeAcc {
 // add counts one customer's profile into the scope.
 func (a *scopeAcc) add(w window, f *profile, id string) {
 	a.touched = a.touched || f.touched
-	off := int(w.first - w.lo) // dense index of the first history period
+	off := int(w.ext - w.lo) // dense index of the first snapshot period
 	for j := range a.trend {
 		t := &a.trend[j]
 		i := off + j
-		period := w.first + int32(j)
+		period := w.ext + int32(j)
 		at, ap, app := f.isActive(i), f.isActive(i-1), f.isActive(i-2)
 		isNew := f.hasFirst && f.first == period
 		if at {
@@ -328,8 +332,9 @@ func (a *scopeAcc) add(w window, f *profile, id string) {
 	if f.hasFirst && f.first >= w.first && f.first <= w.p {
 		q := int(f.first - w.first)
 		a.cohortSize[q]++
+		start := int(f.first - w.lo)
 		for k := range a.cohortActive[q] {
-			if f.isActive(off + q + k) {
+			if f.isActive(start + k) {
 				a.cohortActive[q][k]++
 			}
 		}
@@ -388,10 +393,11 @@ func (a *scopeAcc) addAtRisk(f *profile, i int, id string) {
 func (a *scopeAcc) finish(w window, s *State, opt Options, company bool, dept string) Scope {
 	sc := Scope{Company: company, Department: dept}
 	months := int64(s.g.Months())
+	all := make([]Snapshot, 0, len(a.trend))
 	for j, t := range a.trend {
 		c := &a.complaints[j]
-		sc.Snapshots = append(sc.Snapshots, Snapshot{
-			Period:               Period{G: s.g, N: w.first + int32(j)},
+		all = append(all, Snapshot{
+			Period:               Period{G: s.g, N: w.ext + int32(j)},
 			ActiveCustomers:      t.active,
 			BaseCustomers:        t.base,
 			NewCustomers:         t.newc,
@@ -425,6 +431,9 @@ func (a *scopeAcc) finish(w window, s *State, opt Options, company bool, dept st
 			NonComplainantRetentionRate: ratio(t.quietRetained, t.quietBase),
 		})
 	}
+
+	sc.Snapshots = all[w.first-w.ext:]
+	sc.YearAgo = all[w.p-int32(w.span)-w.ext]
 
 	last := a.trend[len(a.trend)-1]
 	for i := range a.churned {

@@ -796,6 +796,7 @@ func (m *naiveModel) scope(sc *naiveScope, dept string, periods []transform.Peri
 	for _, q := range periods {
 		s.Snapshots = append(s.Snapshots, m.snapshot(sc, q))
 	}
+	s.YearAgo = m.snapshot(sc, p.Add(-12/m.g.Months()))
 	s.Churned = m.churned(sc, p)
 	all := m.atRisk(sc, p)
 	s.AtRiskTotal = len(all)
@@ -1041,8 +1042,10 @@ func compareScope(d *resultDiff, want, got *transform.Scope) {
 	if len(got.Snapshots) != len(want.Snapshots) {
 		d.errorf("%s: %d snapshots, want %d", name, len(got.Snapshots), len(want.Snapshots))
 	} else {
-		for i := range want.Snapshots {
-			ws, gs := &want.Snapshots[i], &got.Snapshots[i]
+		wantAll := append(slices.Clone(want.Snapshots), want.YearAgo)
+		gotAll := append(slices.Clone(got.Snapshots), got.YearAgo)
+		for i := range wantAll {
+			ws, gs := &wantAll[i], &gotAll[i]
 			if gs.Period != ws.Period {
 				d.errorf("%s: snapshot %d is of %s, want %s", name, i, gs.Period, ws.Period)
 				continue

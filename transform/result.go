@@ -31,6 +31,7 @@ type Scope struct {
 	Department string // the department key; "" for the company
 
 	Snapshots []Snapshot // one per Result.Periods
+	YearAgo   Snapshot   // the period a year before the reported one (the previous one, by year)
 
 	Churned     []ChurnedCustomer // L(P), by revenue in P-1, descending
 	AtRisk      []AtRiskCustomer  // by value at risk, descending, at most Options.AtRiskLimit
