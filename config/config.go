@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/robfig/cron/v3"
@@ -53,6 +55,7 @@ type Report struct {
 	Granularity string // month, quarter or year
 	History     int    // periods in trend and cohort sheets
 	Locale      string // zh-CN or en
+	Currency    string // symbol shown with money
 	AtRiskLimit int
 }
 
@@ -124,6 +127,7 @@ func (c *Config) decode(root *yaml.Node) error {
 				"granularity":   str(&c.Report.Granularity),
 				"history":       integer(&c.Report.History),
 				"locale":        str(&c.Report.Locale),
+				"currency":      str(&c.Report.Currency),
 				"at_risk_limit": integer(&c.Report.AtRiskLimit),
 			})
 		},
@@ -191,6 +195,7 @@ func (c *Config) defaults() {
 	c.Report.OutDir = or(c.Report.OutDir, "./out")
 	c.Report.Granularity = or(c.Report.Granularity, "month")
 	c.Report.Locale = or(c.Report.Locale, "zh-CN")
+	c.Report.Currency = or(c.Report.Currency, "¥")
 	if c.Report.History == 0 {
 		c.Report.History = 12
 	}
@@ -242,6 +247,10 @@ func (c *Config) Validate() error {
 	}
 	if !contains(Locales, c.Report.Locale) {
 		return &Error{Key: "report.locale", Msg: fmt.Sprintf("%q is not one of %s", c.Report.Locale, strings.Join(Locales, ", "))}
+	}
+	if n := utf8.RuneCountInString(c.Report.Currency); n > 8 || strings.ContainsAny(c.Report.Currency, "\"\\") ||
+		strings.IndexFunc(c.Report.Currency, unicode.IsControl) >= 0 {
+		return &Error{Key: "report.currency", Msg: fmt.Sprintf("%q is not a currency symbol of at most 8 characters without quotes", c.Report.Currency)}
 	}
 	if c.Report.AtRiskLimit < 1 || c.Report.AtRiskLimit > 1_000_000 {
 		return &Error{Key: "report.at_risk_limit", Msg: fmt.Sprintf("%d is not between 1 and 1000000", c.Report.AtRiskLimit)}

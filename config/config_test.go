@@ -39,7 +39,7 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.Timezone != "Asia/Shanghai" || c.Source.Timezone != "Asia/Shanghai" || c.Location.String() != "Asia/Shanghai" ||
 		c.Source.Orders != config.DefaultOrders || c.Source.CustomersSet || c.Report.OutDir != "./out" ||
-		c.Report.Granularity != "month" || c.Report.History != 12 || c.Report.Locale != "zh-CN" || c.Report.AtRiskLimit != 500 || c.Schedule != "" {
+		c.Report.Granularity != "month" || c.Report.History != 12 || c.Report.Locale != "zh-CN" || c.Report.Currency != "¥" || c.Report.AtRiskLimit != 500 || c.Schedule != "" {
 		t.Errorf("defaults = %+v", c)
 	}
 	c, err = config.Load(strings.NewReader("timezone: UTC\n"), noEnv)
@@ -73,6 +73,7 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"bad history", "report: {history: twelve}", "report.history"},
 		{"history too short", "report: {history: 1}", "report.history"},
 		{"bad locale", "report: {locale: fr}", "report.locale"},
+		{"bad currency", "report: {currency: '\"$\"'}", "report.currency"},
 		{"negative limit", "report: {at_risk_limit: -1}", "report.at_risk_limit"},
 		{"bad time zone", "timezone: Mars/Olympus", "timezone"},
 		{"bad source time zone", "source: {timezone: Nowhere}", "source.timezone"},

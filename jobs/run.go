@@ -125,7 +125,7 @@ func run(ctx context.Context, opt RunOptions, p transform.Period, runID string, 
 	snap.Close()
 
 	return publish(ctx, c, res, dir, report.Meta{
-		RunID: runID, GeneratedAt: opt.Now, Locale: c.Report.Locale, CustomersRead: customersRead,
+		RunID: runID, GeneratedAt: opt.Now, Locale: c.Report.Locale, Currency: c.Report.Currency, CustomersRead: customersRead,
 	}, log)
 }
 

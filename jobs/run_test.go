@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -199,22 +200,24 @@ func TestWorkbookCells(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	values := map[string][]string{}
-	for _, r := range rows {
-		if len(r) >= 5 {
-			values[r[4]] = r
+	// The full table: metric, this period, previous, change, a year before,
+	// change, key.
+	values, rowOf := map[string][]string{}, map[string]int{}
+	for i, r := range rows {
+		if len(r) == 7 {
+			values[r[6]], rowOf[r[6]] = r, i+1
 		}
 	}
 	if r := values["retention_rate"]; r == nil || !strings.HasPrefix(r[1], "0.666666") {
 		t.Errorf("retention_rate row = %v", r)
 	}
-	if r := values["revenue"]; r == nil || r[1] != "410" || r[2] != "610" || r[3] != "-200" {
-		t.Errorf("revenue row = %v, want 410 and 610 and -200", r)
+	if r := values["revenue"]; r == nil || r[1] != "410" || r[2] != "610" || r[3] != "-200" || r[4] != "0" || r[5] != "410" {
+		t.Errorf("revenue row = %v, want 410, 610, -200, 0 a year before, +410", r)
 	}
-	if r := values["complainant_retention_rate"]; r == nil || r[2] != "" {
-		t.Errorf("complainant_retention_rate row = %v, want an empty previous value", r)
+	if r := values["complainant_retention_rate"]; r == nil || r[2] != "" || r[3] != "" {
+		t.Errorf("complainant_retention_rate row = %v, want an empty previous value and change", r)
 	}
-	typ, err := f.GetCellType("Summary", "B15")
+	typ, err := f.GetCellType("Summary", "B"+strconv.Itoa(rowOf["revenue"]))
 	if err != nil || typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
 		t.Errorf("revenue cell type = %v, %v; want a number", typ, err)
 	}

@@ -49,7 +49,15 @@ var zhCN = Labels{
 	"granularity.month": "月度", "granularity.quarter": "季度", "granularity.year": "年度",
 
 	"col.metric": "指标", "col.key": "键名", "col.current": "本期 %s", "col.previous": "上期 %s",
-	"col.change": "变化", "col.definition": "定义", "col.period": "期间",
+	"col.change_prev": "环比", "col.year_ago": "去年同期 %s", "col.change_year": "同比",
+	"col.definition": "定义", "col.period": "期间",
+	"unit.points":       " 个百分点",
+	"font":              "等线",
+	"section.headline":  "核心指标",
+	"section.all":       "全部指标",
+	"chart.retention":   "客户保持率与流失率",
+	"chart.revenue":     "销售额与活跃客户数",
+	"chart.departments": "各部门客户保持率 · %s",
 
 	"metric.active_customers":               "活跃客户数",
 	"metric.base_customers":                 "期初客户数",
@@ -109,6 +117,7 @@ var zhCN = Labels{
 
 	"note.title":             "说明",
 	"note.empty":             "比率的分母为 0 时单元格留空，而不是 0。",
+	"note.change":            "变化列中 ▲ 表示上升、▼ 表示下降；绿色表示向好，红色表示变差（例如流失率下降为绿色）。比率的变化以百分点计。",
 	"note.textbook":          "教科书中的客户保持率 =（期末客户数 − 期内新增客户数）÷ 期初客户数，会把挽回客户算作保持客户；本报告的客户保持率只计期初客户中仍活跃者，并单独列出挽回客户数。两者关系：（活跃客户数 − 新增客户数）÷ 期初客户数 =（保持客户数 + 挽回客户数）÷ 期初客户数。",
 	"note.share_of_wallet":   "客户份额（客户在本公司的消费 ÷ 其在该品类的全部消费）无法从本公司数据计算，故不提供。",
 	"note.tiers":             "客户价值分层：期初客户按上期销售额从高到低排序，前 20%（向上取整）为关键客户，至 50%（向上取整）为普通客户，其余为小客户；金额相同者归入较高层级。",
@@ -196,7 +205,15 @@ var en = Labels{
 	"granularity.month": "Monthly", "granularity.quarter": "Quarterly", "granularity.year": "Yearly",
 
 	"col.metric": "Metric", "col.key": "Key", "col.current": "This period %s", "col.previous": "Previous %s",
-	"col.change": "Change", "col.definition": "Definition", "col.period": "Period",
+	"col.change_prev": "vs previous", "col.year_ago": "A year before %s", "col.change_year": "vs a year before",
+	"col.definition": "Definition", "col.period": "Period",
+	"unit.points":       " pp",
+	"font":              "Calibri",
+	"section.headline":  "Headline",
+	"section.all":       "All metrics",
+	"chart.retention":   "Retention and churn",
+	"chart.revenue":     "Revenue and active customers",
+	"chart.departments": "Retention rate by department · %s",
 
 	"metric.active_customers":               "Active customers",
 	"metric.base_customers":                 "Base customers",
@@ -256,6 +273,7 @@ var en = Labels{
 
 	"note.title":             "Notes",
 	"note.empty":             "A ratio whose denominator is 0 is left empty, never shown as 0.",
+	"note.change":            "In the change columns ▲ is a rise and ▼ a fall; green is good news and red bad news (a falling churn rate is green). Changes of ratios are in percentage points.",
 	"note.textbook":          "The textbook retention rate, (customers at the end − new customers) ÷ customers at the start, counts reactivated customers as retained. This report's retention rate counts only base customers who stayed and shows reactivated customers beside it: (active − new) ÷ base = (retained + reactivated) ÷ base.",
 	"note.share_of_wallet":   "Share of wallet (a customer's spend with us ÷ their whole spend in the category) cannot be computed from our own data, so it is not shown.",
 	"note.tiers":             "Value tiers: the base ranked by previous-period revenue, highest first; the top 20 % (rounded up) are key customers, up to 50 % (rounded up) ordinary, the rest small; ties take the higher tier.",

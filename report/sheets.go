@@ -12,15 +12,23 @@ import (
 
 // grid writes cells of one sheet in normal mode and keeps the first error.
 type grid struct {
-	f      *excelize.File
-	sheet  string
-	err    error
-	widths map[int][]string
+	f        *excelize.File
+	sheet    string
+	currency string
+	err      error
+	widths   map[int][]string
 }
 
 func (b *book) grid(key string) *grid {
 	name, err := b.sheet(key)
-	return &grid{f: b.f, sheet: name, err: err, widths: map[int][]string{}}
+	return &grid{f: b.f, sheet: name, currency: b.meta.Currency, err: err, widths: map[int][]string{}}
+}
+
+// metric sets a metric's cell and counts its shown text towards the
+// column's width.
+func (g *grid) metric(col, row int, v transform.Value, style int) {
+	g.widths[col] = append(g.widths[col], shown(v, g.currency))
+	g.set(col, row, cellValue(v), style)
 }
 
 func cellName(col, row int) string {
@@ -76,6 +84,12 @@ func (g *grid) fit(cols int, minWidth float64) {
 	}
 }
 
+func (g *grid) height(row int, h float64) {
+	if g.err == nil {
+		g.err = g.f.SetRowHeight(g.sheet, row, h)
+	}
+}
+
 func (g *grid) freeze(cols, rows int) {
 	if g.err != nil {
 		return
@@ -92,53 +106,112 @@ func (g *grid) freeze(cols, rows int) {
 
 func (b *book) granularity() string { return b.l.T("granularity." + b.r.Period.G.String()) }
 
-// summary: every metric of the period beside the previous one.
+// headline metrics lead the summary: what a manager reads first.
+var headline = []string{"retention_rate", "relative_churn_rate", "purchase_frequency", "revenue", "active_customers", "new_customers"}
+
+func metricByKey(key string) transform.Metric {
+	for _, m := range transform.Metrics {
+		if m.Key == key {
+			return m
+		}
+	}
+	panic("report: no metric " + key)
+}
+
+// summary: the headline metrics, then every metric, each beside the
+// previous period and the same period a year before, with the change in
+// words and colour, and a data-quality banner.
 func (b *book) summary(title string, s *transform.Scope) error {
 	g := b.grid("sheet.summary")
-	cur, prev := s.Current(), s.Previous()
+	cur, prev, ago := s.Current(), s.Previous(), &s.YearAgo
+	yearly := b.r.Period.G == transform.Year // a year ago is the previous period
+	cols := 7
+	if yearly {
+		cols = 5
+	}
 	subtitle := b.l.F("subtitle", b.granularity(), b.r.Period, b.r.Location,
 		b.meta.GeneratedAt.In(b.r.Location).Format("2006-01-02 15:04"), b.meta.RunID)
-	g.note(1, 5, title, b.st.title, 1000)
-	if g.err == nil {
-		g.err = g.f.SetRowHeight(g.sheet, 1, 26)
-	}
-	g.note(2, 5, subtitle, b.st.subtitle, 1000)
-	header := []string{b.l.T("col.metric"), b.l.F("col.current", cur.Period), b.l.F("col.previous", prev.Period), b.l.T("col.change"), b.l.T("col.key")}
-	for i, h := range header {
-		g.put(i+1, 4, h, b.st.header)
-	}
-	row := 5
-	for _, m := range transform.Metrics {
-		c, p := m.Of(cur), m.Of(prev)
-		g.put(1, row, b.l.T("metric."+m.Key), b.st.label)
-		g.put(2, row, cellValue(c), b.st.value[m.Kind])
-		g.put(3, row, cellValue(p), b.st.value[m.Kind])
-		g.put(4, row, changeValue(c, p), b.st.change[m.Kind])
-		g.put(5, row, m.Key, b.st.subtitle)
-		row++
-	}
-	row++
+	g.note(1, cols, title, b.st.title, 1000)
+	g.height(1, 28)
+	g.note(2, cols, subtitle, b.st.subtitle, 1000)
+
 	q := b.r.Quality
-	warnings := int64(0)
+	var warnings int64
 	for _, f := range q.Findings {
 		if !f.Skipped {
 			warnings += f.Count
 		}
 	}
-	notes := []string{b.l.T("note.quality_ok")}
 	if q.SkippedOrders+q.SkippedComplaints+warnings > 0 {
-		notes[0] = b.l.F("note.quality_skipped", q.SkippedOrders, q.SkippedComplaints, warnings)
+		g.note(3, cols, "⚠ "+b.l.F("note.quality_skipped", q.SkippedOrders, q.SkippedComplaints, warnings), b.st.bannerWarn, 1000)
+	} else {
+		g.note(3, cols, "✓ "+b.l.T("note.quality_ok"), b.st.bannerOK, 1000)
 	}
+	g.height(3, 22)
+
+	header := func(row int, key bool) {
+		h := []string{b.l.T("col.metric"), b.l.F("col.current", cur.Period), b.l.F("col.previous", prev.Period), b.l.T("col.change_prev")}
+		if !yearly {
+			h = append(h, b.l.F("col.year_ago", ago.Period), b.l.T("col.change_year"))
+		}
+		if key {
+			h = append(h, b.l.T("col.key"))
+		}
+		for i, t := range h {
+			g.put(i+1, row, t, b.st.header)
+		}
+	}
+	line := func(row int, m transform.Metric, strong bool) {
+		c, p, y := m.Of(cur), m.Of(prev), m.Of(ago)
+		label, value := b.st.label, b.st.value[m.Kind]
+		if strong {
+			label, value = b.st.strong, b.st.headline[m.Kind]
+		}
+		g.put(1, row, b.l.T("metric."+m.Key), label)
+		g.metric(2, row, c, value)
+		g.metric(3, row, p, b.st.value[m.Kind])
+		g.put(4, row, changeValue(c, p), b.st.change[m.Kind][tone(m, c, p)])
+		col := 5
+		if !yearly {
+			g.metric(5, row, y, b.st.value[m.Kind])
+			g.put(6, row, changeValue(c, y), b.st.change[m.Kind][tone(m, c, y)])
+			col = 7
+		}
+		if !strong {
+			g.put(col, row, m.Key, b.st.subtitle)
+		}
+	}
+
+	row := 5
+	g.note(row, cols, b.l.T("section.headline"), b.st.section, 1000)
+	row++
+	header(row, false)
+	row++
+	for _, key := range headline {
+		line(row, metricByKey(key), true)
+		g.height(row, 20)
+		row++
+	}
+	row++
+	g.note(row, cols, b.l.T("section.all"), b.st.section, 1000)
+	row++
+	header(row, true)
+	row++
+	for _, m := range transform.Metrics {
+		line(row, m, false)
+		row++
+	}
+	row++
+	notes := []string{}
 	if !s.Company {
 		notes = append(notes, b.l.F("note.churned_count", len(s.Churned)))
 	}
-	notes = append(notes, b.l.T("note.empty"), b.l.T("note.scope"))
-	g.fit(5, 14)
+	notes = append(notes, b.l.T("note.change"), b.l.T("note.empty"), b.l.T("note.scope"))
+	g.fit(cols, 18)
 	for _, n := range notes {
-		g.note(row, 5, n, b.st.note, 80)
+		g.note(row, cols, n, b.st.note, 110)
 		row++
 	}
-	g.freeze(0, 4)
 	return g.err
 }
 
@@ -152,12 +225,119 @@ func (b *book) trend(s *transform.Scope) error {
 	for i, m := range transform.Metrics {
 		g.put(1, i+2, b.l.T("metric."+m.Key), b.st.label)
 		for j := range s.Snapshots {
-			g.put(j+2, i+2, cellValue(m.Of(&s.Snapshots[j])), b.st.value[m.Kind])
+			g.metric(j+2, i+2, m.Of(&s.Snapshots[j]), b.st.value[m.Kind])
 		}
 	}
 	g.fit(len(s.Snapshots)+1, 12)
 	g.freeze(1, 1)
-	return g.err
+	if g.err != nil {
+		return g.err
+	}
+	// Charts below the table: rates, then revenue against active customers.
+	n := len(s.Snapshots)
+	rowOf := func(key string) int {
+		for i, m := range transform.Metrics {
+			if m.Key == key {
+				return i + 2
+			}
+		}
+		panic("report: no metric " + key)
+	}
+	series := func(key string) excelize.ChartSeries {
+		r := rowOf(key)
+		return excelize.ChartSeries{
+			Name:       ref(g.sheet, 1, r, 1, r),
+			Categories: ref(g.sheet, 2, 1, n+1, 1),
+			Values:     ref(g.sheet, 2, r, n+1, r),
+			Marker:     excelize.ChartMarker{Symbol: "circle", Size: 5},
+		}
+	}
+	// The charts print on a page of their own, side by side.
+	top := len(transform.Metrics) + 3
+	if err := g.f.InsertPageBreak(g.sheet, cellName(1, top)); err != nil {
+		return err
+	}
+	err := g.f.AddChart(g.sheet, cellName(1, top), &excelize.Chart{
+		Type:      excelize.Line,
+		Series:    []excelize.ChartSeries{series("retention_rate"), series("churn_rate"), series("relative_churn_rate")},
+		Title:     b.chartTitle(b.l.T("chart.retention")),
+		Legend:    excelize.ChartLegend{Position: "bottom", Font: b.chartFont()},
+		XAxis:     excelize.ChartAxis{Font: *b.chartFont()},
+		YAxis:     excelize.ChartAxis{MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}, Font: *b.chartFont(), Minimum: zero()},
+		Dimension: excelize.ChartDimension{Width: 700, Height: 380},
+		Format:    chartFormat(),
+	})
+	if err != nil {
+		return fmt.Errorf("adding the retention chart: %w", err)
+	}
+	revenue, active := series("revenue"), series("active_customers")
+	revenue.Marker = excelize.ChartMarker{}
+	// The second chart starts in the column after the first one's width.
+	err = g.f.AddChart(g.sheet, cellName(chartColumn(g, 700), top), &excelize.Chart{
+		Type:      excelize.Col,
+		Series:    []excelize.ChartSeries{revenue},
+		Title:     b.chartTitle(b.l.T("chart.revenue")),
+		Legend:    excelize.ChartLegend{Position: "bottom", Font: b.chartFont()},
+		XAxis:     excelize.ChartAxis{Font: *b.chartFont()},
+		YAxis:     excelize.ChartAxis{MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "#,##0"}, Font: *b.chartFont(), Minimum: zero()},
+		Dimension: excelize.ChartDimension{Width: 700, Height: 380},
+		Format:    chartFormat(),
+	}, &excelize.Chart{
+		Type:   excelize.Line,
+		Series: []excelize.ChartSeries{active},
+		YAxis:  excelize.ChartAxis{Secondary: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "#,##0"}, Font: *b.chartFont(), Minimum: zero()},
+		Format: chartFormat(),
+	})
+	if err != nil {
+		return fmt.Errorf("adding the revenue chart: %w", err)
+	}
+	return nil
+}
+
+// ref is an absolute reference to a range of sheet.
+func ref(sheet string, c1, r1, c2, r2 int) string {
+	a, _ := excelize.CoordinatesToCellName(c1, r1, true)
+	z, _ := excelize.CoordinatesToCellName(c2, r2, true)
+	return "'" + strings.ReplaceAll(sheet, "'", "''") + "'!" + a + ":" + z
+}
+
+func (b *book) chartFont() *excelize.Font {
+	return &excelize.Font{Family: b.l.T("font"), Size: 9, Color: "404040"}
+}
+
+func zero() *float64 {
+	z := 0.0
+	return &z
+}
+
+// chartColumn is the first column right of a chart of the given width in
+// pixels placed at column A (a column of width w is about 7w+5 pixels).
+func chartColumn(g *grid, pixels int) int {
+	x := 0.0
+	for c := 1; ; c++ {
+		w, err := g.f.GetColWidth(g.sheet, cellCol(c))
+		if err != nil {
+			w = 9
+		}
+		x += w*7 + 5
+		if x > float64(pixels)+10 {
+			return c + 1
+		}
+	}
+}
+
+func cellCol(c int) string {
+	s, _ := excelize.ColumnNumberToName(c)
+	return s
+}
+
+func (b *book) chartTitle(text string) excelize.ChartTitle {
+	return excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: text, Font: &excelize.Font{Family: b.l.T("font"), Bold: true, Size: 12}}}}
+}
+
+func chartFormat() excelize.GraphicOptions {
+	yes := true
+	return excelize.GraphicOptions{OffsetX: 5, OffsetY: 5, PrintObject: &yes}
 }
 
 // list writes a long table with the StreamWriter: a note in row 1, the
@@ -331,6 +511,14 @@ func (b *book) cohorts(s *transform.Scope) error {
 	}
 	g.fit(h+2, 9)
 	g.freeze(2, 1)
+	if g.err == nil && h > 1 {
+		// A heat map of the retention from +1 on (+0 is 100 % by definition).
+		g.err = g.f.SetConditionalFormat(g.sheet, cellName(4, 2)+":"+cellName(h+2, h+1), []excelize.ConditionalFormatOptions{{
+			Type: "3_color_scale", Criteria: "=",
+			MinType: "min", MidType: "percentile", MidValue: "50", MaxType: "max",
+			MinColor: "#F8696B", MidColor: "#FFEB84", MaxColor: "#63BE7B",
+		}})
+	}
 	return g.err
 }
 
@@ -451,12 +639,40 @@ func (b *book) departments() error {
 	for i, m := range transform.Metrics {
 		g.put(1, i+2, b.l.T("metric."+m.Key), b.st.label)
 		for j, s := range scopes {
-			g.put(j+2, i+2, cellValue(m.Of(s.Current())), b.st.value[m.Kind])
+			g.metric(j+2, i+2, m.Of(s.Current()), b.st.value[m.Kind])
 		}
 	}
 	g.fit(len(scopes)+1, 12)
 	g.freeze(1, 1)
-	return g.err
+	if g.err != nil {
+		return g.err
+	}
+	r := 0
+	for i, m := range transform.Metrics {
+		if m.Key == "retention_rate" {
+			r = i + 2
+		}
+	}
+	err := g.f.AddChart(g.sheet, cellName(1, len(transform.Metrics)+3), &excelize.Chart{
+		Type: excelize.Col,
+		Series: []excelize.ChartSeries{{
+			Name:       ref(g.sheet, 1, r, 1, r),
+			Categories: ref(g.sheet, 2, 1, len(scopes)+1, 1),
+			Values:     ref(g.sheet, 2, r, len(scopes)+1, r),
+		}},
+		Title:      b.chartTitle(b.l.F("chart.departments", b.r.Period)),
+		Legend:     excelize.ChartLegend{Position: "none"},
+		VaryColors: new(bool),
+		PlotArea:   excelize.ChartPlotArea{ShowVal: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0.0%"}},
+		XAxis:      excelize.ChartAxis{Font: *b.chartFont()},
+		YAxis:      excelize.ChartAxis{MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}, Font: *b.chartFont(), Minimum: zero()},
+		Dimension:  excelize.ChartDimension{Width: 760, Height: 320},
+		Format:     chartFormat(),
+	})
+	if err != nil {
+		return fmt.Errorf("adding the departments chart: %w", err)
+	}
+	return nil
 }
 
 func ptrs(s []transform.Scope) []*transform.Scope {

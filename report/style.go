@@ -1,34 +1,83 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 
 	"retention/transform"
 )
 
-// Number formats.
+// Number formats that do not depend on the currency or the locale.
 const (
 	fmtCount    = "#,##0"
-	fmtMoney    = "#,##0.00"
 	fmtFraction = "0.0%"
 	fmtNumber   = "0.00"
 	fmtDate     = "yyyy-mm-dd"
-
-	fmtChangeCount  = "+#,##0;-#,##0;0"
-	fmtChangeMoney  = "+#,##0.00;-#,##0.00;0.00"
-	fmtChangePoints = `+0.0" pp";-0.0" pp";0.0" pp"`
-	fmtChangeNumber = "+0.00;-0.00;0.00"
 )
 
+// Tones of a change: whether it is good news for the metric.
+const (
+	toneWorse = iota
+	toneNeutral
+	toneBetter
+	tones
+)
+
+// Font colours of the tones: dark red, grey, dark green (readable in
+// print and in grey scale, unlike Excel's named colours).
+var toneColors = [tones]string{"C00000", "595959", "1E7B34"}
+
 type styles struct {
-	title, subtitle, header, text, label, note, date int
-	value, change                                    map[transform.Kind]int
+	title, subtitle, header, section, text, label, strong, note, date int
+	bannerWarn, bannerOK                                              int
+	value, headline                                                   map[transform.Kind]int
+	change                                                            map[transform.Kind][tones]int
 }
 
-func newStyles(f *excelize.File) (styles, error) {
+// quote makes s a literal inside a number format.
+func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, "") + `"` }
+
+// numberFormats returns, per kind, the format of a value and of a change
+// (with ▲/▼ and the sign); money carries the currency symbol, changes of
+// fractions are in percentage points.
+func numberFormats(currency, points string) (value, change map[transform.Kind]string) {
+	cur := quote(currency)
+	money := cur + "#,##0.00;-" + cur + "#,##0.00"
+	value = map[transform.Kind]string{
+		transform.Count:    fmtCount,
+		transform.Money:    money,
+		transform.Fraction: fmtFraction,
+		transform.Amount:   money,
+		transform.Number:   fmtNumber,
+	}
+	arrows := func(body, unit string) string {
+		return quote("▲ +"+unit) + body + ";" + quote("▼ -"+unit) + body + ";" + quote("– "+unit) + body
+	}
+	pts := quote(points)
+	change = map[transform.Kind]string{
+		transform.Count:    arrows("#,##0", ""),
+		transform.Money:    arrows("#,##0.00", currency),
+		transform.Fraction: quote("▲ +") + "0.0" + pts + ";" + quote("▼ -") + "0.0" + pts + ";" + quote("– ") + "0.0" + pts,
+		transform.Amount:   arrows("#,##0.00", currency),
+		transform.Number:   arrows("0.00", ""),
+	}
+	return value, change
+}
+
+func newStyles(f *excelize.File, currency, points, family string) (styles, error) {
 	var s styles
+	if err := f.SetDefaultFont(family); err != nil {
+		return s, fmt.Errorf("setting the default font: %w", err)
+	}
+	// Every font names its family and size: a font without them is drawn
+	// in whatever the reader picks (LibreOffice picks a serif).
+	font := func(bold bool, size float64, color string) *excelize.Font {
+		return &excelize.Font{Family: family, Bold: bold, Size: size, Color: color}
+	}
 	var err error
 	mk := func(st *excelize.Style) int {
 		if err != nil {
@@ -38,39 +87,65 @@ func newStyles(f *excelize.File) (styles, error) {
 		id, err = f.NewStyle(st)
 		return id
 	}
-	num := func(format string) *excelize.Style {
-		return &excelize.Style{CustomNumFmt: &format}
+	num := func(format string, font *excelize.Font) *excelize.Style {
+		return &excelize.Style{CustomNumFmt: &format, Font: font}
 	}
-	s.title = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 16}})
-	s.subtitle = mk(&excelize.Style{Font: &excelize.Font{Color: "595959"}})
+	s.title = mk(&excelize.Style{Font: font(true, 16, ""), Alignment: &excelize.Alignment{Vertical: "center"}})
+	s.subtitle = mk(&excelize.Style{Font: font(false, 11, "595959")})
 	s.header = mk(&excelize.Style{
-		Font:      &excelize.Font{Bold: true},
+		Font:      font(true, 11, ""),
 		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"D9E1F2"}},
 		Border:    []excelize.Border{{Type: "bottom", Color: "8EA9DB", Style: 1}},
 		Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true},
 	})
-	s.text = mk(&excelize.Style{NumFmt: 49}) // "@": text, even if it looks like a number
-	s.label = mk(&excelize.Style{Alignment: &excelize.Alignment{Vertical: "top"}})
-	s.note = mk(&excelize.Style{Font: &excelize.Font{Color: "595959"}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
-	s.date = mk(num(fmtDate))
-	s.value = map[transform.Kind]int{
-		transform.Count:    mk(num(fmtCount)),
-		transform.Money:    mk(num(fmtMoney)),
-		transform.Fraction: mk(num(fmtFraction)),
-		transform.Amount:   mk(num(fmtMoney)),
-		transform.Number:   mk(num(fmtNumber)),
-	}
-	s.change = map[transform.Kind]int{
-		transform.Count:    mk(num(fmtChangeCount)),
-		transform.Money:    mk(num(fmtChangeMoney)),
-		transform.Fraction: mk(num(fmtChangePoints)),
-		transform.Amount:   mk(num(fmtChangeMoney)),
-		transform.Number:   mk(num(fmtChangeNumber)),
+	s.section = mk(&excelize.Style{Font: font(true, 12, "1F3864"),
+		Border: []excelize.Border{{Type: "bottom", Color: "1F3864", Style: 2}}})
+	s.text = mk(&excelize.Style{NumFmt: 49, Font: font(false, 11, "")}) // "@": text, even if it looks like a number
+	s.label = mk(&excelize.Style{Font: font(false, 11, ""), Alignment: &excelize.Alignment{Vertical: "top"}})
+	s.strong = mk(&excelize.Style{Font: font(true, 12, ""), Alignment: &excelize.Alignment{Vertical: "center"}})
+	s.note = mk(&excelize.Style{Font: font(false, 11, "595959"), Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	s.bannerWarn = mk(&excelize.Style{Font: font(true, 11, "7F4F00"),
+		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFE699"}}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "center"}})
+	s.bannerOK = mk(&excelize.Style{Font: font(false, 11, "1E7B34"),
+		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E2EFDA"}}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "center"}})
+	s.date = mk(num(fmtDate, font(false, 11, "")))
+	valueFmt, changeFmt := numberFormats(currency, points)
+	s.value, s.headline = map[transform.Kind]int{}, map[transform.Kind]int{}
+	s.change = map[transform.Kind][tones]int{}
+	for _, k := range []transform.Kind{transform.Count, transform.Money, transform.Fraction, transform.Amount, transform.Number} {
+		s.value[k] = mk(num(valueFmt[k], font(false, 11, "")))
+		s.headline[k] = mk(num(valueFmt[k], font(true, 12, "")))
+		var c [tones]int
+		for t := range c {
+			c[t] = mk(num(changeFmt[k], font(false, 11, toneColors[t])))
+		}
+		s.change[k] = c
 	}
 	if err != nil {
 		return s, fmt.Errorf("creating cell styles: %w", err)
 	}
 	return s, nil
+}
+
+// tone says whether the change from prev to cur is good news for m.
+func tone(m transform.Metric, cur, prev transform.Value) int {
+	if !cur.Valid || !prev.Valid || m.Better == 0 {
+		return toneNeutral
+	}
+	d := 0
+	switch {
+	case cur.Kind == transform.Count || cur.Kind == transform.Money:
+		d = cmp.Compare(cur.Int, prev.Int)
+	default:
+		d = cmp.Compare(cur.Float, prev.Float)
+	}
+	switch d * m.Better {
+	case 1:
+		return toneBetter
+	case -1:
+		return toneWorse
+	}
+	return toneNeutral
 }
 
 // cellValue is the value a metric's cell holds: nil (an empty cell) when
@@ -103,6 +178,42 @@ func changeValue(cur, prev transform.Value) any {
 		return (cur.Float - prev.Float) * 100
 	}
 	return cur.Float - prev.Float
+}
+
+// shown approximates the text a value's cell shows, for column widths.
+func shown(v transform.Value, currency string) string {
+	if !v.Valid {
+		return ""
+	}
+	switch v.Kind {
+	case transform.Count:
+		return thousands(v.Int)
+	case transform.Money:
+		return currency + "-" + thousands(v.Int/100) + ".00"
+	case transform.Amount:
+		return currency + "-" + thousands(int64(v.Float)) + ".00"
+	case transform.Fraction:
+		return strconv.FormatFloat(v.Float*100, 'f', 1, 64) + "%"
+	}
+	return strconv.FormatFloat(v.Float, 'f', 2, 64)
+}
+
+// thousands writes n with thousands separators.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
 }
 
 // money converts cents to currency units for a cell. The division is

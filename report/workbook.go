@@ -18,7 +18,8 @@ type Meta struct {
 	RunID         string
 	GeneratedAt   time.Time
 	Locale        string
-	CustomersRead int64 // rows of the customers query; 0 when it did not run
+	Currency      string // symbol shown with money, such as ¥
+	CustomersRead int64  // rows of the customers query; 0 when it did not run
 }
 
 // Directory gives customers' names and owners by id. A customer missing
@@ -42,7 +43,7 @@ func newBook(r *transform.Result, meta Meta) (*book, error) {
 		return nil, err
 	}
 	f := excelize.NewFile()
-	st, err := newStyles(f)
+	st, err := newStyles(f, meta.Currency, l.T("unit.points"), l.T("font"))
 	if err != nil {
 		f.Close()
 		return nil, err
