@@ -340,24 +340,62 @@ func chartFormat() excelize.GraphicOptions {
 	return excelize.GraphicOptions{OffsetX: 5, OffsetY: 5, PrintObject: &yes}
 }
 
-// list writes a long table with the StreamWriter: a note in row 1, the
-// header in row 2 (frozen, with filter buttons), then the rows.
+// list is a long table: a note in row 1, the header in row 2 (frozen, with
+// filter buttons), then n rows that row produces on demand, so that no
+// copy of a long list is held while it is written.
 type list struct {
 	b      *book
 	sheet  string
 	table  string // the Excel table's name, unique in the workbook
+	note   string
 	header []string
 	styles []int
-	rows   [][]any
+	n      int
+	row    func(i int, cells []any) // fills cells with the values of row i
 }
 
-func (t *list) write(note string) error {
+// widths fits each column to its header and its widest value.
+func (t *list) widths() []float64 {
+	w := make([]float64, len(t.header))
+	for c, h := range t.header {
+		w[c] = max(columnWidth(h), 10)
+	}
+	cells := make([]any, len(t.header))
+	for i := 0; i < t.n; i++ {
+		t.row(i, cells)
+		for c, v := range cells {
+			var text string
+			switch v := v.(type) {
+			case string:
+				text = v
+			case time.Time:
+				text = "2026-01-01"
+			case float64:
+				text = t.b.meta.Currency + thousands(int64(v)) + ".00"
+			case int64:
+				text = thousands(v) + "0"
+			}
+			w[c] = max(w[c], columnWidth(text))
+		}
+	}
+	return w
+}
+
+// prepare creates the sheet with its print titles.
+func (t *list) prepare() (string, error) {
 	name, err := t.b.sheet(t.sheet)
 	if err != nil {
-		return err
+		return name, err
 	}
 	// Every printed page repeats the note and the header.
 	err = t.b.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + name + "'!$1:$2", Scope: name})
+	return name, err
+}
+
+// stream writes the list with excelize's StreamWriter, which keeps memory
+// flat in the number of rows.
+func (t *list) stream() error {
+	name, err := t.prepare()
 	if err != nil {
 		return err
 	}
@@ -368,28 +406,16 @@ func (t *list) write(note string) error {
 	// The stream writer puts each new column definition first, and
 	// spreadsheet readers want them in ascending order: set them last to
 	// first.
-	for c := len(t.header) - 1; c >= 0; c-- {
-		texts := []string{t.header[c]}
-		for _, r := range t.rows {
-			switch v := r[c].(type) {
-			case string:
-				texts = append(texts, v)
-			case time.Time:
-				texts = append(texts, "2026-01-01")
-			case float64:
-				texts = append(texts, fmt.Sprintf("%.2f", v)+"000")
-			case int64:
-				texts = append(texts, fmt.Sprint(v)+"00")
-			}
-		}
-		if err := sw.SetColWidth(c+1, c+1, max(columnWidth(texts...), 10)); err != nil {
+	widths := t.widths()
+	for c := len(widths) - 1; c >= 0; c-- {
+		if err := sw.SetColWidth(c+1, c+1, widths[c]); err != nil {
 			return err
 		}
 	}
 	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 2, TopLeftCell: "A3", ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
-	if err := sw.SetRow("A1", []any{excelize.Cell{Value: note, StyleID: t.b.st.subtitle}}); err != nil {
+	if err := sw.SetRow("A1", []any{excelize.Cell{Value: t.note, StyleID: t.b.st.subtitle}}); err != nil {
 		return err
 	}
 	head := make([]any, len(t.header))
@@ -399,21 +425,23 @@ func (t *list) write(note string) error {
 	if err := sw.SetRow("A2", head, excelize.RowOpts{Height: 30}); err != nil {
 		return err
 	}
+	values := make([]any, len(t.header))
 	cells := make([]any, len(t.header))
-	for i, r := range t.rows {
-		for c, v := range r {
+	for i := 0; i < t.n; i++ {
+		t.row(i, values)
+		for c, v := range values {
 			cells[c] = excelize.Cell{Value: v, StyleID: t.styles[c]}
 		}
 		if err := sw.SetRow(cellName(1, i+3), cells); err != nil {
 			return err
 		}
 	}
-	if len(t.rows) > 0 {
+	if t.n > 0 {
 		// A table gives the header filter buttons. (excelize's AutoFilter
 		// would also drop the sheet's fit-to-page setting.)
 		stripes := true
 		err := sw.AddTable(&excelize.Table{
-			Range:          "A2:" + cellName(len(t.header), len(t.rows)+2),
+			Range:          "A2:" + cellName(len(t.header), t.n+2),
 			Name:           t.table,
 			StyleName:      "TableStyleLight1",
 			ShowRowStripes: &stripes,
@@ -435,23 +463,25 @@ func (b *book) date(t time.Time) any {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-func (b *book) churned(s *transform.Scope, dir Directory) error {
+func (b *book) churned(s *transform.Scope, dir Directory) *list {
 	st := b.st
-	t := &list{b: b, sheet: "sheet.churned", table: "Churned",
+	return &list{b: b, sheet: "sheet.churned", table: "Churned",
+		note: b.l.F("note.churned_count", len(s.Churned)),
 		header: []string{b.l.T("col.customer_id"), b.l.T("col.customer_name"), b.l.T("col.owner"), b.l.T("col.last_purchase"),
 			b.l.T("col.revenue_prev"), b.l.T("col.orders_prev"), b.l.T("col.churn_share")},
 		styles: []int{st.text, st.text, st.text, st.date, st.value[transform.Money], st.value[transform.Count], st.value[transform.Fraction]},
+		n:      len(s.Churned),
+		row: func(i int, cells []any) {
+			c := &s.Churned[i]
+			who := dir[c.CustomerID]
+			var share any
+			if c.Share.Valid {
+				share = c.Share.Value
+			}
+			cells[0], cells[1], cells[2], cells[3] = Text(c.CustomerID), Text(who.Name), Text(who.Owner), b.date(c.LastPurchase)
+			cells[4], cells[5], cells[6] = money(c.RevenuePrevCents), c.OrdersPrev, share
+		},
 	}
-	for _, c := range s.Churned {
-		who := dir[c.CustomerID]
-		var share any
-		if c.Share.Valid {
-			share = c.Share.Value
-		}
-		t.rows = append(t.rows, []any{Text(c.CustomerID), Text(who.Name), Text(who.Owner), b.date(c.LastPurchase),
-			money(c.RevenuePrevCents), c.OrdersPrev, share})
-	}
-	return t.write(b.l.F("note.churned_count", len(s.Churned)))
 }
 
 func (b *book) signals(sig transform.Signal) string {
@@ -464,30 +494,31 @@ func (b *book) signals(sig transform.Signal) string {
 	return strings.Join(parts, b.l.T("signal.separator"))
 }
 
-func (b *book) atRisk(s *transform.Scope, dir Directory) error {
+func (b *book) atRisk(s *transform.Scope, dir Directory) *list {
 	st := b.st
-	t := &list{b: b, sheet: "sheet.at_risk", table: "AtRisk",
+	note := b.l.F("note.at_risk_all", s.AtRiskTotal)
+	if s.AtRiskTotal > len(s.AtRisk) {
+		note = b.l.F("note.at_risk_truncated", s.AtRiskTotal, len(s.AtRisk))
+	}
+	return &list{b: b, sheet: "sheet.at_risk", table: "AtRisk", note: note,
 		header: []string{b.l.T("col.customer_id"), b.l.T("col.customer_name"), b.l.T("col.owner"), b.l.T("col.signals"),
 			b.l.T("col.value_at_risk"), b.l.T("col.lookback"), b.l.T("col.orders_current"), b.l.T("col.avg_orders"),
 			b.l.T("col.revenue_current"), b.l.T("col.last_purchase"), b.l.T("col.open_complaints")},
 		styles: []int{st.text, st.text, st.text, st.text, st.value[transform.Money], st.value[transform.Count], st.value[transform.Count],
 			st.value[transform.Number], st.value[transform.Money], st.date, st.value[transform.Count]},
+		n: len(s.AtRisk),
+		row: func(i int, cells []any) {
+			c := &s.AtRisk[i]
+			who := dir[c.CustomerID]
+			var avgOrders any
+			if c.Lookback > 0 {
+				avgOrders = c.AvgOrders
+			}
+			cells[0], cells[1], cells[2], cells[3] = Text(c.CustomerID), Text(who.Name), Text(who.Owner), b.signals(c.Signals)
+			cells[4], cells[5], cells[6], cells[7] = c.ValueAtRisk, int64(c.Lookback), c.Orders, avgOrders
+			cells[8], cells[9], cells[10] = money(c.RevenueCents), b.date(c.LastPurchase), c.OpenComplaints
+		},
 	}
-	for _, c := range s.AtRisk {
-		who := dir[c.CustomerID]
-		var avgOrders any
-		if c.Lookback > 0 {
-			avgOrders = c.AvgOrders
-		}
-		t.rows = append(t.rows, []any{Text(c.CustomerID), Text(who.Name), Text(who.Owner), b.signals(c.Signals),
-			c.ValueAtRisk, int64(c.Lookback), c.Orders, avgOrders, money(c.RevenueCents),
-			b.date(c.LastPurchase), c.OpenComplaints})
-	}
-	note := b.l.F("note.at_risk_all", s.AtRiskTotal)
-	if s.AtRiskTotal > len(s.AtRisk) {
-		note = b.l.F("note.at_risk_truncated", s.AtRiskTotal, len(s.AtRisk))
-	}
-	return t.write(note)
 }
 
 func (b *book) cohorts(s *transform.Scope) error {

@@ -124,6 +124,12 @@ func (l Labels) scopeName(s *transform.Scope) string {
 
 // Department writes the workbook of one department scope of r.
 func Department(w io.Writer, r *transform.Result, scope *transform.Scope, dir Directory, meta Meta) error {
+	return department(w, r, scope, dir, meta, (*list).stream)
+}
+
+// department renders with writeList for the long lists; the benchmark
+// compares the stream writer with writing them cell by cell.
+func department(w io.Writer, r *transform.Result, scope *transform.Scope, dir Directory, meta Meta, writeList func(*list) error) error {
 	b, err := newBook(r, meta)
 	if err != nil {
 		return err
@@ -133,8 +139,8 @@ func Department(w io.Writer, r *transform.Result, scope *transform.Scope, dir Di
 	steps := []func() error{
 		func() error { return b.summary(title, scope) },
 		func() error { return b.trend(scope) },
-		func() error { return b.churned(scope, dir) },
-		func() error { return b.atRisk(scope, dir) },
+		func() error { return writeList(b.churned(scope, dir)) },
+		func() error { return writeList(b.atRisk(scope, dir)) },
 		func() error { return b.cohorts(scope) },
 		func() error { return b.tiers(scope) },
 		b.quality,
