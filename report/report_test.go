@@ -1,9 +1,13 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"retention/extract"
 	"retention/transform"
@@ -105,5 +109,52 @@ func TestSnapshotRowJSON(t *testing.T) {
 	}
 	if len(back) != len(transform.Metrics)+2 {
 		t.Errorf("%d keys, want %d", len(back), len(transform.Metrics)+2)
+	}
+}
+
+// TestFormulaLikeTextStaysText: names and departments that begin with =, +,
+// - or @ are string cells in every sheet, never formulas.
+func TestFormulaLikeTextStaysText(t *testing.T) {
+	t.Parallel()
+	res, dir := fixture(t)
+	res.Departments[0].Department = "=SUM(1,2)"
+	res.Departments[1].Department = "@cmd|' /C calc'!A0"
+	for _, render := range []func(io.Writer) error{
+		func(w io.Writer) error { return Company(w, res, meta("zh-CN")) },
+		func(w io.Writer) error { return Department(w, res, &res.Departments[0], dir, meta("en")) },
+	} {
+		var buf bytes.Buffer
+		if err := render(&buf); err != nil {
+			t.Fatal(err)
+		}
+		f, err := excelize.OpenReader(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := 0
+		for _, sheet := range f.GetSheetList() {
+			rows, err := f.GetRows(sheet)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for r, row := range rows {
+				for c, v := range row {
+					cell := cellName(c+1, r+1)
+					if formula, _ := f.GetCellFormula(sheet, cell); formula != "" {
+						t.Errorf("%s!%s holds formula %q", sheet, cell, formula)
+					}
+					if strings.HasPrefix(v, "=") || strings.HasPrefix(v, "@") || strings.HasPrefix(v, "+") {
+						seen++
+						if typ, _ := f.GetCellType(sheet, cell); typ != excelize.CellTypeSharedString && typ != excelize.CellTypeInlineString {
+							t.Errorf("%s!%s %q has type %v, want text", sheet, cell, v, typ)
+						}
+					}
+				}
+			}
+		}
+		f.Close()
+		if seen < 2 {
+			t.Errorf("only %d formula-like texts found; the fixture's names and departments are missing", seen)
+		}
 	}
 }

@@ -123,6 +123,9 @@ func metricByKey(key string) transform.Metric {
 // words and colour, and a data-quality banner.
 func (b *book) summary(title string, s *transform.Scope) error {
 	g := b.grid("sheet.summary")
+	if g.err == nil {
+		g.err = b.onePage(g.sheet)
+	}
 	cur, prev, ago := s.Current(), s.Previous(), &s.YearAgo
 	yearly := b.r.Period.G == transform.Year // a year ago is the previous period
 	cols := 7
@@ -178,7 +181,7 @@ func (b *book) summary(title string, s *transform.Scope) error {
 			col = 7
 		}
 		if !strong {
-			g.put(col, row, m.Key, b.st.subtitle)
+			g.put(col, row, m.Key, b.st.detail)
 		}
 	}
 
@@ -618,7 +621,7 @@ func (b *book) quality() error {
 		g.put(2, row, b.l.T(handling), b.st.label)
 		g.put(3, row, b.l.T("reason."+f.Reason), b.st.label)
 		g.put(4, row, f.Count, b.st.value[transform.Count])
-		g.put(5, row, strings.Join(examples, ", "), b.st.text)
+		g.put(5, row, strings.Join(examples, ", "), b.st.detail)
 		row++
 	}
 	g.fit(len(header), 12)
@@ -633,7 +636,7 @@ func (b *book) definitions() error {
 	row := 2
 	for _, m := range transform.Metrics {
 		g.put(1, row, b.l.T("metric."+m.Key), b.st.label)
-		g.put(2, row, m.Key, b.st.subtitle)
+		g.put(2, row, m.Key, b.st.detail)
 		g.put(3, row, b.l.T("def."+m.Key), b.st.note)
 		row++
 	}
@@ -662,6 +665,9 @@ func (b *book) definitions() error {
 // departments: every department's metrics of the period side by side.
 func (b *book) departments() error {
 	g := b.grid("sheet.departments")
+	if g.err == nil {
+		g.err = b.onePage(g.sheet)
+	}
 	scopes := append([]*transform.Scope{&b.r.Company}, ptrs(b.r.Departments)...)
 	g.put(1, 1, b.l.T("col.metric"), b.st.header)
 	for j, s := range scopes {

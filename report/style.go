@@ -32,10 +32,10 @@ const (
 var toneColors = [tones]string{"C00000", "595959", "1E7B34"}
 
 type styles struct {
-	title, subtitle, header, section, text, label, strong, note, date int
-	bannerWarn, bannerOK                                              int
-	value, headline                                                   map[transform.Kind]int
-	change                                                            map[transform.Kind][tones]int
+	title, subtitle, detail, header, section, text, label, strong, note, date int
+	bannerWarn, bannerOK                                                      int
+	value, headline                                                           map[transform.Kind]int
+	change                                                                    map[transform.Kind][tones]int
 }
 
 // quote makes s a literal inside a number format.
@@ -92,6 +92,9 @@ func newStyles(f *excelize.File, currency, points, family string) (styles, error
 	}
 	s.title = mk(&excelize.Style{Font: font(true, 16, ""), Alignment: &excelize.Alignment{Vertical: "center"}})
 	s.subtitle = mk(&excelize.Style{Font: font(false, 11, "595959")})
+	// Secondary text beside numbers (metric keys, example ids), set off
+	// from them by an indent.
+	s.detail = mk(&excelize.Style{NumFmt: 49, Font: font(false, 10, "595959"), Alignment: &excelize.Alignment{Indent: 1}})
 	s.header = mk(&excelize.Style{
 		Font:      font(true, 11, ""),
 		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"D9E1F2"}},

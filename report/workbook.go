@@ -77,6 +77,12 @@ func (b *book) sheet(key string) (string, error) {
 	return name, b.f.SetHeaderFooter(name, &excelize.HeaderFooterOptions{OddHeader: header, OddFooter: "&C&P / &N"})
 }
 
+// onePage makes a sheet print on a single page.
+func (b *book) onePage(name string) error {
+	one := 1
+	return b.f.SetPageLayout(name, &excelize.PageLayoutOptions{FitToWidth: &one, FitToHeight: &one})
+}
+
 // headerText escapes & for a page header and keeps it short.
 func headerText(s string) string {
 	s = strings.ReplaceAll(Text(s), "&", "&&")
