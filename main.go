@@ -34,27 +34,92 @@ func main() {
 const usage = `retention computes customer-retention reports from MySQL orders and complaints.
 
 Usage:
-  retention run      [--config FILE] [--period 2026-10] [--granularity month|quarter|year] [--out DIR]
+  retention run      [--config FILE] [--period 2026-10] [--granularity month|quarter|year] [--out DIR] [--wait 10m]
+  retention backfill --from 2025-01 --to 2026-09 [--config FILE] [--granularity G] [--out DIR] [--force] [--wait D]
+  retention schedule [--config FILE] [--out DIR] [--wait D]
   retention check    [--config FILE] [--period P] [--granularity G]
-  retention demo     [--out DIR] [--granularity G] [--locale zh-CN|en]
+  retention demo     [--out DIR] [--granularity G] [--locale zh-CN|en] [--sql FILE]
   retention version
   retention help
 
-  run      computes one period (default: the latest complete one in the report
-           time zone) and writes one workbook per department, company.xlsx and
-           manifest.json under <out>/<granularity>/<period>/.
-  check    validates the configuration, connects, probes every query and prints
-           its row count and the period run would report.
-  demo     starts an embedded MySQL-compatible server with generated data and
-           runs the same pipeline against it.
+  run       computes one period (default: the latest complete one in the report
+            time zone) and writes one workbook per department, company.xlsx and
+            manifest.json under <out>/<granularity>/<period>/.
+  backfill  publishes every period of a range with one read of the source;
+            periods already complete are skipped unless --force, so an
+            interrupted backfill resumes where it stopped.
+  schedule  runs on the configuration's schedule (cron expression or @daily,
+            in the report time zone) until SIGTERM or SIGINT.
+  check     validates the configuration, connects, probes every query and prints
+            its row count and the period run would report.
+  demo      starts an embedded MySQL-compatible server with generated data and
+            runs the same pipeline against it; --sql writes that data as SQL
+            for a real server instead.
 
 Every command takes --log-format auto|json|text (auto: text on a terminal,
-JSON otherwise). The configuration file may also be named by RETENTION_CONFIG;
-RETENTION_SOURCE_DSN overrides source.dsn.
+JSON otherwise). --wait is how long to wait for another run writing the same
+output (default 0: give up at once). The configuration file may also be named
+by RETENTION_CONFIG; RETENTION_SOURCE_DSN overrides source.dsn.
 
 Exit codes: 0 ok, 1 internal error, 2 configuration or usage error, 3 source
 database error, 4 output error, 5 output locked by another run, 6 interrupted.
 `
+
+// commandFlags lists the flags each command takes, besides --config and
+// --log-format.
+var commandFlags = map[string][]string{
+	"run":      {"period", "granularity", "out", "wait", "locale"},
+	"backfill": {"from", "to", "granularity", "out", "force", "wait", "locale"},
+	"schedule": {"out", "wait", "locale"},
+	"check":    {"period", "granularity"},
+	"demo":     {"out", "granularity", "locale", "sql"},
+}
+
+type options struct {
+	config, period, granularity, out, locale, logFormat, from, to, sql string
+	wait                                                               time.Duration
+	force                                                              bool
+}
+
+func parseFlags(cmd string, args []string, getenv func(string) string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("retention "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.config, "config", getenv("RETENTION_CONFIG"), "configuration file (YAML)")
+	fs.StringVar(&o.logFormat, "log-format", "auto", "auto, json or text")
+	for _, name := range commandFlags[cmd] {
+		switch name {
+		case "period":
+			fs.StringVar(&o.period, name, "", "period to report: 2026-10, 2026-Q3 or 2026 (default: the latest complete one)")
+		case "granularity":
+			fs.StringVar(&o.granularity, name, "", "month, quarter or year (overrides report.granularity)")
+		case "out":
+			fs.StringVar(&o.out, name, "", "output directory (overrides report.out_dir)")
+		case "locale":
+			fs.StringVar(&o.locale, name, "", "zh-CN or en (overrides report.locale)")
+		case "wait":
+			fs.DurationVar(&o.wait, name, 0, "how long to wait for another run writing the same output")
+		case "from":
+			fs.StringVar(&o.from, name, "", "first period of the backfill")
+		case "to":
+			fs.StringVar(&o.to, name, "", "last period of the backfill")
+		case "force":
+			fs.BoolVar(&o.force, name, false, "republish periods that are already complete")
+		case "sql":
+			fs.StringVar(&o.sql, name, "", "write the demo data as SQL to this file instead of running")
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if o.wait < 0 {
+		return o, errors.New("--wait must not be negative")
+	}
+	return o, nil
+}
 
 func run(ctx context.Context, args []string, getenv func(string) string, now func() time.Time, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
@@ -69,69 +134,98 @@ func run(ctx context.Context, args []string, getenv func(string) string, now fun
 	case "version", "--version":
 		fmt.Fprintf(stdout, "retention %s (%s)\n", version, runtime.Version())
 		return jobs.ExitOK
-	case "run", "check", "demo":
-	default:
+	}
+	if _, ok := commandFlags[cmd]; !ok {
 		fmt.Fprintf(stderr, "retention: unknown command %q\n\n%s", cmd, usage)
 		return jobs.ExitConfig
 	}
-
-	fs := flag.NewFlagSet("retention "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configPath := fs.String("config", getenv("RETENTION_CONFIG"), "configuration file (YAML)")
-	period := fs.String("period", "", "period to report: 2026-10, 2026-Q3 or 2026 (default: the latest complete one)")
-	granularity := fs.String("granularity", "", "month, quarter or year (overrides report.granularity)")
-	out := fs.String("out", "", "output directory (overrides report.out_dir)")
-	locale := fs.String("locale", "", "zh-CN or en (overrides report.locale)")
-	logFormat := fs.String("log-format", "auto", "auto, json or text")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return jobs.ExitOK
-		}
-		return jobs.ExitConfig
+	o, err := parseFlags(cmd, args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return jobs.ExitOK
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "retention %s: unexpected argument %q\n", cmd, fs.Arg(0))
+	if err != nil {
+		fmt.Fprintf(stderr, "retention %s: %v\n", cmd, err)
 		return jobs.ExitConfig
 	}
 
-	cfg, err := loadConfig(cmd, *configPath, getenv)
+	cfg, err := loadConfig(cmd, o.config, getenv)
 	// Whatever the config says, output never shows its password.
 	stdout, stderr = redacting(stdout, cfg.Source.DSN), redacting(stderr, cfg.Source.DSN)
 	if err != nil {
 		fmt.Fprintf(stderr, "retention %s: %v\n", cmd, err)
 		return jobs.ExitCode(err)
 	}
-	logger, err := newLogger(*logFormat, stderr)
+	logger, err := newLogger(o.logFormat, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "retention %s: --log-format: %v\n", cmd, err)
 		return jobs.ExitConfig
 	}
-	p, err := applyFlags(&cfg, *period, *granularity, *out, *locale)
+	p, err := applyFlags(&cfg, o)
 	if err != nil {
 		fmt.Fprintf(stderr, "retention %s: %v\n", cmd, err)
 		return jobs.ExitConfig
 	}
+	opt := jobs.RunOptions{Config: cfg, Period: p, Now: now(), Logger: logger, Version: version, Wait: o.wait}
 
 	switch cmd {
 	case "run":
-		_, err = jobs.Run(ctx, jobs.RunOptions{Config: cfg, Period: p, Now: now(), Logger: logger, Version: version})
-	case "check":
-		err = jobs.Check(ctx, jobs.RunOptions{Config: cfg, Period: p, Now: now(), Logger: logger, Version: version}, stdout)
-	case "demo":
-		var o *jobs.Outcome
-		o, err = jobs.Demo(ctx, jobs.RunOptions{Config: cfg, Period: p, Now: now(), Logger: logger, Version: version})
-		if err == nil {
-			fmt.Fprintf(stdout, "Demo workbooks written to %s:\n", o.Dir)
-			for _, f := range o.Files {
-				fmt.Fprintf(stdout, "  %s\n", f)
-			}
+		_, err = jobs.Run(ctx, opt)
+	case "backfill":
+		err = backfill(ctx, opt, o, stderr)
+	case "schedule":
+		var s *jobs.Scheduler
+		if s, err = jobs.NewScheduler(opt, now); err == nil {
+			err = s.Serve(ctx)
 		}
+	case "check":
+		err = jobs.Check(ctx, opt, stdout)
+	case "demo":
+		err = demo(ctx, opt, o, stdout)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "retention %s: %v\n", cmd, err)
 		return jobs.ExitCode(err)
 	}
 	return jobs.ExitOK
+}
+
+func backfill(ctx context.Context, opt jobs.RunOptions, o options, stderr io.Writer) error {
+	if o.from == "" || o.to == "" {
+		return &config.Error{Key: "--from", Msg: "backfill needs --from and --to, such as --from 2025-01 --to 2026-09"}
+	}
+	from, err := transform.ParsePeriod(o.from)
+	if err != nil {
+		return &config.Error{Key: "--from", Msg: err.Error()}
+	}
+	to, err := transform.ParsePeriod(o.to)
+	if err != nil {
+		return &config.Error{Key: "--to", Msg: err.Error()}
+	}
+	if o.granularity != "" && from.G.String() != o.granularity {
+		return &config.Error{Key: "--from", Msg: fmt.Sprintf("%s is a %s, but --granularity is %s", from, from.G, o.granularity)}
+	}
+	opt.Config.Report.Granularity = from.G.String()
+	b := jobs.BackfillOptions{From: from, To: to, Force: o.force}
+	if isTerminal(stderr) {
+		b.Progress = stderr
+	}
+	_, err = jobs.Backfill(ctx, opt, b)
+	return err
+}
+
+func demo(ctx context.Context, opt jobs.RunOptions, o options, stdout io.Writer) error {
+	if o.sql != "" {
+		return jobs.DemoSQL(o.sql, opt.Now, opt.Config.Location)
+	}
+	out, err := jobs.Demo(ctx, opt)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Demo workbooks written to %s:\n", out.Dir)
+	for _, f := range out.Files {
+		fmt.Fprintf(stdout, "  %s\n", f)
+	}
+	return nil
 }
 
 // loadConfig reads the file at path, or only the environment and the
@@ -160,7 +254,8 @@ func loadConfig(cmd, path string, getenv func(string) string) (config.Config, er
 
 // applyFlags lets flags override the configuration. A --period fixes the
 // granularity by its form unless --granularity disagrees.
-func applyFlags(c *config.Config, period, granularity, out, locale string) (transform.Period, error) {
+func applyFlags(c *config.Config, o options) (transform.Period, error) {
+	period, granularity, out, locale := o.period, o.granularity, o.out, o.locale
 	var p transform.Period
 	if granularity != "" {
 		if _, err := transform.ParseGranularity(granularity); err != nil {

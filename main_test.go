@@ -76,7 +76,7 @@ func TestBadInputExitCodes(t *testing.T) {
 		{"missing config file", nil, []string{"run", "--config", "/nonexistent/retention.yaml"}, jobs.ExitConfig, "--config"},
 		{"no DSN", nil, []string{"run", "--out", out}, jobs.ExitConfig, "source.dsn"},
 		{"unreachable database", map[string]string{"RETENTION_SOURCE_DSN": "reporter:" + secret + "@tcp(127.0.0.1:1)/shop"},
-			[]string{"run", "--out", out, "--log-format", "json"}, jobs.ExitSource, "127.0.0.1:1"},
+			[]string{"run", "--out", out, "--log-format", "json", "--config", writeConfig(t, "source: {retries: 0}\n")}, jobs.ExitSource, "127.0.0.1:1"},
 		{"check on unreachable database", map[string]string{"RETENTION_SOURCE_DSN": "reporter:" + secret + "@tcp(127.0.0.1:1)/shop"},
 			[]string{"check"}, jobs.ExitSource, "127.0.0.1:1"},
 	}

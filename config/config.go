@@ -47,6 +47,10 @@ type Source struct {
 	Complaints   string
 	Customers    string
 	CustomersSet bool
+	// Retries is how often a transient failure (connection lost, lock wait
+	// timeout) restarts the extraction before the run fails.
+	Retries    int
+	retriesSet bool
 }
 
 // Report shapes the output.
@@ -118,6 +122,10 @@ func (c *Config) decode(root *yaml.Node) error {
 				"customers": func(n *yaml.Node, key string) error {
 					c.Source.CustomersSet = true
 					return str(&c.Source.Customers)(n, key)
+				},
+				"retries": func(n *yaml.Node, key string) error {
+					c.Source.retriesSet = true
+					return integer(&c.Source.Retries)(n, key)
 				},
 			})
 		},
@@ -202,6 +210,9 @@ func (c *Config) defaults() {
 	if c.Report.AtRiskLimit == 0 {
 		c.Report.AtRiskLimit = 500
 	}
+	if !c.Source.retriesSet {
+		c.Source.Retries = 3
+	}
 }
 
 func or(s, def string) string {
@@ -236,6 +247,9 @@ func (c *Config) Validate() error {
 			return &Error{Key: q.key, Msg: err.Error()}
 		}
 		*q.sql = s
+	}
+	if c.Source.Retries < 0 || c.Source.Retries > 10 {
+		return &Error{Key: "source.retries", Msg: fmt.Sprintf("%d is not between 0 and 10", c.Source.Retries)}
 	}
 	switch c.Report.Granularity {
 	case "month", "quarter", "year":

@@ -5,12 +5,17 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
 )
+
+var quietDriver sync.Once
 
 // Source is a connection pool to the source database.
 type Source struct {
@@ -24,6 +29,9 @@ type Source struct {
 // times in loc. The job sets the driver parameters it relies on itself, so
 // a DSN needs none.
 func Open(ctx context.Context, dsn string, loc *time.Location) (*Source, error) {
+	// The driver logs failed reads to stderr besides returning them; the
+	// errors reach the job's log through the returned error instead.
+	quietDriver.Do(func() { mysql.SetLogger(log.New(io.Discard, "", 0)) })
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("parsing the source DSN: %w", redactErr(err, dsn))
@@ -42,7 +50,7 @@ func Open(ctx context.Context, dsn string, loc *time.Location) (*Source, error) 
 		return nil, fmt.Errorf("configuring the source connection: %w", redactErr(err, dsn))
 	}
 	s := &Source{db: sqlx.NewDb(sql.OpenDB(conn), "mysql"), loc: loc, dsn: RedactDSN(dsn)}
-	s.db.SetMaxOpenConns(2)
+	s.db.SetMaxOpenConns(3) // the snapshot, a lock, a probe
 	if err := s.db.PingContext(ctx); err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("connecting to %s: %w", s.dsn, redactErr(err, dsn))

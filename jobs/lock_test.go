@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"io"
 	"log/slog"
@@ -15,48 +16,97 @@ import (
 	"retention/transform"
 )
 
+func noSleep(context.Context, time.Duration) error { return nil }
+
 func TestLockExcludesSecondRun(t *testing.T) {
 	t.Parallel()
+	ctx := context.Background()
 	dir := t.TempDir()
-	first, err := lockOutput(dir, "run A")
+	first, err := lockOutput(ctx, dir, "run A", 0, noSleep)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = lockOutput(dir, "run B")
+	_, err = lockOutput(ctx, dir, "run B", time.Minute, noSleep)
 	if !errors.Is(err, ErrLocked) || ExitCode(err) != ExitLocked || !strings.Contains(err.Error(), "run A") {
 		t.Fatalf("second lock: %v (exit %d), want ErrLocked naming run A", err, ExitCode(err))
 	}
-	first.release()
-	second, err := lockOutput(dir, "run B")
-	if err != nil {
-		t.Fatalf("lock after release: %v", err)
+	// A waiting run gets the lock when the first lets go within the wait.
+	waits := 0
+	second, err := lockOutput(ctx, dir, "run B", time.Minute, func(context.Context, time.Duration) error {
+		if waits++; waits == 3 {
+			first.release()
+		}
+		return nil
+	})
+	if err != nil || waits != 3 {
+		t.Fatalf("lock after release during the wait: %v after %d waits", err, waits)
 	}
 	second.release()
 }
 
-func TestRunWhileLocked(t *testing.T) {
-	t.Parallel()
-	d := sourcetest.New(t)
-	d.ExecFile(t, "../testdata/spec/worked_example.sql")
+func testConfig(t *testing.T, d *sourcetest.DB) config.Config {
+	t.Helper()
 	c, err := config.Load(strings.NewReader(""), func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.Source.DSN, c.Report.OutDir = d.DSN, t.TempDir()
-	held, err := lockOutput(c.Report.OutDir, "the nightly run")
+	return c
+}
+
+var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func TestRunWhileOutputLocked(t *testing.T) {
+	t.Parallel()
+	d := sourcetest.New(t)
+	d.ExecFile(t, "../testdata/spec/worked_example.sql")
+	c := testConfig(t, d)
+	held, err := lockOutput(context.Background(), c.Report.OutDir, "the nightly run", 0, noSleep)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer held.release()
 	p, _ := transform.ParsePeriod("2026-09")
-	_, err = Run(context.Background(), RunOptions{Config: c, Period: p, Now: time.Now(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	_, err = Run(context.Background(), RunOptions{Config: c, Period: p, Now: time.Now(), Logger: quietLog})
 	if ExitCode(err) != ExitLocked || !strings.Contains(err.Error(), "the nightly run") {
 		t.Fatalf("run under a held lock: %v, want ErrLocked naming the holder", err)
 	}
 	entries, _ := os.ReadDir(c.Report.OutDir)
 	for _, e := range entries {
-		if e.Name() != lockName {
+		if e.Name() != lockFile {
 			t.Errorf("the locked-out run wrote %s", e.Name())
 		}
+	}
+}
+
+// TestRunWhileSourceLocked: a run on another machine writing the same
+// output holds the lock on the source server; this run gives up before
+// reading anything.
+func TestRunWhileSourceLocked(t *testing.T) {
+	t.Parallel()
+	d := sourcetest.New(t)
+	d.ExecFile(t, "../testdata/spec/worked_example.sql")
+	c := testConfig(t, d)
+	other, err := sql.Open("mysql", d.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var got int
+	if err := conn.QueryRowContext(context.Background(), "SELECT GET_LOCK(?, 0)", lockName(c.Report.OutDir)).Scan(&got); err != nil || got != 1 {
+		t.Fatalf("GET_LOCK: %d, %v", got, err)
+	}
+	p, _ := transform.ParsePeriod("2026-09")
+	_, err = Run(context.Background(), RunOptions{Config: c, Period: p, Now: time.Now(), Logger: quietLog})
+	if ExitCode(err) != ExitLocked || !errors.Is(err, ErrLocked) {
+		t.Fatalf("run while another session holds the source lock: %v (exit %d), want ErrLocked", err, ExitCode(err))
+	}
+	if entries, _ := os.ReadDir(c.Report.OutDir); len(entries) > 0 {
+		t.Errorf("the locked-out run wrote %s", entries[0].Name())
 	}
 }

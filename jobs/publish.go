@@ -1,16 +1,28 @@
 package jobs
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
+
+	"retention/config"
+	"retention/report"
+	"retention/transform"
 )
+
+// PeriodDir is the directory a period is published in.
+func PeriodDir(outDir string, p transform.Period) string {
+	return filepath.Join(outDir, p.G.String(), p.String())
+}
 
 // staging is a private directory that collects a period's files before
 // they are published together.
@@ -174,4 +186,76 @@ func syncDir(dir string) error {
 		return fmt.Errorf("syncing %s: %w", dir, err)
 	}
 	return nil
+}
+
+// publish renders every workbook and the manifest of a period into a
+// staging directory and moves it into place. The caller holds the output
+// lock.
+func publish(ctx context.Context, c config.Config, res *transform.Result, dir report.Directory, meta report.Meta, log *slog.Logger) (*Outcome, error) {
+	t := time.Now()
+	periodDir := PeriodDir(c.Report.OutDir, res.Period)
+	stg, err := newStaging(periodDir, meta.RunID)
+	if err != nil {
+		return nil, fail(KindOutput, err)
+	}
+	defer stg.discard()
+
+	q := res.Quality
+	m := &report.Manifest{
+		RunID:       meta.RunID,
+		GeneratedAt: meta.GeneratedAt.In(c.Location).Format(time.RFC3339),
+		Timezone:    c.Timezone,
+		Granularity: res.Period.G.String(),
+		Period:      res.Period.String(),
+		Source: report.SourceCounts{
+			OrdersRows: q.OrdersRead, ComplaintsRows: q.ComplaintsRead, CustomersRows: meta.CustomersRead,
+			SkippedOrderRows: q.SkippedOrders, SkippedComplaintRows: q.SkippedComplaints,
+		},
+		Files:     []report.File{},
+		Snapshots: report.Snapshots(res),
+		Quality:   report.QualityEntries(q),
+	}
+	depts := make([]string, len(res.Departments))
+	for i, s := range res.Departments {
+		depts[i] = s.Department
+	}
+	names := fileNames(depts)
+	add := func(name string, dept *string, render func(io.Writer) error) error {
+		if err := ctx.Err(); err != nil {
+			return fail(KindCanceled, err)
+		}
+		n, sum, err := stg.write(name, render)
+		if err != nil {
+			return fail(KindOutput, err)
+		}
+		m.Files = append(m.Files, report.File{Path: name, Department: dept, SHA256: sum, Bytes: n})
+		return nil
+	}
+	for i := range res.Departments {
+		s := &res.Departments[i]
+		d := s.Department
+		if err := add(names[d], &d, func(w io.Writer) error { return report.Department(w, res, s, dir, meta) }); err != nil {
+			return nil, err
+		}
+	}
+	if err := add("company.xlsx", nil, func(w io.Writer) error { return report.Company(w, res, meta) }); err != nil {
+		return nil, err
+	}
+	if _, _, err := stg.write("manifest.json", func(w io.Writer) error { return report.WriteManifest(w, m) }); err != nil {
+		return nil, fail(KindOutput, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fail(KindCanceled, err)
+	}
+	if err := stg.publish(); err != nil {
+		return nil, fail(KindOutput, err)
+	}
+	out := &Outcome{RunID: meta.RunID, Period: res.Period, Dir: periodDir, Manifest: m}
+	for _, f := range m.Files {
+		out.Files = append(out.Files, filepath.Join(periodDir, f.Path))
+	}
+	out.Files = append(out.Files, filepath.Join(periodDir, "manifest.json"))
+	log.Info("published period", "stage", "report", "period", res.Period.String(), "dir", periodDir, "files", len(out.Files),
+		"duration_ms", time.Since(t).Milliseconds())
+	return out, nil
 }

@@ -310,9 +310,14 @@ func TestFailuresWriteNothing(t *testing.T) {
 			t.Parallel()
 			c := testConfig(t, d, "")
 			tt.change(&c)
-			_, err := jobs.Run(context.Background(), jobs.RunOptions{Config: c, Period: mustPeriod(t, "2026-09"), Now: time.Now(), Logger: quiet})
+			sleeps := 0
+			_, err := jobs.Run(context.Background(), jobs.RunOptions{Config: c, Period: mustPeriod(t, "2026-09"), Now: time.Now(), Logger: quiet,
+				Sleep: func(context.Context, time.Duration) error { sleeps++; return nil }})
 			if err == nil {
 				t.Fatal("run succeeded")
+			}
+			if wantSleeps := map[int]int{jobs.ExitSource: c.Source.Retries}[tt.code]; sleeps != wantSleeps {
+				t.Errorf("retried %d times, want %d (only transient source errors are retried)", sleeps, wantSleeps)
 			}
 			if got := jobs.ExitCode(err); got != tt.code {
 				t.Errorf("exit code %d, want %d (%v)", got, tt.code, err)

@@ -137,7 +137,7 @@ func (d *DB) Table(t testing.TB, name string, cols []embedded.Column, rows [][]a
 		}
 		return
 	}
-	d.Exec(t, CreateTableSQL(name, cols))
+	d.Exec(t, embedded.CreateTableSQL(name, cols))
 	for start := 0; start < len(rows); start += 1000 {
 		end := min(start+1000, len(rows))
 		var b strings.Builder
@@ -154,29 +154,6 @@ func (d *DB) Table(t testing.TB, name string, cols []embedded.Column, rows [][]a
 			t.Fatalf("filling %s: %v", name, err)
 		}
 	}
-}
-
-// CreateTableSQL is the DDL of a table with cols.
-func CreateTableSQL(name string, cols []embedded.Column) string {
-	var defs, keys []string
-	for _, c := range cols {
-		typ := map[embedded.Type]string{
-			embedded.BigInt: "BIGINT", embedded.TinyInt: "TINYINT", embedded.VarChar: "VARCHAR(255)",
-			embedded.DateTime: "DATETIME", embedded.Decimal: "DECIMAL(14,2)",
-		}[c.Type]
-		null := " NOT NULL"
-		if c.Nullable {
-			null = " NULL"
-		}
-		defs = append(defs, c.Name+" "+typ+null)
-		if c.PrimaryKey {
-			keys = append(keys, c.Name)
-		}
-	}
-	if len(keys) > 0 {
-		defs = append(defs, "PRIMARY KEY ("+strings.Join(keys, ", ")+")")
-	}
-	return "CREATE TABLE " + name + " (" + strings.Join(defs, ", ") + ") DEFAULT CHARSET = utf8mb4"
 }
 
 func abbreviate(s string) string {

@@ -1,0 +1,184 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"retention/config"
+	"retention/extract"
+	"retention/report"
+	"retention/transform"
+)
+
+// extraction is what one read of the source produced: a result per
+// period and the names of the customers they list. It holds the source's
+// lock until closed.
+type extraction struct {
+	src           *extract.Source
+	lock          *extract.Lock
+	results       []*transform.Result
+	dir           report.Directory
+	customersRead int64
+}
+
+func (e *extraction) close() {
+	if e.lock != nil {
+		e.lock.Release()
+	}
+	e.src.Close()
+}
+
+// backoff is the wait before retry n (1, 2, 4 … seconds, at most 30).
+func backoff(n int) time.Duration {
+	return min(time.Second<<(n-1), 30*time.Second)
+}
+
+// extractWithRetry reads the source, starting over from a new connection
+// and snapshot when a transient error breaks it: a State folded from part
+// of a stream cannot be resumed.
+func extractWithRetry(ctx context.Context, opt RunOptions, periods []transform.Period, log *slog.Logger) (*extraction, error) {
+	for attempt := 1; ; attempt++ {
+		ex, err := extractOnce(ctx, opt, periods, log)
+		if err == nil {
+			return ex, nil
+		}
+		if ctx.Err() != nil {
+			return nil, fail(KindCanceled, ctx.Err())
+		}
+		if !extract.Transient(err) || attempt > opt.Config.Source.Retries {
+			return nil, err
+		}
+		d := backoff(attempt)
+		log.Warn("source failed, retrying", "stage", "extract", "attempt", attempt, "retry_in_ms", d.Milliseconds(), "error", err.Error())
+		if err := opt.sleep()(ctx, d); err != nil {
+			return nil, fail(KindCanceled, err)
+		}
+	}
+}
+
+func extractOnce(ctx context.Context, opt RunOptions, periods []transform.Period, log *slog.Logger) (_ *extraction, err error) {
+	c := opt.Config
+	src, err := extract.Open(ctx, c.Source.DSN, c.Source.Location)
+	if err != nil {
+		return nil, sourceFail(err)
+	}
+	ex := &extraction{src: src}
+	defer func() {
+		if err != nil {
+			ex.close()
+		}
+	}()
+	if ex.lock, err = src.Lock(ctx, lockName(c.Report.OutDir), opt.Wait); err != nil {
+		if errors.Is(err, extract.ErrLockHeld) {
+			return nil, fail(KindLocked, fmt.Errorf("%w: %w", ErrLocked, err))
+		}
+		return nil, sourceFail(err)
+	}
+	snap, err := src.Snapshot(ctx)
+	if err != nil {
+		return nil, sourceFail(err)
+	}
+	defer snap.Close()
+
+	st, err := fold(ctx, snap, c, periods[0].G, log)
+	if err != nil {
+		return nil, err
+	}
+	t := time.Now()
+	for _, p := range periods {
+		res, err := st.Compute(p, transform.Options{History: c.Report.History, AtRiskLimit: c.Report.AtRiskLimit})
+		if err != nil {
+			return nil, fail(KindInternal, err)
+		}
+		ex.results = append(ex.results, res)
+	}
+	log.Info("computed", "stage", "transform", "periods", len(periods), "departments", len(ex.results[len(ex.results)-1].Departments),
+		"duration_ms", time.Since(t).Milliseconds())
+	if ex.dir, ex.customersRead, err = directory(ctx, snap, c, ex.results, log); err != nil {
+		return nil, err
+	}
+	return ex, nil
+}
+
+// fold reads complaints and orders into a new State.
+func fold(ctx context.Context, snap *extract.Snapshot, c config.Config, g transform.Granularity, log *slog.Logger) (*transform.State, error) {
+	st := transform.New(g, c.Location)
+	t := time.Now()
+	for row, err := range snap.Complaints(ctx, extract.Query{Name: "source.complaints", SQL: c.Source.Complaints}) {
+		if err != nil {
+			return nil, sourceFail(err)
+		}
+		st.AddComplaint(row)
+	}
+	q := st.Quality()
+	log.Info("extracted", "stage", "extract", "table", "complaints", "rows", q.ComplaintsRead, "skipped", q.SkippedComplaints,
+		"duration_ms", time.Since(t).Milliseconds())
+	t = time.Now()
+	for row, err := range snap.Orders(ctx, extract.Query{Name: "source.orders", SQL: c.Source.Orders}) {
+		if err != nil {
+			return nil, sourceFail(err)
+		}
+		st.AddOrder(row)
+	}
+	q = st.Quality()
+	log.Info("extracted", "stage", "extract", "table", "orders", "rows", q.OrdersRead, "skipped", q.SkippedOrders,
+		"duration_ms", time.Since(t).Milliseconds())
+	for _, f := range q.Findings {
+		level := slog.LevelInfo
+		if f.Skipped {
+			level = slog.LevelWarn
+		}
+		log.Log(ctx, level, "data quality", "table", f.Table, "reason", f.Reason, "skipped", f.Skipped, "rows", f.Count,
+			"examples", f.Examples)
+	}
+	return st, nil
+}
+
+// directory reads the names and owners of the customers the results list.
+// The default customers query runs only when a customers table exists; a
+// configured one must work.
+func directory(ctx context.Context, snap *extract.Snapshot, c config.Config, results []*transform.Result, log *slog.Logger) (report.Directory, int64, error) {
+	if !c.Source.CustomersSet {
+		ok, err := snap.TableExists(ctx, "customers")
+		if err != nil {
+			return nil, 0, sourceFail(err)
+		}
+		if !ok {
+			log.Info("no customers table; lists show ids only", "stage", "extract", "table", "customers")
+			return report.Directory{}, 0, nil
+		}
+	}
+	want := map[string]struct{}{}
+	for _, res := range results {
+		for _, s := range res.Departments {
+			for _, cc := range s.Churned {
+				want[cc.CustomerID] = struct{}{}
+			}
+			for _, a := range s.AtRisk {
+				want[a.CustomerID] = struct{}{}
+			}
+		}
+	}
+	t := time.Now()
+	dir := report.Directory{}
+	var read int64
+	for cust, err := range snap.Customers(ctx, extract.Query{Name: "source.customers", SQL: c.Source.Customers}, want, &read) {
+		if err != nil {
+			return nil, 0, sourceFail(err)
+		}
+		if _, dup := dir[cust.ID]; !dup {
+			dir[cust.ID] = cust
+		}
+	}
+	log.Info("extracted", "stage", "extract", "table", "customers", "rows", read, "listed", len(dir),
+		"duration_ms", time.Since(t).Milliseconds())
+	return dir, read, nil
+}
+
+func redact(dsn string) string { return extract.RedactDSN(dsn) }
+
+func pid() int { return os.Getpid() }
