@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -154,5 +157,97 @@ func TestDemo(t *testing.T) {
 	}
 	if !strings.Contains(stdout, dir) {
 		t.Errorf("demo does not say where the workbooks are:\n%s", stdout)
+	}
+}
+
+// TestMain lets a test run the real command in a subprocess: the test
+// binary re-executed with RETENTION_TEST_MAIN=1 is the retention command.
+func TestMain(m *testing.M) {
+	if os.Getenv("RETENTION_TEST_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// command starts the retention command as a subprocess.
+func command(t *testing.T, env []string, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(append(os.Environ(), "RETENTION_TEST_MAIN=1"), env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, &stderr
+}
+
+func exitCode(t *testing.T, cmd *exec.Cmd) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the command did not exit")
+		return -1
+	}
+}
+
+// TestSIGTERM: a SIGTERM while the orders are being read stops the command
+// with nothing written: run exits 6 (interrupted), schedule exits 0.
+func TestSIGTERM(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"run", []string{"run", "--period", "2026-09"}, jobs.ExitCanceled},
+		{"schedule", []string{"schedule", "--config", ""}, jobs.ExitOK},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d := sourcetest.New(t)
+			d.ExecFile(t, "testdata/spec/worked_example.sql")
+			p := d.Proxy(t)
+			stall, seen := make(chan struct{}), make(chan struct{})
+			defer close(stall)
+			p.On("FROM orders", 1, sourcetest.Fault{Stall: stall, Seen: seen})
+			out := t.TempDir()
+			args := append(tt.args, "--out", out, "--log-format", "json")
+			if tt.name == "schedule" {
+				args[2] = writeConfig(t, "schedule: \"@every 1s\"\n")
+			}
+			cmd, stderr := command(t, []string{"RETENTION_SOURCE_DSN=" + p.DSN()}, args...)
+			select {
+			case <-seen:
+			case <-time.After(30 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("the command never read the orders:\n%s", stderr)
+			}
+			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			if code := exitCode(t, cmd); code != tt.code {
+				t.Errorf("exit %d after SIGTERM, want %d:\n%s", code, tt.code, stderr)
+			}
+			if entries, _ := os.ReadDir(out); len(entries) > 0 {
+				t.Errorf("SIGTERM left %s in the output", entries[0].Name())
+			}
+			if !strings.Contains(stderr.String(), `"outcome":`) {
+				t.Errorf("no last line with the outcome:\n%s", stderr)
+			}
+		})
 	}
 }
