@@ -10,11 +10,16 @@ RUN go mod download
 COPY . .
 ARG VERSION=dev
 # .ci/run builds with exactly this line.
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/retention .
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /build/retention .
+# Directories the non-root user writes: /out for the reports, /seed for the
+# demo's SQL (deploy/docker-compose.yaml). A volume mounted on them starts
+# with this ownership.
+RUN mkdir -p /dirs/out /dirs/seed
 
 # Static binary with time zone data embedded; no shell, no root.
 FROM gcr.io/distroless/static-debian12:nonroot
-COPY --from=build /out/retention /usr/local/bin/retention
+COPY --from=build /build/retention /usr/local/bin/retention
+COPY --from=build --chown=nonroot:nonroot /dirs/ /
 USER nonroot:nonroot
 WORKDIR /home/nonroot
 ENTRYPOINT ["/usr/local/bin/retention"]

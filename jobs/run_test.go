@@ -28,7 +28,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // testConfig is the default configuration pointed at d, writing to a
 // temporary directory.
-func testConfig(t *testing.T, d *sourcetest.DB, yaml string) config.Config {
+func testConfig(t testing.TB, d *sourcetest.DB, yaml string) config.Config {
 	t.Helper()
 	c, err := config.Load(strings.NewReader(yaml), func(string) string { return "" })
 	if err != nil {

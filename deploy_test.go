@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"retention/config"
+)
+
+// yamlDocs decodes every document of a YAML file.
+func yamlDocs(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	var docs []map[string]any
+	for {
+		var d map[string]any
+		err := dec.Decode(&d)
+		if errors.Is(err, io.EOF) {
+			return docs
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		docs = append(docs, d)
+	}
+}
+
+// dig follows keys (and list indexes given as ints) into decoded YAML.
+func dig(t *testing.T, v any, path ...any) any {
+	t.Helper()
+	for _, k := range path {
+		switch k := k.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			if !ok {
+				t.Fatalf("no %q in %v", k, v)
+			}
+			v = m[k]
+		case int:
+			l, ok := v.([]any)
+			if !ok || k >= len(l) {
+				t.Fatalf("no item %d in %v", k, v)
+			}
+			v = l[k]
+		}
+	}
+	return v
+}
+
+func loadsAsConfig(t *testing.T, name, body string) config.Config {
+	t.Helper()
+	c, err := config.Load(strings.NewReader(body), func(string) string { return "" })
+	if err != nil {
+		t.Fatalf("%s is not a valid configuration: %v", name, err)
+	}
+	return c
+}
+
+func TestDockerCompose(t *testing.T) {
+	t.Parallel()
+	docs := yamlDocs(t, "deploy/docker-compose.yaml")
+	services := dig(t, docs[0], "services").(map[string]any)
+	for _, s := range []string{"demo-data", "mysql", "retention"} {
+		if services[s] == nil {
+			t.Errorf("no service %s", s)
+		}
+	}
+	if got := dig(t, services, "retention", "command", 0); got != "schedule" {
+		t.Errorf("the job's command is %v, want schedule", got)
+	}
+	if got := dig(t, services, "demo-data", "command"); !strings.Contains(strings.Join(toStrings(got), " "), "demo --sql /seed/demo.sql") {
+		t.Errorf("demo-data runs %v", got)
+	}
+	dsn := dig(t, services, "retention", "environment", "RETENTION_SOURCE_DSN").(string)
+	if !strings.HasPrefix(dsn, "retention:") {
+		t.Errorf("the job does not use the read-only account: %s", dsn)
+	}
+	init, err := os.ReadFile("deploy/mysql/init/10-demo.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(init), "GRANT SELECT ON shop.* TO 'retention'") || !strings.Contains(string(init), "SOURCE /seed/demo.sql") {
+		t.Errorf("the MySQL init script does not load the demo and grant read-only access")
+	}
+	b, err := os.ReadFile("deploy/retention.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := loadsAsConfig(t, "deploy/retention.yaml", string(b)); c.Schedule == "" || c.Report.OutDir != "/out" {
+		t.Errorf("deploy/retention.yaml: schedule %q, out_dir %q", c.Schedule, c.Report.OutDir)
+	}
+}
+
+func TestKubernetes(t *testing.T) {
+	t.Parallel()
+	var cronjob, configMap map[string]any
+	for _, d := range yamlDocs(t, "deploy/kubernetes/cronjob.yaml") {
+		switch d["kind"] {
+		case "CronJob":
+			cronjob = d
+		case "ConfigMap":
+			configMap = d
+		}
+	}
+	if cronjob == nil || configMap == nil {
+		t.Fatal("cronjob.yaml lacks the CronJob or its ConfigMap")
+	}
+	spec := dig(t, cronjob, "spec")
+	if dig(t, spec, "concurrencyPolicy") != "Forbid" || dig(t, spec, "timeZone") != "Asia/Shanghai" {
+		t.Errorf("CronJob concurrencyPolicy %v, timeZone %v", dig(t, spec, "concurrencyPolicy"), dig(t, spec, "timeZone"))
+	}
+	loadsAsConfig(t, "the ConfigMap's retention.yaml", dig(t, configMap, "data", "retention.yaml").(string))
+	for _, pod := range []any{dig(t, spec, "jobTemplate", "spec", "template", "spec"),
+		dig(t, yamlDocs(t, "deploy/kubernetes/backfill-job.yaml")[0], "spec", "template", "spec")} {
+		c := dig(t, pod, "containers", 0)
+		env := dig(t, c, "env", 0)
+		if dig(t, env, "name") != "RETENTION_SOURCE_DSN" || dig(t, env, "valueFrom", "secretKeyRef", "name") != "retention-source" {
+			t.Errorf("the DSN does not come from the secret: %v", env)
+		}
+		if dig(t, c, "volumeMounts", 0, "mountPath") != "/out" || dig(t, pod, "volumes", 0, "persistentVolumeClaim", "claimName") != "retention-out" {
+			t.Errorf("no output volume at /out")
+		}
+		args := strings.Join(toStrings(dig(t, c, "args")), " ")
+		if !strings.HasPrefix(args, "run ") && !strings.HasPrefix(args, "backfill ") {
+			t.Errorf("container args %q", args)
+		}
+	}
+}
+
+func toStrings(v any) []string {
+	var out []string
+	for _, x := range v.([]any) {
+		out = append(out, x.(string))
+	}
+	return out
+}

@@ -1,0 +1,49 @@
+package jobs_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"retention/extract/sourcetest"
+	"retention/jobs"
+	"retention/transform"
+)
+
+// BenchmarkBackfill24 publishes the 24 months of the demo data once as one
+// backfill (one read of the source) and once as 24 separate runs, against
+// the same server in the same benchmark run.
+//
+//	go test ./jobs -run '^$' -bench Backfill24 -benchtime 3x
+func BenchmarkBackfill24(b *testing.B) {
+	d := sourcetest.New(b)
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	c := testConfig(b, d, "")
+	last := transform.LatestComplete(now, transform.Month, c.Location)
+	data := jobs.GenerateDemo(last, jobs.DemoCustomers)
+	d.Table(b, "orders", jobs.OrdersTable, data.Orders)
+	d.Table(b, "complaints", jobs.ComplaintsTable, data.Complaints)
+	d.Table(b, "customers", jobs.CustomersTable, data.Customers)
+	first := last.Add(-23)
+
+	b.Run("backfill", func(b *testing.B) {
+		for b.Loop() {
+			c.Report.OutDir = b.TempDir()
+			outs, err := jobs.Backfill(context.Background(), jobs.RunOptions{Config: c, Now: now, Logger: quiet},
+				jobs.BackfillOptions{From: first, To: last})
+			if err != nil || len(outs) != 24 {
+				b.Fatalf("backfill: %d periods, %v", len(outs), err)
+			}
+		}
+	})
+	b.Run("24-runs", func(b *testing.B) {
+		for b.Loop() {
+			c.Report.OutDir = b.TempDir()
+			for p := first; p.N <= last.N; p = p.Add(1) {
+				if _, err := jobs.Run(context.Background(), jobs.RunOptions{Config: c, Period: p, Now: now, Logger: quiet}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}
