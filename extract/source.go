@@ -5,17 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
-	"log"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
 )
-
-var quietDriver sync.Once
 
 // Source is a connection pool to the source database.
 type Source struct {
@@ -29,14 +24,14 @@ type Source struct {
 // times in loc. The job sets the driver parameters it relies on itself, so
 // a DSN needs none.
 func Open(ctx context.Context, dsn string, loc *time.Location) (*Source, error) {
-	// The driver logs failed reads to stderr besides returning them; the
-	// errors reach the job's log through the returned error instead.
-	quietDriver.Do(func() { mysql.SetLogger(log.New(io.Discard, "", 0)) })
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("parsing the source DSN: %w", redactErr(err, dsn))
 	}
 	cfg.ParseTime = false // timestamps are parsed from their text, in loc
+	// The driver logs failed reads to stderr besides returning them; the
+	// errors reach the job's log through the returned error instead.
+	cfg.Logger = &mysql.NopLogger{}
 	cfg.MultiStatements = false
 	cfg.InterpolateParams = true // no server-side prepared statements
 	if cfg.Timeout == 0 {
