@@ -106,7 +106,6 @@ func (b *book) finish(w io.Writer, title string) error {
 	if err != nil {
 		return fmt.Errorf("setting document properties: %w", err)
 	}
-	b.f.SetActiveSheet(0)
 	if _, err := b.f.WriteTo(w); err != nil {
 		return fmt.Errorf("writing workbook: %w", err)
 	}
