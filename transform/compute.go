@@ -18,10 +18,11 @@ type window struct {
 	ext   int32 // the first period with a snapshot: first, or a year before p
 	lo    int32 // the earliest period any metric refers to
 	span  int   // periods covering 12 months: 12, 4 or 1
+	loc   *time.Location
 }
 
-func newWindow(p Period, history int) window {
-	w := window{p: p.N, first: p.N - int32(history) + 1, span: 12 / p.G.Months()}
+func newWindow(p Period, history int, loc *time.Location) window {
+	w := window{p: p.N, first: p.N - int32(history) + 1, span: 12 / p.G.Months(), loc: loc}
 	w.ext = min(w.first, w.p-int32(w.span))
 	w.lo = min(w.ext-2, w.ext-int32(w.span)+1)
 	return w
@@ -42,7 +43,7 @@ func (s *State) Compute(p Period, opt Options) (*Result, error) {
 	if opt.AtRiskLimit < 0 {
 		return nil, fmt.Errorf("computing %s: at-risk limit %d is negative", p, opt.AtRiskLimit)
 	}
-	w := newWindow(p, opt.History)
+	w := newWindow(p, opt.History, s.loc)
 	company := newScopeAcc(w)
 	depts := make([]*scopeAcc, len(s.depts))
 	for d := range depts {
@@ -50,17 +51,20 @@ func (s *State) Compute(p Period, opt Options) (*Result, error) {
 	}
 
 	prof := newProfile(w)
-	var merged mergeBuf
-	for ci := range s.customers {
-		c := &s.customers[ci]
-		for _, h := range c.depts {
-			if prof.load(w, h.periods, h.complaints) {
-				depts[h.dept].add(w, prof, c.id)
+	var buf historyBuf
+	for ci, id := range s.ids {
+		buf.reset()
+		for r := s.first[ci]; r >= 0; {
+			rec := s.records.at(r)
+			periods, complaints := buf.load(s, rec)
+			if prof.load(w, periods, complaints) {
+				depts[rec.dept].add(w, prof, id)
 			}
+			r = rec.next
 		}
-		periods, complaints := merged.of(c)
+		periods, complaints := buf.merged()
 		if prof.load(w, periods, complaints) {
-			company.add(w, prof, c.id)
+			company.add(w, prof, id)
 		}
 	}
 
@@ -101,7 +105,7 @@ func boolInt(b bool) int {
 type profile struct {
 	orders []int64 // purchases, by period - lo
 	rev    []int64 // cents
-	last   []int64 // unix seconds of the latest purchase
+	last   []int32 // day of the latest purchase
 	active []int32 // active[i] = active periods in [lo, lo+i)
 	comp   []bool  // complained in the period
 	alarm  []bool  // a complaint in the period is open or rated 1–2
@@ -120,7 +124,7 @@ const lookback = 3
 func newProfile(w window) *profile {
 	n := w.size()
 	return &profile{
-		orders: make([]int64, n), rev: make([]int64, n), last: make([]int64, n),
+		orders: make([]int64, n), rev: make([]int64, n), last: make([]int32, n),
 		active: make([]int32, n+1), comp: make([]bool, n), alarm: make([]bool, n),
 	}
 }
@@ -181,25 +185,51 @@ func (f *profile) isActive(i int) bool { return f.orders[i] > 0 }
 // activeIn reports whether the customer was active in a period of [i-n+1, i].
 func (f *profile) activeIn(i, n int) bool { return f.active[i+1] > f.active[max(0, i-n+1)] }
 
-// mergeBuf merges a customer's departments into one company-wide history.
-type mergeBuf struct {
+// historyBuf holds one customer's per-period stats, department by
+// department in ascending period order, and merges them for the company.
+type historyBuf struct {
 	periods    []periodStat
 	complaints []complaintStat
+	depts      int
+	mp         []periodStat
+	mc         []complaintStat
 }
 
-func (m *mergeBuf) of(c *customer) ([]periodStat, []complaintStat) {
-	if len(c.depts) == 1 {
-		return c.depts[0].periods, c.depts[0].complaints
+func (b *historyBuf) reset() {
+	b.periods, b.complaints, b.depts = b.periods[:0], b.complaints[:0], 0
+}
+
+// load appends a record's stats and returns them in ascending order.
+func (b *historyBuf) load(s *State, rec *record) ([]periodStat, []complaintStat) {
+	b.depts++
+	p0, c0 := len(b.periods), len(b.complaints)
+	for i := rec.periods; i >= 0; {
+		st := s.periods.at(i)
+		b.periods = append(b.periods, *st)
+		i = st.prev
 	}
-	m.periods, m.complaints = m.periods[:0], m.complaints[:0]
-	for _, h := range c.depts {
-		m.periods = append(m.periods, h.periods...)
-		m.complaints = append(m.complaints, h.complaints...)
+	for i := rec.complaints; i >= 0; {
+		st := s.complaintSt.at(i)
+		b.complaints = append(b.complaints, *st)
+		i = st.prev
 	}
-	slices.SortFunc(m.periods, func(a, b periodStat) int { return cmp.Compare(a.period, b.period) })
-	slices.SortFunc(m.complaints, func(a, b complaintStat) int { return cmp.Compare(a.period, b.period) })
-	out := m.periods[:0]
-	for _, ps := range m.periods {
+	slices.Reverse(b.periods[p0:])
+	slices.Reverse(b.complaints[c0:])
+	return b.periods[p0:], b.complaints[c0:]
+}
+
+// merged is every loaded department summed by period: the customer
+// company-wide.
+func (b *historyBuf) merged() ([]periodStat, []complaintStat) {
+	if b.depts == 1 {
+		return b.periods, b.complaints
+	}
+	b.mp = append(b.mp[:0], b.periods...)
+	b.mc = append(b.mc[:0], b.complaints...)
+	slices.SortStableFunc(b.mp, func(x, y periodStat) int { return cmp.Compare(x.period, y.period) })
+	slices.SortStableFunc(b.mc, func(x, y complaintStat) int { return cmp.Compare(x.period, y.period) })
+	out := b.mp[:0]
+	for _, ps := range b.mp {
 		if n := len(out); n > 0 && out[n-1].period == ps.period {
 			t := &out[n-1]
 			t.rev += ps.rev
@@ -211,9 +241,8 @@ func (m *mergeBuf) of(c *customer) ([]periodStat, []complaintStat) {
 		}
 		out = append(out, ps)
 	}
-	m.periods = out
-	cout := m.complaints[:0]
-	for _, cs := range m.complaints {
+	cout := b.mc[:0]
+	for _, cs := range b.mc {
 		if n := len(cout); n > 0 && cout[n-1].period == cs.period {
 			cout[n-1].count += cs.count
 			cout[n-1].open += cs.open
@@ -222,8 +251,7 @@ func (m *mergeBuf) of(c *customer) ([]periodStat, []complaintStat) {
 		}
 		cout = append(cout, cs)
 	}
-	m.complaints = cout
-	return m.periods, m.complaints
+	return out, cout
 }
 
 // trendAcc counts one scope's sets in one history period.
@@ -347,18 +375,18 @@ func (a *scopeAcc) add(w window, f *profile, id string) {
 		if !at {
 			a.churned = append(a.churned, ChurnedCustomer{
 				CustomerID:       id,
-				LastPurchase:     time.Unix(f.last[i-1], 0),
+				LastPurchase:     dayTime(f.last[i-1], w.loc),
 				RevenuePrevCents: f.rev[i-1],
 				OrdersPrev:       f.orders[i-1],
 			})
 		}
 	}
 	if at {
-		a.addAtRisk(f, i, id)
+		a.addAtRisk(w, f, i, id)
 	}
 }
 
-func (a *scopeAcc) addAtRisk(f *profile, i int, id string) {
+func (a *scopeAcc) addAtRisk(w window, f *profile, i int, id string) {
 	var sig Signal
 	k := int64(f.look)
 	if k > 0 && 2*k*f.orders[i] < f.lookOrders {
@@ -379,7 +407,7 @@ func (a *scopeAcc) addAtRisk(f *profile, i int, id string) {
 		Lookback:       f.look,
 		Orders:         f.orders[i],
 		RevenueCents:   f.rev[i],
-		LastPurchase:   time.Unix(f.last[i], 0),
+		LastPurchase:   dayTime(f.last[i], w.loc),
 		OpenComplaints: f.open,
 		ValueAtRisk:    float64(f.rev[i]) / 100,
 	}
@@ -438,7 +466,6 @@ func (a *scopeAcc) finish(w window, s *State, opt Options, company bool, dept st
 	last := a.trend[len(a.trend)-1]
 	for i := range a.churned {
 		c := &a.churned[i]
-		c.LastPurchase = c.LastPurchase.In(s.loc)
 		c.Share = positiveRatio(c.RevenuePrevCents, last.churnRevPrev)
 	}
 	slices.SortFunc(a.churned, func(x, y ChurnedCustomer) int {
@@ -451,9 +478,6 @@ func (a *scopeAcc) finish(w window, s *State, opt Options, company bool, dept st
 	})
 	sc.AtRiskTotal = len(a.atRisk)
 	sc.AtRisk = a.atRisk[:min(len(a.atRisk), opt.AtRiskLimit)]
-	for i := range sc.AtRisk {
-		sc.AtRisk[i].LastPurchase = sc.AtRisk[i].LastPurchase.In(s.loc)
-	}
 
 	for q, size := range a.cohortSize {
 		sc.Cohorts = append(sc.Cohorts, Cohort{Period: Period{G: s.g, N: w.first + int32(q)}, Size: size, Active: a.cohortActive[q]})

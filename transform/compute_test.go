@@ -166,7 +166,7 @@ func TestChurnedList(t *testing.T) {
 		t.Fatalf("churned = %+v, want b then a", got)
 	}
 	a := got[1]
-	if a.RevenuePrevCents != 3000 || a.OrdersPrev != 2 || a.LastPurchase.Format("2006-01-02 15:04") != "2026-08-20 21:30" ||
+	if a.RevenuePrevCents != 3000 || a.OrdersPrev != 2 || a.LastPurchase.Format("2006-01-02 15:04") != "2026-08-20 00:00" ||
 		a.LastPurchase.Location().String() != "Asia/Shanghai" || !a.Share.Valid || a.Share.Value != 0.25 {
 		t.Errorf("churned a = %+v", a)
 	}

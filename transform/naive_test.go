@@ -648,7 +648,7 @@ func (m *naiveModel) churned(sc *naiveScope, p transform.Period) []transform.Chu
 	for _, c := range sorted(L) {
 		x := sc.cp(c, prev)
 		out = append(out, transform.ChurnedCustomer{
-			CustomerID: c, LastPurchase: x.last, RevenuePrevCents: x.rev, OrdersPrev: x.orders,
+			CustomerID: c, LastPurchase: dayOf(x.last), RevenuePrevCents: x.rev, OrdersPrev: x.orders,
 			Share: nPositiveRatio(x.rev, total),
 		})
 	}
@@ -708,7 +708,7 @@ func (m *naiveModel) atRisk(sc *naiveScope, p transform.Period) []transform.AtRi
 		}
 		x := row{AtRiskCustomer: transform.AtRiskCustomer{
 			CustomerID: c, Signals: sig, Lookback: int(lb),
-			Orders: now.orders, RevenueCents: now.rev, LastPurchase: now.last, OpenComplaints: open,
+			Orders: now.orders, RevenueCents: now.rev, LastPurchase: dayOf(now.last), OpenComplaints: open,
 		}}
 		if lb > 0 {
 			x.num, x.den = sumRev, lb
@@ -907,6 +907,13 @@ func jsonValue(v transform.Value) any {
 
 func sameTime(a, b time.Time) bool {
 	return a.Equal(b) && a.Location().String() == b.Location().String()
+}
+
+// dayOf is midnight, in the same zone, of the day of t: the lists give
+// the day of the last purchase.
+func dayOf(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, t.Location())
 }
 
 func fmtTime(t time.Time) string { return t.Format("2006-01-02 15:04:05 MST") }

@@ -51,7 +51,7 @@ func (s *Scope) Previous() *Snapshot { return &s.Snapshots[len(s.Snapshots)-2] }
 // the base B(P) with no purchase in P.
 type ChurnedCustomer struct {
 	CustomerID       string
-	LastPurchase     time.Time // the latest purchase, in P-1, in the report time zone
+	LastPurchase     time.Time // the day of the latest purchase, in P-1: midnight in the report time zone
 	RevenuePrevCents int64     // rev(c, P-1)
 	OrdersPrev       int64     // purchases in P-1
 	Share            Ratio     // rev(c, P-1) over the churned customers' total rev in P-1
@@ -93,7 +93,7 @@ type AtRiskCustomer struct {
 	AvgOrders      float64   // average purchases over the lookback
 	Orders         int64     // purchases in P
 	RevenueCents   int64     // rev(c, P)
-	LastPurchase   time.Time // in P, in the report time zone
+	LastPurchase   time.Time // the day of the latest purchase, in P: midnight in the report time zone
 	OpenComplaints int64     // complaints created up to P and not resolved
 }
 

@@ -12,7 +12,10 @@ const Unassigned = "(unassigned)"
 
 // State is the fold of orders and complaints: per customer and department,
 // what happened in each period. It keeps no row, only per-period sums, so
-// its size grows with customers × active periods, not with orders.
+// its size grows with customers × active periods, not with orders. The
+// sums live in pointer-free arenas, linked per customer and department:
+// about 24 bytes per (customer, department, active period) and 60 per
+// customer, which the garbage collector does not need to scan.
 //
 // States merge: two States over disjoint (or even overlapping) sets of rows
 // combine with Merge into the State over all of them.
@@ -20,33 +23,37 @@ type State struct {
 	g   Granularity
 	loc *time.Location
 
-	customers []customer
-	byID      map[string]int32
+	byID  map[string]int32 // customer id -> customer index
+	ids   []string         // by customer index
+	first []int32          // by customer index: its latest department record, -1 none
+
+	records     arena[record]        // one per customer and department
+	periods     arena[periodStat]    // one per customer, department and period with a row
+	complaintSt arena[complaintStat] // one per customer, department and period with a complaint
 
 	depts     []string
 	deptIndex map[string]int32
 
 	complaints map[deptPeriod]*complaintAgg
 	quality    Quality
+	clock      clock
 }
 
-type customer struct {
-	id    string
-	depts []deptHistory // usually one
-}
-
-// deptHistory is what one customer did in one department, by period.
-type deptHistory struct {
+// record is what one customer did in one department: the heads of its
+// per-period lists, which run from the latest period back.
+type record struct {
 	dept       int32
-	periods    []periodStat    // sorted by period
-	complaints []complaintStat // sorted by period
+	next       int32 // the customer's next department record, -1 none
+	periods    int32 // latest periodStat, -1 none
+	complaints int32 // latest complaintStat, -1 none
 }
 
 type periodStat struct {
-	period int32
-	orders uint32 // purchases: rows with amount > 0
 	rev    int64  // cents: purchases, refunds and adjustments
-	last   int64  // unix seconds of the latest purchase; meaningful when orders > 0
+	orders uint32 // purchases: rows with amount > 0
+	period int32
+	last   int32 // day (days since 1970-01-01 in the report zone) of the latest purchase; meaningful when orders > 0
+	prev   int32 // the stat of the next earlier period, -1 none
 }
 
 type complaintStat struct {
@@ -54,6 +61,7 @@ type complaintStat struct {
 	count  uint32 // complaints created in the period
 	open   uint32 // of which resolved_at is NULL
 	alarm  uint32 // of which open or rated 1–2
+	prev   int32
 }
 
 type deptPeriod struct {
@@ -90,6 +98,7 @@ func New(g Granularity, loc *time.Location) *State {
 		deptIndex:  make(map[string]int32),
 		complaints: make(map[deptPeriod]*complaintAgg),
 		quality:    newQuality(),
+		clock:      clock{g: g, loc: loc},
 	}
 }
 
@@ -107,14 +116,12 @@ func (s *State) AddOrder(o extract.Order) {
 		s.quality.skip(TableOrders, o.Defect.String(), o.ID)
 		return
 	}
-	p := PeriodOf(o.OrderedAt, s.g, s.loc).N
-	h := s.history(o.CustomerID, o.Department)
-	ps := h.period(p)
+	p, day := s.clock.at(o.OrderedAt)
+	ps := s.period(s.record(o.CustomerID, s.dept(o.Department)), p)
 	ps.rev += o.AmountCents
 	if o.AmountCents > 0 {
-		sec := o.OrderedAt.Unix()
-		if ps.orders == 0 || sec > ps.last {
-			ps.last = sec
+		if ps.orders == 0 || day > ps.last {
+			ps.last = day
 		}
 		ps.orders++
 	}
@@ -127,7 +134,7 @@ func (s *State) AddComplaint(c extract.Complaint) {
 		s.quality.skip(TableComplaints, c.Defect.String(), c.ID)
 		return
 	}
-	p := PeriodOf(c.CreatedAt, s.g, s.loc).N
+	p, _ := s.clock.at(c.CreatedAt)
 	d := s.dept(c.Department)
 	agg := s.complaints[deptPeriod{d, p}]
 	if agg == nil {
@@ -156,7 +163,7 @@ func (s *State) AddComplaint(c extract.Complaint) {
 	if c.CustomerID == "" {
 		return
 	}
-	cs := s.historyIn(c.CustomerID, d).complaint(p)
+	cs := s.complaint(s.record(c.CustomerID, d), p)
 	cs.count++
 	if open {
 		cs.open++
@@ -179,55 +186,75 @@ func (s *State) dept(name string) int32 {
 	return d
 }
 
-func (s *State) history(customerID, dept string) *deptHistory {
-	return s.historyIn(customerID, s.dept(dept))
-}
-
-func (s *State) historyIn(customerID string, d int32) *deptHistory {
+// record returns the record of a customer in department d, creating
+// both as needed.
+func (s *State) record(customerID string, d int32) *record {
 	i, ok := s.byID[customerID]
 	if !ok {
-		i = int32(len(s.customers))
-		s.customers = append(s.customers, customer{id: customerID})
+		i = int32(len(s.ids))
+		s.ids = append(s.ids, customerID)
+		s.first = append(s.first, -1)
 		s.byID[customerID] = i
 	}
-	c := &s.customers[i]
-	for k := range c.depts {
-		if c.depts[k].dept == d {
-			return &c.depts[k]
+	for r := s.first[i]; r >= 0; {
+		rec := s.records.at(r)
+		if rec.dept == d {
+			return rec
 		}
+		r = rec.next
 	}
-	c.depts = append(c.depts, deptHistory{dept: d})
-	return &c.depts[len(c.depts)-1]
+	r, rec := s.records.add()
+	*rec = record{dept: d, next: s.first[i], periods: -1, complaints: -1}
+	s.first[i] = r
+	return rec
 }
 
-// period returns the stat of period p, inserting it in order. Rows tend to
-// arrive in time order, so the search starts from the end.
-func (h *deptHistory) period(p int32) *periodStat {
-	i := len(h.periods)
-	for i > 0 && h.periods[i-1].period > p {
-		i--
+// period returns the stat of period p of a record, inserting it in order.
+// Rows tend to arrive in time order, so the search starts from the latest.
+func (s *State) period(rec *record, p int32) *periodStat {
+	var later *periodStat // the stat whose prev is i
+	i := rec.periods
+	for i >= 0 {
+		st := s.periods.at(i)
+		if st.period == p {
+			return st
+		}
+		if st.period < p {
+			break
+		}
+		later, i = st, st.prev
 	}
-	if i > 0 && h.periods[i-1].period == p {
-		return &h.periods[i-1]
+	n, st := s.periods.add()
+	*st = periodStat{period: p, prev: i}
+	if later == nil {
+		rec.periods = n
+	} else {
+		later.prev = n
 	}
-	h.periods = append(h.periods, periodStat{})
-	copy(h.periods[i+1:], h.periods[i:])
-	h.periods[i] = periodStat{period: p}
-	return &h.periods[i]
+	return st
 }
 
-func (h *deptHistory) complaint(p int32) *complaintStat {
-	i := len(h.complaints)
-	for i > 0 && h.complaints[i-1].period > p {
-		i--
+func (s *State) complaint(rec *record, p int32) *complaintStat {
+	var later *complaintStat
+	i := rec.complaints
+	for i >= 0 {
+		st := s.complaintSt.at(i)
+		if st.period == p {
+			return st
+		}
+		if st.period < p {
+			break
+		}
+		later, i = st, st.prev
 	}
-	if i > 0 && h.complaints[i-1].period == p {
-		return &h.complaints[i-1]
+	n, st := s.complaintSt.add()
+	*st = complaintStat{period: p, prev: i}
+	if later == nil {
+		rec.complaints = n
+	} else {
+		later.prev = n
 	}
-	h.complaints = append(h.complaints, complaintStat{})
-	copy(h.complaints[i+1:], h.complaints[i:])
-	h.complaints[i] = complaintStat{period: p}
-	return &h.complaints[i]
+	return st
 }
 
 // Merge adds the rows folded into o to s. Both must have the same
@@ -236,23 +263,29 @@ func (s *State) Merge(o *State) {
 	if o.g != s.g || o.loc.String() != s.loc.String() {
 		panic("transform: merging states of different granularity or time zone")
 	}
-	for _, oc := range o.customers {
-		for _, oh := range oc.depts {
-			h := s.history(oc.id, o.depts[oh.dept])
-			for _, ps := range oh.periods {
-				t := h.period(ps.period)
-				t.rev += ps.rev
-				if ps.orders > 0 && (t.orders == 0 || ps.last > t.last) {
-					t.last = ps.last
+	for ci, id := range o.ids {
+		for r := o.first[ci]; r >= 0; {
+			orec := o.records.at(r)
+			rec := s.record(id, s.dept(o.depts[orec.dept]))
+			for i := orec.periods; i >= 0; {
+				ops := o.periods.at(i)
+				t := s.period(rec, ops.period)
+				t.rev += ops.rev
+				if ops.orders > 0 && (t.orders == 0 || ops.last > t.last) {
+					t.last = ops.last
 				}
-				t.orders += ps.orders
+				t.orders += ops.orders
+				i = ops.prev
 			}
-			for _, cs := range oh.complaints {
-				t := h.complaint(cs.period)
-				t.count += cs.count
-				t.open += cs.open
-				t.alarm += cs.alarm
+			for i := orec.complaints; i >= 0; {
+				ocs := o.complaintSt.at(i)
+				t := s.complaint(rec, ocs.period)
+				t.count += ocs.count
+				t.open += ocs.open
+				t.alarm += ocs.alarm
+				i = ocs.prev
 			}
+			r = orec.next
 		}
 	}
 	for k, a := range o.complaints {
