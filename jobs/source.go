@@ -118,12 +118,17 @@ func fold(ctx context.Context, snap *extract.Snapshot, c config.Config, g transf
 	log.Info("extracted", "stage", "extract", "table", "complaints", "rows", q.ComplaintsRead, "skipped", q.SkippedComplaints,
 		"duration_ms", time.Since(t).Milliseconds())
 	t = time.Now()
+	batch := make([]extract.Order, 0, 256)
 	for row, err := range snap.Orders(ctx, extract.Query{Name: "source.orders", SQL: c.Source.Orders}) {
 		if err != nil {
 			return nil, sourceFail(err)
 		}
-		st.AddOrder(row)
+		if batch = append(batch, row); len(batch) == cap(batch) {
+			st.AddOrders(batch)
+			batch = batch[:0]
+		}
 	}
+	st.AddOrders(batch)
 	q = st.Quality()
 	log.Info("extracted", "stage", "extract", "table", "orders", "rows", q.OrdersRead, "skipped", q.SkippedOrders,
 		"duration_ms", time.Since(t).Milliseconds())

@@ -52,15 +52,21 @@ func (s *State) Compute(p Period, opt Options) (*Result, error) {
 
 	prof := newProfile(w)
 	var buf historyBuf
-	for ci, id := range s.ids {
+	for si := range s.customers.slots {
+		slot := &s.customers.slots[si]
+		if slot.text == 0 {
+			continue
+		}
+		id := s.customers.id(slot)
 		buf.reset()
-		for r := s.first[ci]; r >= 0; {
-			rec := s.records.at(r)
+		for rec := &slot.rec; ; rec = s.records.at(rec.next) {
 			periods, complaints := buf.load(s, rec)
 			if prof.load(w, periods, complaints) {
 				depts[rec.dept].add(w, prof, id)
 			}
-			r = rec.next
+			if rec.next < 0 {
+				break
+			}
 		}
 		periods, complaints := buf.merged()
 		if prof.load(w, periods, complaints) {

@@ -230,3 +230,17 @@ func TestComputeRejects(t *testing.T) {
 		t.Error("history 1 was accepted")
 	}
 }
+
+// TestCustomerIDsKeptApart: ids that read as the same number ("7",
+// "007", " 7") are different customers; only the text decides.
+func TestCustomerIDsKeptApart(t *testing.T) {
+	t.Parallel()
+	var orders []extract.Order
+	for _, id := range []string{"7", "007", " 7", "7.0", "18446744073709551616", "9999999999999999999", "abc"} {
+		orders = append(orders, order(id, "x", "2026-09-10 10:00:00", 100))
+	}
+	res := compute(t, orders, nil, "2026-09")
+	if got := res.Company.Current().ActiveCustomers; got != 7 {
+		t.Errorf("active customers = %d, want 7 distinct ids", got)
+	}
+}
