@@ -9,30 +9,15 @@ import (
 // Complaints streams the rows of the complaints query, like Orders.
 func (s *Snapshot) Complaints(ctx context.Context, q Query) iter.Seq2[Complaint, error] {
 	return func(yield func(Complaint, error) bool) {
-		r, err := s.open(ctx, q, ComplaintColumns)
+		names := &interner{}
+		err := s.each(ctx, q, ComplaintColumns, func(r *rowReader) bool { return yield(s.complaint(r, names), nil) })
 		if err != nil {
 			yield(Complaint{}, err)
-			return
-		}
-		defer r.close()
-		names := interner{}
-		for {
-			ok, err := r.next()
-			if err != nil {
-				yield(Complaint{}, err)
-				return
-			}
-			if !ok {
-				return
-			}
-			if !yield(s.complaint(r, names), nil) {
-				return
-			}
 		}
 	}
 }
 
-func (s *Snapshot) complaint(r *rowReader, names interner) Complaint {
+func (s *Snapshot) complaint(r *rowReader, names *interner) Complaint {
 	c := Complaint{
 		ID:         string(r.col(0)),
 		CustomerID: string(r.col(1)),
@@ -52,7 +37,7 @@ func (s *Snapshot) complaint(r *rowReader, names interner) Complaint {
 		c.Defect = DefectNullTime
 		return c
 	}
-	t, ok, null := parseTime(created, s.loc)
+	t, ok, null := parseTime(created, s.clock)
 	switch {
 	case null:
 		c.Defect = DefectNullTime
@@ -63,7 +48,7 @@ func (s *Snapshot) complaint(r *rowReader, names interner) Complaint {
 	}
 	c.CreatedAt = t
 	if resolved := r.col(4); resolved != nil {
-		t, ok, null := parseTime(resolved, s.loc)
+		t, ok, null := parseTime(resolved, s.clock)
 		switch {
 		case !ok:
 			c.Defect = DefectBadResolvedTime

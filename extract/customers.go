@@ -10,33 +10,19 @@ import (
 // returned, wanted or not; it is final once the sequence ends.
 func (s *Snapshot) Customers(ctx context.Context, q Query, want map[string]struct{}, read *int64) iter.Seq2[Customer, error] {
 	return func(yield func(Customer, error) bool) {
-		r, err := s.open(ctx, q, CustomerColumns)
-		if err != nil {
-			yield(Customer{}, err)
-			return
-		}
-		defer r.close()
-		owners := interner{}
-		for {
-			ok, err := r.next()
-			if err != nil {
-				yield(Customer{}, err)
-				return
-			}
-			if !ok {
-				return
-			}
+		owners := &interner{}
+		err := s.each(ctx, q, CustomerColumns, func(r *rowReader) bool {
 			*read++
 			id := r.col(0)
 			if want != nil {
 				if _, ok := want[string(id)]; !ok {
-					continue
+					return true
 				}
 			}
-			c := Customer{ID: string(id), Name: string(r.col(1)), Owner: owners.get(r.col(2))}
-			if !yield(c, nil) {
-				return
-			}
+			return yield(Customer{ID: string(id), Name: string(r.col(1)), Owner: owners.get(r.col(2))}, nil)
+		})
+		if err != nil {
+			yield(Customer{}, err)
 		}
 	}
 }

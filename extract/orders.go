@@ -10,32 +10,27 @@ import (
 // a Defect.
 func (s *Snapshot) Orders(ctx context.Context, q Query) iter.Seq2[Order, error] {
 	return func(yield func(Order, error) bool) {
-		r, err := s.open(ctx, q, OrderColumns)
+		depts := &interner{}
+		err := s.each(ctx, q, OrderColumns, func(r *rowReader) bool { return yield(s.order(r, depts), nil) })
 		if err != nil {
 			yield(Order{}, err)
-			return
-		}
-		defer r.close()
-		depts := interner{}
-		for {
-			ok, err := r.next()
-			if err != nil {
-				yield(Order{}, err)
-				return
-			}
-			if !ok {
-				return
-			}
-			if !yield(s.order(r, depts), nil) {
-				return
-			}
 		}
 	}
 }
 
-func (s *Snapshot) order(r *rowReader, depts interner) Order {
-	o := Order{ID: string(r.col(0)), CustomerID: string(r.col(1)), Department: depts.get(r.col(2))}
-	if o.CustomerID == "" {
+func (s *Snapshot) order(r *rowReader, depts *interner) Order {
+	o := s.orderFields(r, depts)
+	if o.Defect != DefectNone {
+		o.ID = string(r.col(0))
+	}
+	return o
+}
+
+func (s *Snapshot) orderFields(r *rowReader, depts *interner) Order {
+	o := Order{Department: depts.get(r.col(2))}
+	if n, ok := r.integer(1); ok && n >= 0 && n < MaxNumericID {
+		o.CustomerNum, o.NumericCustomer = uint64(n), true
+	} else if o.CustomerID = string(r.col(1)); o.CustomerID == "" {
 		o.Defect = DefectNullCustomer
 		return o
 	}
@@ -44,7 +39,7 @@ func (s *Snapshot) order(r *rowReader, depts interner) Order {
 		o.Defect = DefectNullTime
 		return o
 	}
-	t, ok, null := parseTime(ts, s.loc)
+	t, ok, null := parseTime(ts, s.clock)
 	switch {
 	case null:
 		o.Defect = DefectNullTime

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"math"
 	"math/big"
 	"time"
 )
@@ -83,9 +84,9 @@ func parseCentsSlow(b []byte) (int64, bool, bool) {
 
 // parseTime reads a MySQL DATE, DATETIME or TIMESTAMP in its text form
 // (2026-09-01, 2026-09-01 00:00:00, with up to 9 fractional digits, or a T
-// separator) as a wall-clock time in loc. The zero date 0000-00-00 is
+// separator) as a wall-clock time in z's zone. The zero date 0000-00-00 is
 // reported as null.
-func parseTime(b []byte, loc *time.Location) (t time.Time, ok, null bool) {
+func parseTime(b []byte, z *zoneClock) (t time.Time, ok, null bool) {
 	n := len(b)
 	if n < 10 || b[4] != '-' || b[7] != '-' {
 		return time.Time{}, false, false
@@ -128,7 +129,58 @@ func parseTime(b []byte, loc *time.Location) (t time.Time, ok, null bool) {
 	if mo < 1 || mo > 12 || d < 1 || d > daysIn(time.Month(mo), y) {
 		return time.Time{}, false, false
 	}
-	return time.Date(y, time.Month(mo), d, h, mi, s, ns, loc), true, false
+	return z.instant(y, time.Month(mo), d, h, mi, s, ns), true, false
+}
+
+// zoneClock turns wall-clock times of a zone into instants. It remembers
+// the span in which the zone's offset last stayed the same, so that most
+// rows take arithmetic instead of the time package's zone lookup. Within a
+// day of either end of the span it asks the time package, so that a
+// wall-clock time that happens twice, or never, gets time.Date's answer
+// whatever rows came before.
+type zoneClock struct {
+	loc         *time.Location
+	from, until int64 // unix seconds well inside the span of offset; empty at first
+	offset      int64
+}
+
+func newZoneClock(loc *time.Location) *zoneClock { return &zoneClock{loc: loc} }
+
+// instant is time.Date(y, m, d, h, mi, s, ns, loc).
+func (z *zoneClock) instant(y int, m time.Month, d, h, mi, s, ns int) time.Time {
+	local := daysFromCivil(y, m, d)*86400 + int64(h*3600+mi*60+s)
+	if u := local - z.offset; u >= z.from && u < z.until {
+		return time.Unix(u, int64(ns)).In(z.loc)
+	}
+	t := time.Date(y, m, d, h, mi, s, ns, z.loc)
+	_, off := t.Zone()
+	start, end := t.ZoneBounds()
+	z.offset, z.from, z.until = int64(off), math.MinInt64, math.MaxInt64
+	if !start.IsZero() {
+		z.from = start.Unix() + 86400
+	}
+	if !end.IsZero() {
+		z.until = end.Unix() - 86400
+	}
+	return t
+}
+
+// daysFromCivil is the number of days from 1970-01-01 to a date of the
+// proleptic Gregorian calendar (Howard Hinnant's algorithm).
+func daysFromCivil(y int, m time.Month, d int) int64 {
+	yy := int64(y)
+	if m <= 2 {
+		yy--
+	}
+	era := yy / 400
+	if yy < 0 && yy%400 != 0 {
+		era--
+	}
+	yoe := yy - era*400
+	mp := (int64(m) + 9) % 12
+	doy := (153*mp+2)/5 + int64(d) - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
 }
 
 func num(b []byte) (int, bool) {

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -70,14 +71,51 @@ func TestParseTime(t *testing.T) {
 		{"yesterday", time.Time{}, false, false},
 	}
 	for _, tt := range tests {
-		got, ok, null := parseTime([]byte(tt.in), utc)
+		got, ok, null := parseTime([]byte(tt.in), newZoneClock(utc))
 		if !got.Equal(tt.want) || ok != tt.ok || null != tt.null {
 			t.Errorf("parseTime(%q) = %v, %v, %v; want %v, %v, %v", tt.in, got, ok, null, tt.want, tt.ok, tt.null)
 		}
 	}
 	sh, _ := time.LoadLocation("Asia/Shanghai")
-	got, _, _ := parseTime([]byte("2026-07-31 16:30:00"), utc)
+	got, _, _ := parseTime([]byte("2026-07-31 16:30:00"), newZoneClock(utc))
 	if got.In(sh).Month() != time.August {
 		t.Errorf("2026-07-31 16:30 UTC is %v in Shanghai, want August", got.In(sh))
+	}
+}
+
+// TestZoneClock: the cached conversion agrees with time.Date for wall-clock
+// times from 1900 to 2200 in zones with and without daylight saving time,
+// visited in order and at random, the hours that happen twice or never
+// included.
+func TestZoneClock(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, name := range []string{"Asia/Shanghai", "America/New_York", "Europe/Berlin", "Australia/Lord_Howe", "UTC"} {
+		loc, _ := time.LoadLocation(name)
+		z := newZoneClock(loc)
+		check := func(y int, m time.Month, d, h, mi, s int) {
+			want := time.Date(y, m, d, h, mi, s, 0, loc)
+			if got := z.instant(y, m, d, h, mi, s, 0); !got.Equal(want) {
+				t.Fatalf("%s %04d-%02d-%02d %02d:%02d:%02d: %s, want %s", name, y, m, d, h, mi, s, got, want)
+			}
+		}
+		for day := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC); day.Year() < 2027; day = day.Add(97 * time.Minute) {
+			check(day.Year(), day.Month(), day.Day(), day.Hour(), day.Minute(), day.Second())
+		}
+		for range 50000 {
+			y := 1900 + r.IntN(300)
+			m := time.Month(1 + r.IntN(12))
+			check(y, m, 1+r.IntN(daysIn(m, y)), r.IntN(24), r.IntN(60), r.IntN(60))
+		}
+	}
+	for _, d := range []struct {
+		y    int
+		m    time.Month
+		d    int
+		want int64
+	}{{1970, 1, 1, 0}, {1969, 12, 31, -1}, {2000, 3, 1, 11017}, {1900, 1, 1, -25567}, {2099, 12, 31, 47481}} {
+		if got := daysFromCivil(d.y, d.m, d.d); got != d.want {
+			t.Errorf("daysFromCivil(%d-%d-%d) = %d, want %d", d.y, d.m, d.d, got, d.want)
+		}
 	}
 }

@@ -2,13 +2,15 @@ package extract
 
 import (
 	"context"
-	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
-	"github.com/jmoiron/sqlx"
 )
 
 // Query is one configured SELECT and the name it is known by (its config
@@ -92,70 +94,114 @@ func columnIndex(query string, cols, required []string) ([]int, error) {
 	return idx, nil
 }
 
-// rowReader scans every row of a query into raw bytes and hands out the
-// required columns by position.
+// rowReader reads the rows of a query from the driver and hands out the
+// required columns by position, as text.
 type rowReader struct {
-	rows *sqlx.Rows
-	raw  []sql.RawBytes
-	dest []any
+	rows driver.Rows
+	vals []driver.Value
 	idx  []int
+	bufs [][]byte // per required column, for values the driver did not give as bytes
 	name string
 }
 
-func (s *Snapshot) open(ctx context.Context, q Query, required []string) (*rowReader, error) {
-	rows, err := s.tx.QueryxContext(ctx, q.SQL)
-	if err != nil {
-		return nil, &QueryError{Query: q.Name, Err: err}
-	}
-	cols, err := rows.Columns()
-	if err != nil {
-		rows.Close()
-		return nil, &QueryError{Query: q.Name, Err: err}
-	}
-	idx, err := columnIndex(q.Name, cols, required)
-	if err != nil {
-		rows.Close()
-		return nil, err
-	}
-	r := &rowReader{rows: rows, raw: make([]sql.RawBytes, len(cols)), dest: make([]any, len(cols)), idx: idx, name: q.Name}
-	for i := range r.raw {
-		r.dest[i] = &r.raw[i]
-	}
-	return r, nil
-}
-
-// next scans the next row; false at the end or on error (see err).
-func (r *rowReader) next() (bool, error) {
-	if !r.rows.Next() {
-		if err := r.rows.Err(); err != nil {
-			return false, &QueryError{Query: r.name, Err: err}
+// each runs query q on the snapshot's connection and calls fn for every
+// row until fn returns false. Values given to fn are valid until it
+// returns.
+func (s *Snapshot) each(ctx context.Context, q Query, required []string, fn func(r *rowReader) bool) error {
+	return s.conn.Raw(func(dc any) error {
+		qc, ok := dc.(driver.QueryerContext)
+		if !ok {
+			return &QueryError{Query: q.Name, Err: errors.New("the driver cannot run queries directly")}
 		}
-		return false, nil
-	}
-	if err := r.rows.Scan(r.dest...); err != nil {
-		return false, &QueryError{Query: r.name, Err: err}
-	}
-	return true, nil
+		rows, err := qc.QueryContext(ctx, q.SQL, nil)
+		if err != nil {
+			return &QueryError{Query: q.Name, Err: err}
+		}
+		defer rows.Close()
+		cols := rows.Columns()
+		idx, err := columnIndex(q.Name, cols, required)
+		if err != nil {
+			return err
+		}
+		r := &rowReader{rows: rows, vals: make([]driver.Value, len(cols)), idx: idx, bufs: make([][]byte, len(required)), name: q.Name}
+		for {
+			err := rows.Next(r.vals)
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return &QueryError{Query: q.Name, Err: err}
+			}
+			if !fn(r) {
+				return nil
+			}
+		}
+	})
 }
 
-// col is the raw value of the i-th required column; nil for NULL. It is
-// valid until the next call to next.
-func (r *rowReader) col(i int) []byte { return r.raw[r.idx[i]] }
+// integer is the value of the i-th required column when the driver gave
+// it as an integer.
+func (r *rowReader) integer(i int) (int64, bool) {
+	n, ok := r.vals[r.idx[i]].(int64)
+	return n, ok
+}
 
-func (r *rowReader) close() { r.rows.Close() }
+// col is the value of the i-th required column as text; nil for NULL. It
+// is valid until the next row.
+func (r *rowReader) col(i int) []byte {
+	b := r.bufs[i][:0]
+	switch v := r.vals[r.idx[i]].(type) {
+	case nil:
+		return nil
+	case []byte:
+		return v
+	case string:
+		b = append(b, v...)
+	case int64:
+		b = strconv.AppendInt(b, v, 10)
+	case uint64:
+		b = strconv.AppendUint(b, v, 10)
+	case float64:
+		b = strconv.AppendFloat(b, v, 'f', -1, 64)
+	case float32:
+		b = strconv.AppendFloat(b, float64(v), 'f', -1, 32)
+	case bool:
+		b = strconv.AppendBool(b, v)
+	case time.Time:
+		b = v.AppendFormat(b, "2006-01-02 15:04:05.999999999")
+	default:
+		b = fmt.Append(b, v)
+	}
+	r.bufs[i] = b
+	return b
+}
 
 // interner returns one string per distinct value, so that a million rows
-// of eight departments hold eight strings.
-type interner map[string]string
+// of eight departments hold eight strings. The first few values are found
+// by comparing bytes, which is quicker than hashing them.
+type interner struct {
+	few  []string
+	many map[string]string
+}
 
-func (in interner) get(b []byte) string {
-	if s, ok := in[string(b)]; ok {
+func (in *interner) get(b []byte) string {
+	for _, s := range in.few {
+		if string(b) == s {
+			return s
+		}
+	}
+	if s, ok := in.many[string(b)]; ok {
 		return s
 	}
-	if len(in) > 10_000 {
-		return string(b) // high-cardinality column: interning would only grow
-	}
 	s := string(b)
-	in[s] = s
+	switch {
+	case len(in.few) < 16:
+		in.few = append(in.few, s)
+	case len(in.many) < 10_000: // beyond: high cardinality, interning would only grow
+		if in.many == nil {
+			in.many = map[string]string{}
+		}
+		in.many[s] = s
+	}
 	return s
 }

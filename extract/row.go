@@ -1,6 +1,9 @@
 package extract
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Defect says why a row's required value cannot be used. Rows with a defect
 // are still yielded, so that the stage applying the spec's row rules can
@@ -41,12 +44,30 @@ func (d Defect) String() string {
 // Order is one row of the orders query: an order (amount > 0) or a refund
 // or adjustment (amount <= 0).
 type Order struct {
-	ID          string    // order_id as the source returns it; "" when NULL
-	CustomerID  string    // "" when NULL or empty (then Defect is DefectNullCustomer)
-	Department  string    // "" when NULL or empty
-	OrderedAt   time.Time // the source's wall-clock time read in the source time zone
-	AmountCents int64     // amount in minor units, exact
-	Defect      Defect
+	// ID is the order_id as the source returns it, for the data-quality
+	// examples: Orders sets it only on rows with a Defect.
+	ID string
+	// The customer: CustomerNum when the source returned an integer below
+	// 10^18 (NumericCustomer), else CustomerID, "" when NULL or empty (then
+	// Defect is DefectNullCustomer). Customer gives it as text either way.
+	CustomerID      string
+	CustomerNum     uint64
+	NumericCustomer bool
+	Department      string    // "" when NULL or empty
+	OrderedAt       time.Time // the source's wall-clock time read in the source time zone
+	AmountCents     int64     // amount in minor units, exact
+	Defect          Defect
+}
+
+// MaxNumericID bounds the ids kept as numbers.
+const MaxNumericID = 1_000_000_000_000_000_000
+
+// Customer is the customer id as text.
+func (o *Order) Customer() string {
+	if o.NumericCustomer {
+		return strconv.FormatUint(o.CustomerNum, 10)
+	}
+	return o.CustomerID
 }
 
 // Complaint is one row of the complaints query.

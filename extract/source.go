@@ -3,7 +3,6 @@ package extract
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -103,27 +102,41 @@ type redacted struct {
 func (r *redacted) Error() string { return r.msg }
 func (r *redacted) Unwrap() error { return r.err }
 
-// Snapshot is a read-only transaction: every query run through it sees the
-// same consistent state of the source.
+// Snapshot is a read-only transaction on a connection of its own: every
+// query run through it sees the same consistent state of the source.
+//
+// Its long queries read rows from the driver directly (sql.Conn.Raw),
+// without database/sql's copy and conversion of every value: the job
+// reads millions of rows, and that layer cost a third of the time.
 type Snapshot struct {
-	tx  *sqlx.Tx
-	loc *time.Location
+	conn   *sql.Conn
+	clock  *zoneClock // the source's time zone
+	closed bool
 }
 
 // Snapshot begins a read-only transaction.
 func (s *Source) Snapshot(ctx context.Context) (*Snapshot, error) {
-	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	conn, err := s.db.Conn(ctx)
 	if err != nil {
+		return nil, fmt.Errorf("connecting to %s: %w", s.dsn, err)
+	}
+	if _, err := conn.ExecContext(ctx, "START TRANSACTION READ ONLY"); err != nil {
+		conn.Close()
 		return nil, fmt.Errorf("starting a read-only transaction on %s: %w", s.dsn, err)
 	}
-	return &Snapshot{tx: tx, loc: s.loc}, nil
+	return &Snapshot{conn: conn, clock: newZoneClock(s.loc)}, nil
 }
 
-// Close ends the transaction. It changed nothing, so it is rolled back.
+// Close ends the transaction (it changed nothing, so it is rolled back)
+// and gives the connection back. It may be called more than once.
 func (s *Snapshot) Close() error {
-	err := s.tx.Rollback()
-	if errors.Is(err, sql.ErrTxDone) {
+	if s.closed {
 		return nil
+	}
+	s.closed = true
+	_, err := s.conn.ExecContext(context.Background(), "ROLLBACK")
+	if cerr := s.conn.Close(); err == nil {
+		err = cerr
 	}
 	return err
 }
@@ -135,7 +148,7 @@ func (s *Snapshot) TableExists(ctx context.Context, name string) (bool, error) {
 	// server has it, and the embedded server's information_schema is not
 	// safe for concurrent queries (its race detector reports).
 	pattern := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(name)
-	rows, err := s.tx.QueryContext(ctx, "SHOW TABLES LIKE ?", pattern)
+	rows, err := s.conn.QueryContext(ctx, "SHOW TABLES LIKE ?", pattern)
 	if err != nil {
 		return false, fmt.Errorf("looking up table %s: %w", name, err)
 	}

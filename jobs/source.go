@@ -118,17 +118,9 @@ func fold(ctx context.Context, snap *extract.Snapshot, c config.Config, g transf
 	log.Info("extracted", "stage", "extract", "table", "complaints", "rows", q.ComplaintsRead, "skipped", q.SkippedComplaints,
 		"duration_ms", time.Since(t).Milliseconds())
 	t = time.Now()
-	batch := make([]extract.Order, 0, 256)
-	for row, err := range snap.Orders(ctx, extract.Query{Name: "source.orders", SQL: c.Source.Orders}) {
-		if err != nil {
-			return nil, sourceFail(err)
-		}
-		if batch = append(batch, row); len(batch) == cap(batch) {
-			st.AddOrders(batch)
-			batch = batch[:0]
-		}
+	if err := foldOrders(ctx, snap, c, st); err != nil {
+		return nil, err
 	}
-	st.AddOrders(batch)
 	q = st.Quality()
 	log.Info("extracted", "stage", "extract", "table", "orders", "rows", q.OrdersRead, "skipped", q.SkippedOrders,
 		"duration_ms", time.Since(t).Milliseconds())
@@ -141,6 +133,54 @@ func fold(ctx context.Context, snap *extract.Snapshot, c config.Config, g transf
 			"examples", f.Examples)
 	}
 	return st, nil
+}
+
+// Orders are read and folded in batches, by two goroutines: while one
+// batch is folded, the next ones are read and parsed.
+const (
+	batchRows    = 256
+	batchesAhead = 16
+)
+
+// foldOrders streams the orders into st.
+func foldOrders(ctx context.Context, snap *extract.Snapshot, c config.Config, st *transform.State) error {
+	full := make(chan []extract.Order, batchesAhead)
+	free := make(chan []extract.Order, batchesAhead+2)
+	for range batchesAhead + 2 {
+		free <- make([]extract.Order, 0, batchRows)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(full)
+		batch := <-free
+		for row, err := range snap.Orders(ctx, extract.Query{Name: "source.orders", SQL: c.Source.Orders}) {
+			if err != nil {
+				readErr <- err
+				return
+			}
+			if batch = append(batch, row); len(batch) == batchRows {
+				select {
+				case full <- batch:
+				case <-ctx.Done():
+					readErr <- ctx.Err()
+					return
+				}
+				batch = (<-free)[:0]
+			}
+		}
+		full <- batch
+		readErr <- nil
+	}()
+	for batch := range full {
+		st.AddOrders(batch)
+		free <- batch
+	}
+	if err := <-readErr; err != nil {
+		return sourceFail(err)
+	}
+	return nil
 }
 
 // directory reads the names and owners of the customers the results list.

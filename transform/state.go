@@ -37,7 +37,8 @@ type State struct {
 	complaints map[deptPeriod]*complaintAgg
 	quality    Quality
 	clock      clock
-	scratch    []int32 // AddOrders' list of what to touch
+	keys       []uint64 // AddOrders' customer keys of a batch
+	scratch    []int32  // AddOrders' list of period stats to touch
 }
 
 // record is what one customer did in one department: the heads of its
@@ -112,13 +113,26 @@ func (s *State) Location() *time.Location { return s.loc }
 // AddOrder folds one row of the orders query. A row with a defect is
 // skipped and counted by reason.
 func (s *State) AddOrder(o extract.Order) {
+	s.addOrder(&o, s.orderKey(&o))
+}
+
+// orderKey is the table key of an order's customer.
+func (s *State) orderKey(o *extract.Order) uint64 {
+	if o.NumericCustomer {
+		return o.CustomerNum
+	}
+	k, _ := s.customers.key(o.CustomerID)
+	return k
+}
+
+func (s *State) addOrder(o *extract.Order, key uint64) {
 	s.quality.OrdersRead++
 	if o.Defect != extract.DefectNone {
 		s.quality.skip(TableOrders, o.Defect.String(), o.ID)
 		return
 	}
 	p, day := s.clock.at(o.OrderedAt)
-	ps := s.period(s.record(o.CustomerID, s.dept(o.Department)), p)
+	ps := s.period(s.recordOf(key, o.CustomerID, s.dept(o.Department)), p)
 	ps.rev += o.AmountCents
 	if o.AmountCents > 0 {
 		if ps.orders == 0 || day > ps.last {
@@ -134,22 +148,21 @@ func (s *State) AddOrder(o extract.Order) {
 // many of those loads in flight at once, instead of waiting for each row's
 // customer and period in turn.
 func (s *State) AddOrders(batch []extract.Order) {
-	at := s.scratch[:0]
+	keys := s.keys[:0]
 	for i := range batch {
-		if o := &batch[i]; o.Defect == extract.DefectNone {
-			key, _ := s.customers.key(o.CustomerID)
-			at = append(at, int32(s.customers.home(key)))
-		}
+		keys = append(keys, s.orderKey(&batch[i]))
 	}
 	var sink uint64
 	slots := s.customers.slots
-	for _, h := range at {
-		sink += slots[h].key
+	for i, k := range keys {
+		if batch[i].Defect == extract.DefectNone {
+			sink += slots[s.customers.home(k)].key
+		}
 	}
-	at = at[:0]
-	for i := range batch {
+	at := s.scratch[:0]
+	for i, k := range keys {
 		if o := &batch[i]; o.Defect == extract.DefectNone {
-			if p := s.customers.peek(o.CustomerID); p >= 0 {
+			if p := s.customers.peek(k, o.CustomerID); p >= 0 {
 				at = append(at, p)
 			}
 		}
@@ -157,10 +170,10 @@ func (s *State) AddOrders(batch []extract.Order) {
 	for _, p := range at {
 		sink += uint64(s.periods.at(p).rev)
 	}
-	s.scratch = at
+	s.keys, s.scratch = keys, at
 	touched += sink
 	for i := range batch {
-		s.AddOrder(batch[i])
+		s.addOrder(&batch[i], keys[i])
 	}
 }
 
@@ -229,7 +242,14 @@ func (s *State) dept(name string) int32 {
 // record returns the record of a customer in department d, creating
 // both as needed. The address is valid until the next new customer.
 func (s *State) record(customerID string, d int32) *record {
-	rec := &s.customers.find(customerID, d).rec
+	key, _ := s.customers.key(customerID)
+	return s.recordOf(key, customerID, d)
+}
+
+// recordOf is record for a customer whose table key is known; id is
+// needed only for text ids.
+func (s *State) recordOf(key uint64, id string, d int32) *record {
+	rec := &s.customers.find(key, id, d).rec
 	if rec.dept == d {
 		return rec
 	}

@@ -41,7 +41,8 @@ func (t *table) key(id string) (uint64, bool) {
 }
 
 // numericID reads an id of up to 18 decimal digits without a leading zero
-// (so that "007" and "7" stay different customers).
+// (so that "007" and "7" stay different customers): the ids that extract
+// may hand over as numbers (below extract.MaxNumericID).
 func numericID(id string) (uint64, bool) {
 	if len(id) == 0 || len(id) > 18 || (id[0] == '0' && len(id) > 1) {
 		return 0, false
@@ -62,17 +63,18 @@ func (t *table) home(key uint64) int {
 	return int((key * 0x9E3779B97F4A7C15) >> 32 & uint64(len(t.slots)-1))
 }
 
-// find returns the slot of id, adding the customer with an empty record
-// in department d when new. The address is valid until the next call.
-func (t *table) find(id string, d int32) *slot {
-	key, numeric := t.key(id)
+// find returns the slot of the customer with key (and, for a text key,
+// id), adding it with an empty record in department d when new. The
+// address is valid until the next call.
+func (t *table) find(key uint64, id string, d int32) *slot {
+	numeric := key&textKey == 0
 	mask := len(t.slots) - 1
 	for i := t.home(key); ; i = (i + 1) & mask {
 		s := &t.slots[i]
 		if s.text == 0 {
 			if t.used+1 > len(t.slots)*7/10 {
 				t.grow()
-				return t.find(id, d)
+				return t.find(key, id, d)
 			}
 			t.used++
 			s.key = key
@@ -90,10 +92,10 @@ func (t *table) find(id string, d int32) *slot {
 	}
 }
 
-// peek returns the latest period stat of the first record of id, if the
-// customer is known, without adding anything; -1 otherwise.
-func (t *table) peek(id string) int32 {
-	key, numeric := t.key(id)
+// peek returns the latest period stat of the first record of a customer,
+// if it is known, without adding anything; -1 otherwise.
+func (t *table) peek(key uint64, id string) int32 {
+	numeric := key&textKey == 0
 	mask := len(t.slots) - 1
 	for i := t.home(key); ; i = (i + 1) & mask {
 		s := &t.slots[i]
