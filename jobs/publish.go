@@ -11,7 +11,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"retention/config"
@@ -220,26 +222,52 @@ func publish(ctx context.Context, c config.Config, res *transform.Result, dir re
 		depts[i] = s.Department
 	}
 	names := fileNames(depts)
-	add := func(name string, dept *string, render func(io.Writer) error) error {
-		if err := ctx.Err(); err != nil {
-			return fail(KindCanceled, err)
-		}
-		n, sum, err := stg.write(name, render)
-		if err != nil {
-			return fail(KindOutput, err)
-		}
-		m.Files = append(m.Files, report.File{Path: name, Department: dept, SHA256: sum, Bytes: n})
-		return nil
+	type book struct {
+		name   string
+		dept   *string
+		render func(io.Writer) error
 	}
+	books := make([]book, 0, len(res.Departments)+1)
 	for i := range res.Departments {
 		s := &res.Departments[i]
 		d := s.Department
-		if err := add(names[d], &d, func(w io.Writer) error { return report.Department(w, res, s, dir, meta) }); err != nil {
+		books = append(books, book{names[d], &d, func(w io.Writer) error { return report.Department(w, res, s, dir, meta) }})
+	}
+	books = append(books, book{"company.xlsx", nil, func(w io.Writer) error { return report.Company(w, res, meta) }})
+	// Workbooks are independent: render them on every core, each into its
+	// own staging file, and list them in a fixed order.
+	m.Files = make([]report.File, len(books))
+	errs := make([]error, len(books))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(books)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				b := books[i]
+				if err := ctx.Err(); err != nil {
+					errs[i] = fail(KindCanceled, err)
+					continue
+				}
+				n, sum, err := stg.write(b.name, b.render)
+				if err != nil {
+					errs[i] = fail(KindOutput, err)
+					continue
+				}
+				m.Files[i] = report.File{Path: b.name, Department: b.dept, SHA256: sum, Bytes: n}
+			}
+		}()
+	}
+	for i := range books {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
 			return nil, err
 		}
-	}
-	if err := add("company.xlsx", nil, func(w io.Writer) error { return report.Company(w, res, meta) }); err != nil {
-		return nil, err
 	}
 	if _, _, err := stg.write("manifest.json", func(w io.Writer) error { return report.WriteManifest(w, m) }); err != nil {
 		return nil, fail(KindOutput, err)

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -44,33 +45,26 @@ func (s *State) Compute(p Period, opt Options) (*Result, error) {
 		return nil, fmt.Errorf("computing %s: at-risk limit %d is negative", p, opt.AtRiskLimit)
 	}
 	w := newWindow(p, opt.History, s.loc)
-	company := newScopeAcc(w)
-	depts := make([]*scopeAcc, len(s.depts))
-	for d := range depts {
-		depts[d] = newScopeAcc(w)
+	// The customers are counted in parts, one per goroutine, whose
+	// accumulators add up: each part reads the state and writes only its
+	// own accumulators.
+	parts := make([]*partAcc, computeParts)
+	var wg sync.WaitGroup
+	for i := range parts {
+		parts[i] = newPartAcc(w, len(s.depts))
+		lo, hi := len(s.customers.slots)*i/len(parts), len(s.customers.slots)*(i+1)/len(parts)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.count(w, parts[i], s.customers.slots[lo:hi])
+		}()
 	}
-
-	prof := newProfile(w)
-	var buf historyBuf
-	for si := range s.customers.slots {
-		slot := &s.customers.slots[si]
-		if slot.text == 0 {
-			continue
-		}
-		id := s.customers.id(slot)
-		buf.reset()
-		for rec := &slot.rec; ; rec = s.records.at(rec.next) {
-			periods, complaints := buf.load(s, rec)
-			if prof.load(w, periods, complaints) {
-				depts[rec.dept].add(w, prof, id)
-			}
-			if rec.next < 0 {
-				break
-			}
-		}
-		periods, complaints := buf.merged()
-		if prof.load(w, periods, complaints) {
-			company.add(w, prof, id)
+	wg.Wait()
+	company, depts := parts[0].company, parts[0].depts
+	for _, part := range parts[1:] {
+		company.merge(part.company)
+		for d := range depts {
+			depts[d].merge(part.depts[d])
 		}
 	}
 
@@ -105,6 +99,50 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// computeParts is how many goroutines count customers in Compute.
+const computeParts = 2
+
+// partAcc holds the accumulators of one part of the customers.
+type partAcc struct {
+	company *scopeAcc
+	depts   []*scopeAcc
+}
+
+func newPartAcc(w window, depts int) *partAcc {
+	a := &partAcc{company: newScopeAcc(w), depts: make([]*scopeAcc, depts)}
+	for d := range a.depts {
+		a.depts[d] = newScopeAcc(w)
+	}
+	return a
+}
+
+// count adds the customers of slots to acc.
+func (s *State) count(w window, acc *partAcc, slots []slot) {
+	prof := newProfile(w)
+	var buf historyBuf
+	for si := range slots {
+		slot := &slots[si]
+		if slot.text == 0 {
+			continue
+		}
+		id := s.customers.id(slot)
+		buf.reset()
+		for rec := &slot.rec; ; rec = s.records.at(rec.next) {
+			periods, complaints := buf.load(s, rec)
+			if prof.load(w, periods, complaints) {
+				acc.depts[rec.dept].add(w, prof, id)
+			}
+			if rec.next < 0 {
+				break
+			}
+		}
+		periods, complaints := buf.merged()
+		if prof.load(w, periods, complaints) {
+			acc.company.add(w, prof, id)
+		}
+	}
 }
 
 // profile is one customer's activity in one scope, dense over the window.
@@ -285,6 +323,47 @@ type scopeAcc struct {
 	atRisk       []AtRiskCustomer
 	base         []baseMember
 	touched      bool
+}
+
+// merge adds the counts and lists of o, which counted other customers.
+func (a *scopeAcc) merge(o *scopeAcc) {
+	for j := range a.trend {
+		a.trend[j].add(&o.trend[j])
+	}
+	for q := range a.cohortSize {
+		a.cohortSize[q] += o.cohortSize[q]
+		for k := range a.cohortActive[q] {
+			a.cohortActive[q][k] += o.cohortActive[q][k]
+		}
+	}
+	a.churned = append(a.churned, o.churned...)
+	a.atRisk = append(a.atRisk, o.atRisk...)
+	a.base = append(a.base, o.base...)
+	a.touched = a.touched || o.touched
+}
+
+func (t *trendAcc) add(o *trendAcc) {
+	t.active += o.active
+	t.base += o.base
+	t.newc += o.newc
+	t.retained += o.retained
+	t.churned += o.churned
+	t.reactivated += o.reactivated
+	t.customerBase += o.customerBase
+	t.revenue += o.revenue
+	t.orders += o.orders
+	t.baseRevPrev += o.baseRevPrev
+	t.baseRevCur += o.baseRevCur
+	t.churnRevPrev += o.churnRevPrev
+	t.newPrev += o.newPrev
+	t.newPrevRetained += o.newPrevRetained
+	t.lostPrev += o.lostPrev
+	t.wonBack += o.wonBack
+	t.complainants += o.complainants
+	t.compBase += o.compBase
+	t.compRetained += o.compRetained
+	t.quietBase += o.quietBase
+	t.quietRetained += o.quietRetained
 }
 
 func newScopeAcc(w window) *scopeAcc {

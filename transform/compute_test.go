@@ -244,3 +244,4 @@ func TestCustomerIDsKeptApart(t *testing.T) {
 		t.Errorf("active customers = %d, want 7 distinct ids", got)
 	}
 }
+
