@@ -244,4 +244,3 @@ func TestCustomerIDsKeptApart(t *testing.T) {
 		t.Errorf("active customers = %d, want 7 distinct ids", got)
 	}
 }
-
