@@ -9,20 +9,35 @@ import (
 // Complaints streams the rows of the complaints query, like Orders.
 func (s *Snapshot) Complaints(ctx context.Context, q Query) iter.Seq2[Complaint, error] {
 	return func(yield func(Complaint, error) bool) {
-		names := &interner{}
-		err := s.each(ctx, q, ComplaintColumns, func(r *rowReader) bool { return yield(s.complaint(r, names), nil) })
+		names, ids := &interner{}, newIDSet()
+		err := s.each(ctx, q, ComplaintColumns, func(r *rowReader) bool { return yield(s.complaint(r, names, ids), nil) })
 		if err != nil {
 			yield(Complaint{}, err)
 		}
 	}
 }
 
-func (s *Snapshot) complaint(r *rowReader, names *interner) Complaint {
-	c := Complaint{
-		ID:         string(r.col(0)),
-		CustomerID: string(r.col(1)),
-		Department: names.get(r.col(2)),
-		Category:   names.get(r.col(6)),
+func (s *Snapshot) complaint(r *rowReader, names *interner, ids *idSet) Complaint {
+	c := s.complaintFields(r, names)
+	if c.Defect == DefectNone {
+		missing, repeated := ids.add(r, 0)
+		switch {
+		case missing:
+			c.Flags |= FlagIDMissing
+		case repeated:
+			c.Defect = DefectDuplicateID
+		}
+	}
+	return c
+}
+
+func (s *Snapshot) complaintFields(r *rowReader, names *interner) Complaint {
+	dept, validDept := names.get(r.col(2))
+	category, validCategory := names.get(r.col(6))
+	cust := r.col(1)
+	c := Complaint{ID: string(r.col(0)), CustomerID: string(cust), Department: dept, Category: category}
+	if !validDept || !validCategory || !validText(cust) {
+		c.Flags |= FlagInvalidUTF8
 	}
 	if sat := r.col(5); sat != nil {
 		v, err := strconv.Atoi(string(sat))

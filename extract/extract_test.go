@@ -220,17 +220,17 @@ func TestCustomersFiltered(t *testing.T) {
 	if ok, err := snap.TableExists(ctx, "nothing"); err != nil || ok {
 		t.Fatalf("TableExists(nothing) = %v, %v", ok, err)
 	}
-	var read int64
+	var counts extract.CustomerCounts
 	var got []extract.Customer
 	for c, err := range snap.Customers(ctx, extract.Query{Name: "source.customers", SQL: "SELECT * FROM customers ORDER BY customer_id"},
-		map[string]struct{}{"1": {}, "2": {}}, &read) {
+		map[string]struct{}{"1": {}, "2": {}}, &counts) {
 		if err != nil {
 			t.Fatal(err)
 		}
 		got = append(got, c)
 	}
-	if read != 3 || len(got) != 2 || got[0].Name != "=SUM(A1)" || got[0].Owner != "王五" || got[1].Owner != "" {
-		t.Errorf("read %d, got %+v", read, got)
+	if counts.Read != 3 || len(got) != 2 || got[0].Name != "=SUM(A1)" || got[0].Owner != "王五" || got[1].Owner != "" {
+		t.Errorf("read %d, got %+v", counts.Read, got)
 	}
 	rows, err := snap.Probe(ctx, extract.Query{Name: "source.customers", SQL: "SELECT * FROM customers"}, extract.CustomerColumns)
 	if err != nil || rows != 3 {

@@ -10,29 +10,47 @@ import (
 // a Defect.
 func (s *Snapshot) Orders(ctx context.Context, q Query) iter.Seq2[Order, error] {
 	return func(yield func(Order, error) bool) {
-		depts := &interner{}
-		err := s.each(ctx, q, OrderColumns, func(r *rowReader) bool { return yield(s.order(r, depts), nil) })
+		depts, ids := &interner{}, newIDSet()
+		err := s.each(ctx, q, OrderColumns, func(r *rowReader) bool { return yield(s.order(r, depts, ids), nil) })
 		if err != nil {
 			yield(Order{}, err)
 		}
 	}
 }
 
-func (s *Snapshot) order(r *rowReader, depts *interner) Order {
+func (s *Snapshot) order(r *rowReader, depts *interner, ids *idSet) Order {
 	o := s.orderFields(r, depts)
-	if o.Defect != DefectNone {
+	if o.Defect == DefectNone {
+		// A row that repeats an order id (a join that fans out, a
+		// duplicated load) would count its order twice.
+		missing, repeated := ids.add(r, 0)
+		switch {
+		case missing:
+			o.Flags |= FlagIDMissing
+		case repeated:
+			o.Defect = DefectDuplicateID
+		}
+	}
+	if o.Defect != DefectNone || o.Flags != 0 {
 		o.ID = string(r.col(0))
 	}
 	return o
 }
 
 func (s *Snapshot) orderFields(r *rowReader, depts *interner) Order {
-	o := Order{Department: depts.get(r.col(2))}
+	dept, valid := depts.get(r.col(2))
+	o := Order{Department: dept}
 	if n, ok := r.integer(1); ok && n >= 0 && n < MaxNumericID {
 		o.CustomerNum, o.NumericCustomer = uint64(n), true
-	} else if o.CustomerID = string(r.col(1)); o.CustomerID == "" {
+	} else if c := r.col(1); len(c) == 0 {
 		o.Defect = DefectNullCustomer
 		return o
+	} else {
+		o.CustomerID = string(c)
+		valid = valid && validText(c)
+	}
+	if !valid {
+		o.Flags |= FlagInvalidUTF8
 	}
 	ts := r.col(3)
 	if ts == nil {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-sql-driver/mysql"
 )
@@ -177,31 +178,37 @@ func (r *rowReader) col(i int) []byte {
 }
 
 // interner returns one string per distinct value, so that a million rows
-// of eight departments hold eight strings. The first few values are found
+// of eight departments hold eight strings, and whether the value is valid
+// UTF-8 (checked once per distinct value). The first few values are found
 // by comparing bytes, which is quicker than hashing them.
 type interner struct {
-	few  []string
-	many map[string]string
+	few  []interned
+	many map[string]interned
 }
 
-func (in *interner) get(b []byte) string {
-	for _, s := range in.few {
-		if string(b) == s {
-			return s
+type interned struct {
+	s     string
+	valid bool
+}
+
+func (in *interner) get(b []byte) (string, bool) {
+	for _, v := range in.few {
+		if string(b) == v.s {
+			return v.s, v.valid
 		}
 	}
-	if s, ok := in.many[string(b)]; ok {
-		return s
+	if v, ok := in.many[string(b)]; ok {
+		return v.s, v.valid
 	}
-	s := string(b)
+	v := interned{s: string(b), valid: utf8.Valid(b)}
 	switch {
 	case len(in.few) < 16:
-		in.few = append(in.few, s)
+		in.few = append(in.few, v)
 	case len(in.many) < 10_000: // beyond: high cardinality, interning would only grow
 		if in.many == nil {
-			in.many = map[string]string{}
+			in.many = map[string]interned{}
 		}
-		in.many[s] = s
+		in.many[v.s] = v
 	}
-	return s
+	return v.s, v.valid
 }

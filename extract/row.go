@@ -21,6 +21,16 @@ const (
 	DefectBadAmount              // amount is not a decimal number
 	DefectAmountRange            // amount is outside DECIMAL(14,2)
 	DefectBadResolvedTime        // resolved_at is not a date-time
+	DefectDuplicateID            // order_id or complaint_id already read: the first row is used
+)
+
+// Flag marks what extract noticed in a row it could read.
+type Flag uint8
+
+// Flags; a row may have several.
+const (
+	FlagIDMissing   Flag = 1 << iota // order_id or complaint_id is NULL or empty
+	FlagInvalidUTF8                  // a text value is not valid UTF-8 (shown with U+FFFD)
 )
 
 var defectNames = [...]string{
@@ -32,6 +42,7 @@ var defectNames = [...]string{
 	DefectBadAmount:       "amount_invalid",
 	DefectAmountRange:     "amount_out_of_range",
 	DefectBadResolvedTime: "resolved_at_invalid",
+	DefectDuplicateID:     "id_duplicate",
 }
 
 func (d Defect) String() string {
@@ -45,7 +56,7 @@ func (d Defect) String() string {
 // or adjustment (amount <= 0).
 type Order struct {
 	// ID is the order_id as the source returns it, for the data-quality
-	// examples: Orders sets it only on rows with a Defect.
+	// examples: Orders sets it only on rows with a Defect or a Flag.
 	ID string
 	// The customer: CustomerNum when the source returned an integer below
 	// 10^18 (NumericCustomer), else CustomerID, "" when NULL or empty (then
@@ -57,6 +68,7 @@ type Order struct {
 	OrderedAt       time.Time // the source's wall-clock time read in the source time zone
 	AmountCents     int64     // amount in minor units, exact
 	Defect          Defect
+	Flags           Flag
 }
 
 // MaxNumericID bounds the ids kept as numbers.
@@ -81,6 +93,7 @@ type Complaint struct {
 	Rated        bool      // satisfaction is not NULL
 	Category     string
 	Defect       Defect
+	Flags        Flag
 }
 
 // Customer is one row of the optional customers query.

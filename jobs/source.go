@@ -126,10 +126,10 @@ func fold(ctx context.Context, snap *extract.Snapshot, c config.Config, g transf
 		"duration_ms", time.Since(t).Milliseconds())
 	for _, f := range q.Findings {
 		level := slog.LevelInfo
-		if f.Skipped {
+		if f.Handling != transform.Noted {
 			level = slog.LevelWarn
 		}
-		log.Log(ctx, level, "data quality", "table", f.Table, "reason", f.Reason, "skipped", f.Skipped, "rows", f.Count,
+		log.Log(ctx, level, "data quality", "table", f.Table, "reason", f.Reason, "handling", f.Handling.String(), "rows", f.Count,
 			"examples", f.Examples)
 	}
 	return st, nil
@@ -210,18 +210,37 @@ func directory(ctx context.Context, snap *extract.Snapshot, c config.Config, res
 	}
 	t := time.Now()
 	dir := report.Directory{}
-	var read int64
-	for cust, err := range snap.Customers(ctx, extract.Query{Name: "source.customers", SQL: c.Source.Customers}, want, &read) {
+	var counts extract.CustomerCounts
+	var dups int64
+	var dupIDs []string
+	for cust, err := range snap.Customers(ctx, extract.Query{Name: "source.customers", SQL: c.Source.Customers}, want, &counts) {
 		if err != nil {
 			return nil, 0, sourceFail(err)
 		}
-		if _, dup := dir[cust.ID]; !dup {
-			dir[cust.ID] = cust
+		if _, dup := dir[cust.ID]; dup {
+			dups++
+			dupIDs = append(dupIDs, cust.ID)
+			continue
 		}
+		dir[cust.ID] = cust
 	}
-	log.Info("extracted", "stage", "extract", "table", "customers", "rows", read, "listed", len(dir),
-		"duration_ms", time.Since(t).Milliseconds())
-	return dir, read, nil
+	// What the customers query held goes into every result's data quality.
+	for _, res := range results {
+		q := &res.Quality
+		if counts.MissingID > 0 {
+			q.Note(transform.TableCustomers, extract.DefectNullCustomer.String(), transform.Skipped, counts.MissingID)
+		}
+		if dups > 0 {
+			q.Note(transform.TableCustomers, transform.ReasonDuplicateCustomer, transform.Repaired, dups, dupIDs...)
+		}
+		if counts.InvalidUTF8 > 0 {
+			q.Note(transform.TableCustomers, transform.ReasonInvalidUTF8, transform.Repaired, counts.InvalidUTF8, counts.Invalid...)
+		}
+		q.Sort()
+	}
+	log.Info("extracted", "stage", "extract", "table", "customers", "rows", counts.Read, "listed", len(dir),
+		"without_id", counts.MissingID, "repeated", dups, "invalid_utf8", counts.InvalidUTF8, "duration_ms", time.Since(t).Milliseconds())
+	return dir, counts.Read, nil
 }
 
 func redact(dsn string) string { return extract.RedactDSN(dsn) }

@@ -45,7 +45,7 @@ type File struct {
 type QualityEntry struct {
 	Table    string   `json:"table"`
 	Reason   string   `json:"reason"`
-	Skipped  bool     `json:"skipped"`
+	Handling string   `json:"handling"` // skipped, repaired or noted
 	Rows     int64    `json:"rows"`
 	Examples []string `json:"examples"`
 }
@@ -126,7 +126,7 @@ func QualityEntries(q transform.Quality) []QualityEntry {
 		if ex == nil {
 			ex = []string{}
 		}
-		out = append(out, QualityEntry{Table: f.Table, Reason: f.Reason, Skipped: f.Skipped, Rows: f.Count, Examples: ex})
+		out = append(out, QualityEntry{Table: f.Table, Reason: f.Reason, Handling: f.Handling.String(), Rows: f.Count, Examples: ex})
 	}
 	return out
 }

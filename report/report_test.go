@@ -40,10 +40,15 @@ func TestLocalesComplete(t *testing.T) {
 	for _, k := range []transform.TierKind{transform.TierKey, transform.TierOrdinary, transform.TierSmall} {
 		keys = append(keys, "tier."+k.Key())
 	}
-	for d := extract.DefectNullCustomer; d <= extract.DefectBadResolvedTime; d++ {
+	for d := extract.DefectNullCustomer; d <= extract.DefectDuplicateID; d++ {
 		keys = append(keys, "reason."+d.String())
 	}
-	keys = append(keys, "reason."+transform.WarnSatisfactionRange, "reason."+transform.WarnResolvedBeforeCreated)
+	for _, r := range transform.Reasons {
+		keys = append(keys, "reason."+r)
+	}
+	for _, h := range []transform.Handling{transform.Skipped, transform.Repaired, transform.Noted} {
+		keys = append(keys, "handling."+h.String())
+	}
 	for _, g := range transform.Granularities {
 		keys = append(keys, "granularity."+g.String())
 	}

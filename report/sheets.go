@@ -139,12 +139,7 @@ func (b *book) summary(title string, s *transform.Scope) error {
 	g.note(2, cols, subtitle, b.st.subtitle, 1000)
 
 	q := b.r.Quality
-	var warnings int64
-	for _, f := range q.Findings {
-		if !f.Skipped {
-			warnings += f.Count
-		}
-	}
+	warnings := q.Warnings()
 	if q.SkippedOrders+q.SkippedComplaints+warnings > 0 {
 		g.note(3, cols, "⚠ "+b.l.F("note.quality_skipped", q.SkippedOrders, q.SkippedComplaints, warnings), b.st.bannerWarn, 1000)
 	} else {
@@ -609,10 +604,7 @@ func (b *book) quality() error {
 		g.put(1, row, b.l.T("note.none"), b.st.note)
 	}
 	for _, f := range q.Findings {
-		handling := "handling.warning"
-		if f.Skipped {
-			handling = "handling.skipped"
-		}
+		handling := "handling." + f.Handling.String()
 		examples := make([]string, len(f.Examples))
 		for i, e := range f.Examples {
 			examples[i] = Text(e)

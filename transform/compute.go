@@ -69,6 +69,13 @@ func (s *State) Compute(p Period, opt Options) (*Result, error) {
 	}
 
 	r := &Result{Period: p, Location: s.loc, Quality: s.Quality()}
+	if n := s.orderRows.after(p.N); n > 0 {
+		r.Quality.Note(TableOrders, ReasonAfterPeriod, Noted, n)
+	}
+	if n := s.complaintRows.after(p.N); n > 0 {
+		r.Quality.Note(TableComplaints, ReasonAfterPeriod, Noted, n)
+	}
+	r.Quality.Sort()
 	for t := w.first; t <= w.p; t++ {
 		r.Periods = append(r.Periods, Period{G: s.g, N: t})
 	}

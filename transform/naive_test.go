@@ -279,6 +279,36 @@ func genData(seed uint64) naiveData {
 		d.complaints = append(d.complaints, c)
 	}
 
+	// Rows at the epoch (a placeholder written as a date), rows with a
+	// NULL id or text that is not UTF-8: used or skipped by the rules of
+	// the data-quality sheet.
+	for k := range len(d.orders)/100 + 2 {
+		o := d.orders[r.IntN(len(d.orders))]
+		o.ID = fmt.Sprintf("q%d", k)
+		switch k % 3 {
+		case 0:
+			o.OrderedAt = time.Unix(int64(r.IntN(86400*300)), 0)
+		case 1:
+			o.Flags = extract.FlagIDMissing
+		case 2:
+			o.Flags = extract.FlagInvalidUTF8
+		}
+		d.orders = append(d.orders, o)
+	}
+	for k := range len(d.complaints)/60 + 2 {
+		c := d.complaints[r.IntN(len(d.complaints))]
+		c.ID = fmt.Sprintf("p%d", k)
+		switch k % 3 {
+		case 0:
+			c.CreatedAt = time.Unix(int64(r.IntN(86400*300)), 0)
+		case 1:
+			c.Flags = extract.FlagIDMissing
+		case 2:
+			c.Flags = extract.FlagInvalidUTF8
+		}
+		d.complaints = append(d.complaints, c)
+	}
+
 	r.Shuffle(len(d.orders), func(i, j int) { d.orders[i], d.orders[j] = d.orders[j], d.orders[i] })
 	r.Shuffle(len(d.complaints), func(i, j int) { d.complaints[i], d.complaints[j] = d.complaints[j], d.complaints[i] })
 	return d
@@ -410,11 +440,24 @@ type naiveModel struct {
 
 	ordersRead, complaintsRead, skippedOrders, skippedComplaints int64
 	findings                                                     map[naiveFindingKey]int64
+	orderPeriods, complaintPeriods                               []transform.Period // of the rows used
 }
 
 type naiveFindingKey struct {
 	table, reason string
-	skipped       bool
+	handling      transform.Handling
+}
+
+// epochPlaceholder is 1971: rows dated before are placeholders, skipped.
+var epochPlaceholder = time.Date(1971, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func (m *naiveModel) flagged(table string, f extract.Flag) {
+	if f&extract.FlagIDMissing != 0 {
+		m.findings[naiveFindingKey{table, transform.ReasonIDMissing, transform.Repaired}]++
+	}
+	if f&extract.FlagInvalidUTF8 != 0 {
+		m.findings[naiveFindingKey{table, transform.ReasonInvalidUTF8, transform.Repaired}]++
+	}
 }
 
 func newNaiveScope() *naiveScope {
@@ -437,10 +480,26 @@ func buildNaive(d naiveData, g transform.Granularity, loc *time.Location) *naive
 		m.ordersRead++
 		if o.Defect != extract.DefectNone {
 			m.skippedOrders++
-			m.findings[naiveFindingKey{transform.TableOrders, o.Defect.String(), true}]++
+			m.findings[naiveFindingKey{transform.TableOrders, o.Defect.String(), transform.Skipped}]++
 			continue
 		}
+		if o.OrderedAt.Before(epochPlaceholder) {
+			m.skippedOrders++
+			m.findings[naiveFindingKey{transform.TableOrders, transform.ReasonImplausibleTime, transform.Skipped}]++
+			continue
+		}
+		m.flagged(transform.TableOrders, o.Flags)
+		if o.Department == "" {
+			m.findings[naiveFindingKey{transform.TableOrders, transform.ReasonDepartmentMissing, transform.Noted}]++
+		}
+		if o.AmountCents < 0 {
+			m.findings[naiveFindingKey{transform.TableOrders, transform.ReasonRefund, transform.Noted}]++
+		}
+		if o.AmountCents == 0 {
+			m.findings[naiveFindingKey{transform.TableOrders, transform.ReasonZeroAmount, transform.Noted}]++
+		}
 		q := naivePeriod(o.OrderedAt, g, loc)
+		m.orderPeriods = append(m.orderPeriods, q)
 		for _, sc := range scopes(o.Department) {
 			sc.rows[q] = true
 			if sc.per[q] == nil {
@@ -467,16 +526,29 @@ func buildNaive(d naiveData, g transform.Granularity, loc *time.Location) *naive
 		m.complaintsRead++
 		if c.Defect != extract.DefectNone {
 			m.skippedComplaints++
-			m.findings[naiveFindingKey{transform.TableComplaints, c.Defect.String(), true}]++
+			m.findings[naiveFindingKey{transform.TableComplaints, c.Defect.String(), transform.Skipped}]++
 			continue
 		}
+		if c.CreatedAt.Before(epochPlaceholder) {
+			m.skippedComplaints++
+			m.findings[naiveFindingKey{transform.TableComplaints, transform.ReasonImplausibleTime, transform.Skipped}]++
+			continue
+		}
+		m.flagged(transform.TableComplaints, c.Flags)
+		if c.Department == "" {
+			m.findings[naiveFindingKey{transform.TableComplaints, transform.ReasonDepartmentMissing, transform.Noted}]++
+		}
+		if c.CustomerID == "" {
+			m.findings[naiveFindingKey{transform.TableComplaints, transform.ReasonCustomerMissing, transform.Noted}]++
+		}
 		if c.Rated && (c.Satisfaction < 1 || c.Satisfaction > 5) {
-			m.findings[naiveFindingKey{transform.TableComplaints, transform.WarnSatisfactionRange, false}]++
+			m.findings[naiveFindingKey{transform.TableComplaints, transform.ReasonSatisfactionRange, transform.Repaired}]++
 		}
 		if !c.ResolvedAt.IsZero() && c.ResolvedAt.Before(c.CreatedAt) {
-			m.findings[naiveFindingKey{transform.TableComplaints, transform.WarnResolvedBeforeCreated, false}]++
+			m.findings[naiveFindingKey{transform.TableComplaints, transform.ReasonResolvedBeforeCreated, transform.Repaired}]++
 		}
 		q := naivePeriod(c.CreatedAt, g, loc)
+		m.complaintPeriods = append(m.complaintPeriods, q)
 		for _, sc := range scopes(c.Department) {
 			sc.rows[q] = true
 			sc.complaints = append(sc.complaints, naiveComplaint{c, q})
@@ -833,7 +905,21 @@ func (m *naiveModel) compute(p transform.Period, opt transform.Options) *transfo
 	res.Quality.SkippedOrders = m.skippedOrders
 	res.Quality.SkippedComplaints = m.skippedComplaints
 	for k, n := range m.findings {
-		res.Quality.Findings = append(res.Quality.Findings, transform.Finding{Table: k.table, Reason: k.reason, Skipped: k.skipped, Count: n})
+		res.Quality.Findings = append(res.Quality.Findings, transform.Finding{Table: k.table, Reason: k.reason, Handling: k.handling, Count: n})
+	}
+	for _, t := range []struct {
+		table   string
+		periods []transform.Period
+	}{{transform.TableOrders, m.orderPeriods}, {transform.TableComplaints, m.complaintPeriods}} {
+		var after int64
+		for _, q := range t.periods {
+			if q.Sub(p) > 0 {
+				after++
+			}
+		}
+		if after > 0 {
+			res.Quality.Findings = append(res.Quality.Findings, transform.Finding{Table: t.table, Reason: transform.ReasonAfterPeriod, Handling: transform.Noted, Count: after})
+		}
 	}
 	sortFindings(res.Quality.Findings)
 	return res
@@ -841,7 +927,7 @@ func (m *naiveModel) compute(p transform.Period, opt transform.Options) *transfo
 
 func sortFindings(fs []transform.Finding) {
 	slices.SortFunc(fs, func(a, b transform.Finding) int {
-		return cmp.Or(cmp.Compare(b2i(b.Skipped), b2i(a.Skipped)), strings.Compare(a.Table, b.Table), strings.Compare(a.Reason, b.Reason))
+		return cmp.Or(cmp.Compare(a.Handling, b.Handling), strings.Compare(a.Table, b.Table), strings.Compare(a.Reason, b.Reason))
 	})
 }
 
@@ -1013,10 +1099,10 @@ func compareResults(d *resultDiff, want, got *transform.Result, findings bool) {
 	}
 	if findings {
 		show := func(f transform.Finding) string {
-			return fmt.Sprintf("{%s %s skipped=%v count=%d}", f.Table, f.Reason, f.Skipped, f.Count)
+			return fmt.Sprintf("{%s %s %s count=%d}", f.Table, f.Reason, f.Handling, f.Count)
 		}
 		same := func(a, b transform.Finding) bool {
-			return a.Table == b.Table && a.Reason == b.Reason && a.Skipped == b.Skipped && a.Count == b.Count
+			return a.Table == b.Table && a.Reason == b.Reason && a.Handling == b.Handling && a.Count == b.Count
 		}
 		// Compared as sets: the order between tables is not part of the
 		// contract.
@@ -1294,8 +1380,15 @@ func TestNaiveMergeEqualsUnsharded(t *testing.T) {
 						}
 						d.label = fmt.Sprintf("seed=%d %s %s split=%s k=%d: merged vs unsharded", data.seed, g, c, sp.name, k)
 						compareResults(d, want, got, true)
+						// Which ids are examples may change with the split; how
+						// many may not (every row of a finding has an id, or
+						// none has).
+						examples := map[string]int{}
+						for _, f := range want.Quality.Findings {
+							examples[f.Table+"/"+f.Reason+"/"+f.Handling.String()] = len(f.Examples)
+						}
 						for _, f := range got.Quality.Findings {
-							if n := min(f.Count, transform.MaxExamples); int64(len(f.Examples)) != n {
+							if n := examples[f.Table+"/"+f.Reason+"/"+f.Handling.String()]; len(f.Examples) != n {
 								d.errorf("finding %s/%s has %d examples, want %d", f.Table, f.Reason, len(f.Examples), n)
 							}
 						}

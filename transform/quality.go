@@ -12,11 +12,49 @@ const (
 	TableCustomers  = "customers"
 )
 
-// Reasons for a warning: the row is used, but a value in it is not.
+// Reasons of findings that are not a Defect of extract (those are named by
+// Defect.String).
 const (
-	WarnSatisfactionRange     = "satisfaction_out_of_range" // treated as not rated
-	WarnResolvedBeforeCreated = "resolved_before_created"   // resolved, left out of the mean resolution time
+	ReasonSatisfactionRange     = "satisfaction_out_of_range"  // treated as not rated
+	ReasonResolvedBeforeCreated = "resolved_before_created"    // resolved, left out of the mean resolution time
+	ReasonImplausibleTime       = "timestamp_implausible"      // before 1971: an epoch placeholder, not a date
+	ReasonInvalidUTF8           = "text_invalid_utf8"          // shown with U+FFFD for the invalid bytes
+	ReasonIDMissing             = "id_missing"                 // order_id or complaint_id NULL; the row is used
+	ReasonDepartmentMissing     = "department_missing"         // the row belongs to Unassigned
+	ReasonCustomerMissing       = "complaint_without_customer" // customer_id NULL: a complaint, not a complainant
+	ReasonRefund                = "amount_negative"            // a refund or adjustment: revenue only
+	ReasonZeroAmount            = "amount_zero"                // not a purchase
+	ReasonAfterPeriod           = "after_period"               // dated after the reported period: not in any figure of it
+	ReasonDuplicateCustomer     = "customer_duplicate"         // the customers query repeats an id: the first row is used
 )
+
+// Reasons lists the reasons above, for label tables.
+var Reasons = []string{
+	ReasonSatisfactionRange, ReasonResolvedBeforeCreated, ReasonImplausibleTime, ReasonInvalidUTF8, ReasonIDMissing,
+	ReasonDepartmentMissing, ReasonCustomerMissing, ReasonRefund, ReasonZeroAmount, ReasonAfterPeriod, ReasonDuplicateCustomer,
+}
+
+// Handling is what the job did with the rows of a finding.
+type Handling uint8
+
+// Handlings, from the most to the least serious.
+const (
+	Skipped  Handling = iota + 1 // left out of every figure
+	Repaired                     // used, with a value ignored or shown repaired
+	Noted                        // used as the rules say; counted for information
+)
+
+func (h Handling) String() string {
+	switch h {
+	case Skipped:
+		return "skipped"
+	case Repaired:
+		return "repaired"
+	case Noted:
+		return "noted"
+	}
+	return "unknown"
+}
 
 // MaxExamples is how many row ids a Finding keeps.
 const MaxExamples = 5
@@ -25,7 +63,7 @@ const MaxExamples = 5
 type Finding struct {
 	Table    string
 	Reason   string
-	Skipped  bool     // the rows were left out; otherwise used with the value ignored
+	Handling Handling
 	Count    int64    // rows
 	Examples []string // the ids of the first rows, at most MaxExamples
 }
@@ -36,17 +74,28 @@ type Quality struct {
 	ComplaintsRead    int64
 	SkippedOrders     int64
 	SkippedComplaints int64
-	Findings          []Finding // skipped rows before warnings, then by table and reason
+	Findings          []Finding // by handling, then table and reason
 
 	index map[findingKey]int
 }
 
 type findingKey struct {
 	table, reason string
-	skipped       bool
+	handling      Handling
 }
 
 func newQuality() Quality { return Quality{index: make(map[findingKey]int)} }
+
+// Warnings is the number of rows used with a value ignored or repaired.
+func (q *Quality) Warnings() int64 {
+	var n int64
+	for _, f := range q.Findings {
+		if f.Handling == Repaired {
+			n += f.Count
+		}
+	}
+	return n
+}
 
 func (q *Quality) skip(table, reason, id string) {
 	switch table {
@@ -55,24 +104,30 @@ func (q *Quality) skip(table, reason, id string) {
 	case TableComplaints:
 		q.SkippedComplaints++
 	}
-	q.note(findingKey{table, reason, true}, 1, id)
+	q.Note(table, reason, Skipped, 1, id)
 }
 
-func (q *Quality) warn(table, reason, id string) {
-	q.note(findingKey{table, reason, false}, 1, id)
-}
-
-func (q *Quality) note(k findingKey, n int64, ids ...string) {
+// Note counts n rows of table under reason, keeping the first ids as
+// examples. The stages after transform note what they find themselves
+// (the customers query) through it.
+func (q *Quality) Note(table, reason string, h Handling, n int64, ids ...string) {
+	if q.index == nil {
+		q.index = make(map[findingKey]int)
+		for i, f := range q.Findings {
+			q.index[findingKey{f.Table, f.Reason, f.Handling}] = i
+		}
+	}
+	k := findingKey{table, reason, h}
 	i, ok := q.index[k]
 	if !ok {
 		i = len(q.Findings)
-		q.Findings = append(q.Findings, Finding{Table: k.table, Reason: k.reason, Skipped: k.skipped})
+		q.Findings = append(q.Findings, Finding{Table: table, Reason: reason, Handling: h})
 		q.index[k] = i
 	}
 	f := &q.Findings[i]
 	f.Count += n
 	for _, id := range ids {
-		if len(f.Examples) < MaxExamples {
+		if len(f.Examples) < MaxExamples && id != "" {
 			f.Examples = append(f.Examples, id)
 		}
 	}
@@ -84,7 +139,7 @@ func (q *Quality) merge(o *Quality) {
 	q.SkippedOrders += o.SkippedOrders
 	q.SkippedComplaints += o.SkippedComplaints
 	for _, f := range o.Findings {
-		q.note(findingKey{f.Table, f.Reason, f.Skipped}, f.Count, f.Examples...)
+		q.Note(f.Table, f.Reason, f.Handling, f.Count, f.Examples...)
 	}
 }
 
@@ -97,16 +152,16 @@ func (q *Quality) clone() Quality {
 		f.Examples = slices.Clone(f.Examples)
 		c.Findings[i] = f
 	}
-	slices.SortFunc(c.Findings, func(a, b Finding) int {
-		if a.Skipped != b.Skipped {
-			if a.Skipped {
-				return -1
-			}
-			return 1
-		}
-		return cmp.Or(cmp.Compare(tableOrder(a.Table), tableOrder(b.Table)), cmp.Compare(a.Reason, b.Reason))
-	})
+	c.Sort()
 	return c
+}
+
+// Sort orders the findings by handling, then table and reason.
+func (q *Quality) Sort() {
+	slices.SortFunc(q.Findings, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(a.Handling, b.Handling), cmp.Compare(tableOrder(a.Table), tableOrder(b.Table)), cmp.Compare(a.Reason, b.Reason))
+	})
+	q.index = nil
 }
 
 func tableOrder(t string) int {

@@ -37,8 +37,11 @@ type State struct {
 	complaints map[deptPeriod]*complaintAgg
 	quality    Quality
 	clock      clock
-	keys       []uint64 // AddOrders' customer keys of a batch
-	scratch    []int32  // AddOrders' list of period stats to touch
+	// Rows used, by period: the data-quality sheet counts those dated after
+	// the reported period.
+	orderRows, complaintRows periodRows
+	keys                     []uint64 // AddOrders' customer keys of a batch
+	scratch                  []int32  // AddOrders' list of period stats to touch
 }
 
 // record is what one customer did in one department: the heads of its
@@ -131,7 +134,24 @@ func (s *State) addOrder(o *extract.Order, key uint64) {
 		s.quality.skip(TableOrders, o.Defect.String(), o.ID)
 		return
 	}
+	if o.OrderedAt.Before(plausible) {
+		s.quality.skip(TableOrders, ReasonImplausibleTime, o.ID)
+		return
+	}
+	if o.Flags != 0 {
+		s.noteFlags(TableOrders, o.Flags, o.ID)
+	}
+	if o.Department == "" {
+		s.quality.Note(TableOrders, ReasonDepartmentMissing, Noted, 1)
+	}
+	switch {
+	case o.AmountCents < 0:
+		s.quality.Note(TableOrders, ReasonRefund, Noted, 1)
+	case o.AmountCents == 0:
+		s.quality.Note(TableOrders, ReasonZeroAmount, Noted, 1)
+	}
 	p, day := s.clock.at(o.OrderedAt)
+	s.orderRows.add(p)
 	ps := s.period(s.recordOf(key, o.CustomerID, s.dept(o.Department)), p)
 	ps.rev += o.AmountCents
 	if o.AmountCents > 0 {
@@ -187,7 +207,21 @@ func (s *State) AddComplaint(c extract.Complaint) {
 		s.quality.skip(TableComplaints, c.Defect.String(), c.ID)
 		return
 	}
+	if c.CreatedAt.Before(plausible) {
+		s.quality.skip(TableComplaints, ReasonImplausibleTime, c.ID)
+		return
+	}
+	if c.Flags != 0 {
+		s.noteFlags(TableComplaints, c.Flags, c.ID)
+	}
+	if c.Department == "" {
+		s.quality.Note(TableComplaints, ReasonDepartmentMissing, Noted, 1, c.ID)
+	}
+	if c.CustomerID == "" {
+		s.quality.Note(TableComplaints, ReasonCustomerMissing, Noted, 1, c.ID)
+	}
 	p, _ := s.clock.at(c.CreatedAt)
+	s.complaintRows.add(p)
 	d := s.dept(c.Department)
 	agg := s.complaints[deptPeriod{d, p}]
 	if agg == nil {
@@ -202,12 +236,12 @@ func (s *State) AddComplaint(c extract.Complaint) {
 			agg.durationMs += dur.Milliseconds()
 			agg.timed++
 		} else {
-			s.quality.warn(TableComplaints, WarnResolvedBeforeCreated, c.ID)
+			s.quality.Note(TableComplaints, ReasonResolvedBeforeCreated, Repaired, 1, c.ID)
 		}
 	}
 	rated := c.Rated && c.Satisfaction >= 1 && c.Satisfaction <= 5
 	if c.Rated && !rated {
-		s.quality.warn(TableComplaints, WarnSatisfactionRange, c.ID)
+		s.quality.Note(TableComplaints, ReasonSatisfactionRange, Repaired, 1, c.ID)
 	}
 	if rated {
 		agg.satSum += int64(c.Satisfaction)
@@ -223,6 +257,68 @@ func (s *State) AddComplaint(c extract.Complaint) {
 	}
 	if open || (rated && c.Satisfaction <= 2) {
 		cs.alarm++
+	}
+}
+
+// plausible is the earliest instant a row may carry: timestamps of 1970
+// are epoch placeholders (a zero written as a date), not events.
+var plausible = time.Date(1971, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func (s *State) noteFlags(table string, f extract.Flag, id string) {
+	if f&extract.FlagIDMissing != 0 {
+		s.quality.Note(table, ReasonIDMissing, Repaired, 1)
+	}
+	if f&extract.FlagInvalidUTF8 != 0 {
+		s.quality.Note(table, ReasonInvalidUTF8, Repaired, 1, id)
+	}
+}
+
+// periodRows counts rows by period, cheaply when consecutive rows share a
+// period (as rows in time order do).
+type periodRows struct {
+	n       map[int32]int64
+	p       int32
+	pending int64
+}
+
+func (c *periodRows) add(p int32) {
+	if p != c.p {
+		c.flush()
+		c.p = p
+	}
+	c.pending++
+}
+
+func (c *periodRows) flush() {
+	if c.pending > 0 {
+		if c.n == nil {
+			c.n = map[int32]int64{}
+		}
+		c.n[c.p] += c.pending
+		c.pending = 0
+	}
+}
+
+// after is the number of rows in periods after p.
+func (c *periodRows) after(p int32) int64 {
+	c.flush()
+	var total int64
+	for q, n := range c.n {
+		if q > p {
+			total += n
+		}
+	}
+	return total
+}
+
+func (c *periodRows) merge(o *periodRows) {
+	c.flush()
+	o.flush()
+	for q, n := range o.n {
+		if c.n == nil {
+			c.n = map[int32]int64{}
+		}
+		c.n[q] += n
 	}
 }
 
@@ -362,6 +458,8 @@ func (s *State) Merge(o *State) {
 		agg.add(a)
 	}
 	s.quality.merge(&o.quality)
+	s.orderRows.merge(&o.orderRows)
+	s.complaintRows.merge(&o.complaintRows)
 }
 
 // Quality returns the row counts and data-quality findings so far.
