@@ -1,9 +1,11 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/go-sql-driver/mysql"
 
 	"retention/extract/sourcetest"
 	"retention/jobs"
@@ -247,6 +251,88 @@ func TestSIGTERM(t *testing.T) {
 			}
 			if !strings.Contains(stderr.String(), `"outcome":`) {
 				t.Errorf("no last line with the outcome:\n%s", stderr)
+			}
+		})
+	}
+}
+
+// readAll returns every file under dir, with the entries of zip files
+// (workbooks) decompressed, so that a grep sees the text inside them.
+func readAll(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	filepath.WalkDir(dir, func(path string, e os.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[path] = b
+		if zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b))); err == nil {
+			for _, f := range zr.File {
+				rc, err := f.Open()
+				if err != nil {
+					t.Fatal(err)
+				}
+				data, _ := io.ReadAll(rc)
+				rc.Close()
+				out[path+"!"+f.Name] = data
+			}
+		}
+		return nil
+	})
+	return out
+}
+
+// TestPasswordNeverShown runs the job with a password in the DSN, failing
+// in several ways and succeeding with a read-only account, and greps every
+// output (stdout, stderr with its logs, every file and every part of every
+// workbook) for the password.
+func TestPasswordNeverShown(t *testing.T) {
+	t.Parallel()
+	d := sourcetest.New(t)
+	d.ExecFile(t, "testdata/spec/worked_example.sql")
+	d.Exec(t, "CREATE TABLE customers (customer_id BIGINT, name VARCHAR(64), owner VARCHAR(64))",
+		"INSERT INTO customers VALUES (3, 'Acme', 'Wang')")
+	ro := d.ReadOnlyDSN(t)
+	cfg, err := mysql.ParseDSN(ro)
+	if err != nil {
+		t.Fatal(err)
+	}
+	password := cfg.Passwd
+	wrongDB := *cfg
+	wrongDB.DBName = "no_such_database"
+	tests := []struct {
+		name string
+		dsn  string
+		yaml string
+		code int
+	}{
+		{"read-only account, success", ro, "", jobs.ExitOK},
+		{"query missing a column", ro, "source:\n  orders: SELECT order_id, customer_id, department, ordered_at FROM orders\n", jobs.ExitConfig},
+		{"unknown database", wrongDB.FormatDSN(), "", jobs.ExitSource},
+		{"unreachable server", strings.Replace(ro, cfg.Addr, "127.0.0.1:1", 1), "source: {retries: 0}\n", jobs.ExitSource},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			out := t.TempDir()
+			code, stdout, stderr := cli(t, map[string]string{"RETENTION_SOURCE_DSN": tt.dsn}, "run", "--period", "2026-09",
+				"--out", out, "--config", writeConfig(t, tt.yaml))
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d: %s", code, tt.code, lastLine(stderr))
+			}
+			outputs := readAll(t, out)
+			outputs["stdout"], outputs["stderr"] = []byte(stdout), []byte(stderr)
+			if tt.code == jobs.ExitOK && len(outputs) < 10 {
+				t.Fatalf("the successful run wrote %d files", len(outputs))
+			}
+			for name, b := range outputs {
+				if bytes.Contains(b, []byte(password)) {
+					t.Errorf("%s shows the password", name)
+				}
 			}
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -252,4 +253,67 @@ func TestCancelDuringRunLeavesNothing(t *testing.T) {
 		t.Fatalf("run canceled mid-extraction: %v (exit %d), want exit %d", err, jobs.ExitCode(err), jobs.ExitCanceled)
 	}
 	noOutput(t, c.Report.OutDir)
+}
+
+// TestKilledMidExtraction: the database kills the job's connection while
+// it reads the orders (KILL, as a DBA or a failover would); the run starts
+// the extraction again and publishes what a clean run publishes.
+func TestKilledMidExtraction(t *testing.T) {
+	t.Parallel()
+	d := sourcetest.New(t)
+	d.ExecFile(t, "../testdata/spec/worked_example.sql")
+	p := d.Proxy(t)
+	stall, seen := make(chan struct{}), make(chan struct{})
+	p.On("FROM orders", 1, sourcetest.Fault{Stall: stall, Seen: seen})
+	c := testConfig(t, d, "")
+	c.Source.DSN = p.DSN()
+	go func() {
+		defer close(stall)
+		<-seen
+		// The job's connections are on the server now: kill them all.
+		ctx := context.Background()
+		admin, err := d.Conn().Conn(ctx)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer admin.Close()
+		rows, err := admin.QueryContext(ctx, "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()", d.Name)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			rows.Scan(&id)
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if len(ids) == 0 {
+			t.Error("no connection of the job on the server")
+		}
+		for _, id := range ids {
+			if _, err := admin.ExecContext(ctx, fmt.Sprintf("KILL %d", id)); err != nil {
+				t.Logf("KILL %d: %v", id, err)
+			}
+		}
+	}()
+	sleeps := 0
+	out, err := jobs.Run(context.Background(), jobs.RunOptions{Config: c, Period: mustPeriod(t, "2026-09"), Now: time.Now(), Logger: quiet,
+		Sleep: func(context.Context, time.Duration) error { sleeps++; return nil }})
+	if err != nil {
+		t.Fatalf("run whose connection was killed: %v", err)
+	}
+	if sleeps != 1 {
+		t.Errorf("retried %d times, want 1", sleeps)
+	}
+	clean := testConfig(t, d, "")
+	want, err := jobs.Run(context.Background(), jobs.RunOptions{Config: clean, Period: mustPeriod(t, "2026-09"), Now: time.Now(), Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := snapshots(t, out.Dir), snapshots(t, want.Dir); got != want {
+		t.Errorf("the retried run differs from a clean one")
+	}
 }

@@ -97,6 +97,7 @@ const (
 	VarChar                  // VARCHAR(255): string
 	DateTime                 // DATETIME: time.Time
 	Decimal                  // DECIMAL(14,2): string such as "-10.50"
+	Text                     // TEXT: string
 )
 
 // Column is a column of a table created through the Go API.
@@ -123,6 +124,8 @@ func (t Type) sqlType() gsql.Type {
 		return types.Datetime
 	case Decimal:
 		return types.MustCreateDecimalType(14, 2)
+	case Text:
+		return types.Text
 	}
 	panic(fmt.Sprintf("embedded: unknown column type %d", t))
 }

@@ -12,7 +12,7 @@ func CreateTableSQL(name string, cols []Column) string {
 	var defs, keys []string
 	for _, c := range cols {
 		typ := map[Type]string{
-			BigInt: "BIGINT", TinyInt: "TINYINT", VarChar: "VARCHAR(255)", DateTime: "DATETIME", Decimal: "DECIMAL(14,2)",
+			BigInt: "BIGINT", TinyInt: "TINYINT", VarChar: "VARCHAR(255)", DateTime: "DATETIME", Decimal: "DECIMAL(14,2)", Text: "TEXT",
 		}[c.Type]
 		null := " NOT NULL"
 		if c.Nullable {

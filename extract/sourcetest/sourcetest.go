@@ -97,6 +97,26 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
+// ReadOnlyDSN returns a DSN for the test database as an account with a
+// password that may only SELECT, as the README tells operators to create:
+// on a real server a new user, dropped after the test; the embedded server
+// checks no privileges and takes any password.
+func (d *DB) ReadOnlyDSN(t testing.TB) string {
+	t.Helper()
+	cfg, err := mysql.ParseDSN(d.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, password := "ro_"+randomHex(4), "Pw-"+randomHex(8)
+	if d.Embedded == nil {
+		d.Exec(t, fmt.Sprintf("CREATE USER '%s'@'%%' IDENTIFIED BY '%s'", user, password),
+			fmt.Sprintf("GRANT SELECT ON %s.* TO '%s'@'%%'", d.Name, user))
+		t.Cleanup(func() { d.conn.Exec(fmt.Sprintf("DROP USER '%s'@'%%'", user)) })
+	}
+	cfg.User, cfg.Passwd = user, password
+	return cfg.FormatDSN()
+}
+
 // Exec runs each statement.
 func (d *DB) Exec(t testing.TB, stmts ...string) {
 	t.Helper()
