@@ -2,8 +2,10 @@ package main
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -336,4 +338,100 @@ func TestPasswordNeverShown(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSIGKILLWhilePublishing kills the command (SIGKILL: no clean-up at
+// all) at moments spread over its publishing, again and again. After every
+// kill the period's directory holds a whole result, the one before or the
+// new one; the next run tidies up and publishes the same data.
+func TestSIGKILLWhilePublishing(t *testing.T) {
+	t.Parallel()
+	d := sourcetest.New(t)
+	d.ExecFile(t, "testdata/spec/worked_example.sql")
+	out := t.TempDir()
+	env := []string{"RETENTION_SOURCE_DSN=" + d.DSN}
+	args := []string{"run", "--period", "2026-09", "--out", out, "--log-format", "json"}
+	dir := filepath.Join(out, "month", "2026-09")
+	cmd, stderr := command(t, env, args...)
+	if code := exitCode(t, cmd); code != 0 {
+		t.Fatalf("first run: exit %d\n%s", code, stderr)
+	}
+	want := manifestData(t, dir)
+	killedDuring := 0
+	for i := range 20 {
+		cmd := exec.Command(os.Args[0], args...)
+		cmd.Env = append(append(os.Environ(), "RETENTION_TEST_MAIN=1"), env...)
+		pipe, err := cmd.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Once the run has computed, it renders and publishes: kill it
+		// 0, 3, 6 ... ms into that.
+		computed := make(chan struct{})
+		go func() {
+			sc := bufio.NewScanner(pipe)
+			for sc.Scan() {
+				if strings.Contains(sc.Text(), `"msg":"computed"`) {
+					close(computed)
+					break
+				}
+			}
+			io.Copy(io.Discard, pipe)
+		}()
+		select {
+		case <-computed:
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			t.Fatal("the run never computed")
+		}
+		time.Sleep(time.Duration(3*i) * time.Millisecond) // when to strike, not a wait for anything
+		cmd.Process.Kill()
+		if err := cmd.Wait(); err == nil {
+			continue // it finished first
+		}
+		killedDuring++
+		if !jobs.Complete(dir) {
+			t.Fatalf("after a kill %d ms into publishing the period is not whole", 3*i)
+		}
+		if got := manifestData(t, dir); got != want {
+			t.Fatalf("after a kill %d ms into publishing the period holds other data", 3*i)
+		}
+	}
+	t.Logf("%d of 20 runs killed before they finished", killedDuring)
+	if killedDuring == 0 {
+		t.Fatal("no run was killed before it finished")
+	}
+	cmd, stderr = command(t, env, args...)
+	if code := exitCode(t, cmd); code != 0 {
+		t.Fatalf("run after the kills: exit %d\n%s", code, stderr)
+	}
+	if got := manifestData(t, dir); got != want {
+		t.Error("the run after the kills publishes other data")
+	}
+	entries, _ := os.ReadDir(filepath.Dir(dir))
+	if len(entries) != 1 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("after the last run the month directory holds %v, want only 2026-09", names)
+	}
+}
+
+// manifestData is what a period's manifest says about the data, without
+// what differs between runs (run id, time, file hashes).
+func manifestData(t *testing.T, dir string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return string(m["source"]) + string(m["snapshots"]) + string(m["quality"])
 }

@@ -154,12 +154,16 @@ func fields(n *yaml.Node, prefix string, known map[string]func(*yaml.Node, strin
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		key := prefix + k.Value
+		name := k.Value
+		if k.Kind != yaml.ScalarNode || name == "" || strings.ContainsAny(name, "\x00\n") {
+			name = strconv.Quote(name) // shown as written, whatever it holds
+		}
+		key := name
 		if prefix != "" {
-			key = prefix + "." + k.Value
+			key = prefix + "." + name
 		}
 		f, ok := known[k.Value]
-		if !ok {
+		if !ok || k.Kind != yaml.ScalarNode {
 			return &Error{Key: key, Line: k.Line, Msg: "unknown key"}
 		}
 		if seen[k.Value] {

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"math/big"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -118,4 +119,34 @@ func TestZoneClock(t *testing.T) {
 			t.Errorf("daysFromCivil(%d-%d-%d) = %d, want %d", d.y, d.m, d.d, got, d.want)
 		}
 	}
+}
+
+// FuzzParseCents: a decimal text parses to the cents big.Rat computes,
+// rounded half away from zero, or is refused; never a panic.
+//
+//	go test ./extract -run '^$' -fuzz FuzzParseCents -fuzztime 30s
+func FuzzParseCents(f *testing.F) {
+	for _, s := range []string{"100.00", "-10.005", "1e3", ".5", "999999999999.99", "1000000000000", "abc", "", "-", "1.2.3", "0.0000001"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		cents, ok, inRange := parseCents([]byte(s))
+		if !ok || !inRange {
+			return
+		}
+		r, good := new(big.Rat).SetString(s)
+		if !good {
+			t.Fatalf("%q parsed to %d cents, but it is not a number", s, cents)
+		}
+		r.Mul(r, big.NewRat(100, 1))
+		// |r - cents| <= 1/2, and exactly 1/2 only when rounding away from zero.
+		diff := new(big.Rat).Sub(r, big.NewRat(cents, 1))
+		half := big.NewRat(1, 2)
+		if new(big.Rat).Abs(diff).Cmp(half) > 0 {
+			t.Fatalf("%q parsed to %d cents, %s away", s, cents, diff.FloatString(4))
+		}
+		if new(big.Rat).Abs(diff).Cmp(half) == 0 && diff.Sign()*r.Sign() > 0 {
+			t.Fatalf("%q rounded %s towards zero to %d", s, r.FloatString(4), cents)
+		}
+	})
 }

@@ -163,3 +163,25 @@ func TestFormulaLikeTextStaysText(t *testing.T) {
 		}
 	}
 }
+
+// TestSheetNames: every sheet name of every locale obeys Excel's rules
+// (at most 31 characters, none of []:*?/\, no leading or trailing
+// apostrophe) and is unique within a workbook.
+func TestSheetNames(t *testing.T) {
+	t.Parallel()
+	for name, l := range locales {
+		seen := map[string]bool{}
+		for k, v := range l {
+			if !strings.HasPrefix(k, "sheet.") {
+				continue
+			}
+			if n := len([]rune(v)); n == 0 || n > 31 || strings.ContainsAny(v, `[]:*?/\`) || strings.HasPrefix(v, "'") || strings.HasSuffix(v, "'") {
+				t.Errorf("%s: sheet name %q breaks Excel's rules", name, v)
+			}
+			if seen[strings.ToLower(v)] {
+				t.Errorf("%s: sheet name %q twice", name, v)
+			}
+			seen[strings.ToLower(v)] = true
+		}
+	}
+}
