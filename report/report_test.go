@@ -117,17 +117,42 @@ func TestSnapshotRowJSON(t *testing.T) {
 	}
 }
 
+// hostileDept is the department name a title contains in the test below.
+const hostileDept = "=SUM(1,2)"
+
 // TestFormulaLikeTextStaysText: names and departments that begin with =, +,
-// - or @ are string cells in every sheet, never formulas.
+// -, @, a tab or a CR are string cells in every sheet, never formulas.
 func TestFormulaLikeTextStaysText(t *testing.T) {
 	t.Parallel()
 	res, dir := fixture(t)
 	res.Departments[0].Department = "=SUM(1,2)"
 	res.Departments[1].Department = "@cmd|' /C calc'!A0"
-	for _, render := range []func(io.Writer) error{
-		func(w io.Writer) error { return Company(w, res, meta("zh-CN")) },
-		func(w io.Writer) error { return Department(w, res, &res.Departments[0], dir, meta("en")) },
+	hostile := map[string]bool{"=SUM(1,2)": true, "@cmd|' /C calc'!A0": true}
+	// The customers the first department lists get hostile names.
+	var listed []string
+	for _, c := range res.Departments[0].Churned {
+		listed = append(listed, c.CustomerID)
+	}
+	for _, c := range res.Departments[0].AtRisk {
+		listed = append(listed, c.CustomerID)
+	}
+	names := []string{"-1+2", "\t=3+4", "\r=5+6", "@7"}
+	if len(listed) < len(names)/2 {
+		t.Fatalf("the fixture lists %d customers, want at least %d", len(listed), len(names)/2)
+	}
+	for i := 0; i < len(names); i += 2 {
+		id := listed[i/2]
+		dir[id] = extract.Customer{ID: id, Name: names[i], Owner: names[i+1]}
+		hostile[names[i]], hostile[names[i+1]] = true, true
+	}
+	for _, book := range []struct {
+		render func(io.Writer) error
+		want   int // hostile texts it shows
+	}{
+		{func(w io.Writer) error { return Company(w, res, meta("zh-CN")) }, 2},
+		{func(w io.Writer) error { return Department(w, res, &res.Departments[0], dir, meta("en")) }, 5},
 	} {
+		render := book.render
 		var buf bytes.Buffer
 		if err := render(&buf); err != nil {
 			t.Fatal(err)
@@ -148,7 +173,7 @@ func TestFormulaLikeTextStaysText(t *testing.T) {
 					if formula, _ := f.GetCellFormula(sheet, cell); formula != "" {
 						t.Errorf("%s!%s holds formula %q", sheet, cell, formula)
 					}
-					if strings.HasPrefix(v, "=") || strings.HasPrefix(v, "@") || strings.HasPrefix(v, "+") {
+					if hostile[v] || strings.Contains(v, hostileDept) {
 						seen++
 						if typ, _ := f.GetCellType(sheet, cell); typ != excelize.CellTypeSharedString && typ != excelize.CellTypeInlineString {
 							t.Errorf("%s!%s %q has type %v, want text", sheet, cell, v, typ)
@@ -158,8 +183,8 @@ func TestFormulaLikeTextStaysText(t *testing.T) {
 			}
 		}
 		f.Close()
-		if seen < 2 {
-			t.Errorf("only %d formula-like texts found; the fixture's names and departments are missing", seen)
+		if seen < book.want {
+			t.Errorf("%d formula-like texts found, want %d: the fixture's names and departments are missing", seen, book.want)
 		}
 	}
 }
