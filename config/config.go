@@ -274,11 +274,24 @@ func (c *Config) Validate() error {
 		return &Error{Key: "report.at_risk_limit", Msg: fmt.Sprintf("%d is not between 1 and 1000000", c.Report.AtRiskLimit)}
 	}
 	if c.Schedule != "" {
-		if _, err := cron.ParseStandard(c.Schedule); err != nil {
+		if err := parseSchedule(c.Schedule); err != nil {
 			return &Error{Key: "schedule", Msg: fmt.Sprintf("%q is not a cron expression or descriptor: %v", c.Schedule, err)}
 		}
 	}
 	return nil
+}
+
+// parseSchedule checks a schedule with cron's standard parser, which
+// panics on some malformed input ("CRON_TZ=" with nothing after it, found
+// by FuzzLoad).
+func parseSchedule(spec string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = errors.New("malformed time zone prefix")
+		}
+	}()
+	_, err = cron.ParseStandard(spec)
+	return err
 }
 
 func loadLocation(name string) (*time.Location, error) {

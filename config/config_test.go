@@ -78,6 +78,7 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"bad time zone", "timezone: Mars/Olympus", "timezone"},
 		{"bad source time zone", "source: {timezone: Nowhere}", "source.timezone"},
 		{"bad schedule", "schedule: every day", "schedule"},
+		{"schedule that crashes cron's parser", "schedule: CRON_TZ=", "schedule"},
 		{"bad DSN", "source: {dsn: 'user:secret@db:3306/x'}", "source.dsn"},
 		{"not a select", "source: {orders: 'DELETE FROM orders'}", "source.orders"},
 		{"two statements", "source: {complaints: 'SELECT 1; DROP TABLE x'}", "source.complaints"},
