@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,9 @@ import (
 // the password need not be in a file.
 const EnvDSN = "RETENTION_SOURCE_DSN"
 
+// EnvStoreDSN overrides store.dsn likewise.
+const EnvStoreDSN = "RETENTION_STORE_DSN"
+
 // Default queries: the spec's column names on tables named after them.
 const (
 	DefaultOrders     = "SELECT order_id, customer_id, department, ordered_at, amount FROM orders"
@@ -32,7 +36,21 @@ type Config struct {
 	Location *time.Location // Timezone, loaded
 	Source   Source
 	Report   Report
+	Store    Store
+	Gate     Gate
 	Schedule string // cron expression or descriptor; "" when unset
+}
+
+// Store is where published snapshots are also appended, besides the
+// manifests on disk.
+type Store struct {
+	DSN string // a writable MySQL database, never the source; "" for manifests only
+}
+
+// Gate holds the checks run after computing and before publishing.
+type Gate struct {
+	MaxOrderDrop    float64 // the period's orders may fall at most this share below the previous period's
+	MaxSkippedRatio float64 // skipped rows may be at most this share of the rows read
 }
 
 // Source says where and how to read.
@@ -61,6 +79,11 @@ type Report struct {
 	Locale      string // zh-CN or en
 	Currency    string // symbol shown with money
 	AtRiskLimit int
+	// RestatementTolerance, in percentage points, is how far a ratio may
+	// move from what was published before the move is reported. Money
+	// moves by a cent, counts by one.
+	RestatementTolerance float64
+	toleranceSet         bool
 }
 
 // Locales lists the label languages.
@@ -94,6 +117,9 @@ func Load(r io.Reader, getenv func(string) string) (Config, error) {
 	}
 	if dsn := getenv(EnvDSN); dsn != "" {
 		c.Source.DSN = dsn
+	}
+	if dsn := getenv(EnvStoreDSN); dsn != "" {
+		c.Store.DSN = dsn
 	}
 	c.defaults()
 	return c, c.Validate()
@@ -137,9 +163,40 @@ func (c *Config) decode(root *yaml.Node) error {
 				"locale":        str(&c.Report.Locale),
 				"currency":      str(&c.Report.Currency),
 				"at_risk_limit": integer(&c.Report.AtRiskLimit),
+				"restatement_tolerance": func(n *yaml.Node, key string) error {
+					c.Report.toleranceSet = true
+					return number(&c.Report.RestatementTolerance)(n, key)
+				},
+			})
+		},
+		"store": func(n *yaml.Node, key string) error {
+			return fields(n, key, map[string]func(*yaml.Node, string) error{
+				"dsn": str(&c.Store.DSN),
+			})
+		},
+		"gate": func(n *yaml.Node, key string) error {
+			return fields(n, key, map[string]func(*yaml.Node, string) error{
+				"max_order_drop":    number(&c.Gate.MaxOrderDrop),
+				"max_skipped_ratio": number(&c.Gate.MaxSkippedRatio),
 			})
 		},
 	})
+}
+
+// number decodes a decimal number; a value ending in % is a percentage.
+func number(dst *float64) func(*yaml.Node, string) error {
+	return func(n *yaml.Node, key string) error {
+		text, scale := strings.TrimSpace(n.Value), 1.0
+		if strings.HasSuffix(text, "%") {
+			text, scale = strings.TrimSuffix(text, "%"), 0.01
+		}
+		v, err := strconv.ParseFloat(text, 64)
+		if n.Kind != yaml.ScalarNode || err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return &Error{Key: key, Line: n.Line, Msg: fmt.Sprintf("%q is not a number", n.Value)}
+		}
+		*dst = v * scale
+		return nil
+	}
 }
 
 // fields decodes a mapping whose keys must all be known.
@@ -217,6 +274,15 @@ func (c *Config) defaults() {
 	if !c.Source.retriesSet {
 		c.Source.Retries = 3
 	}
+	if !c.Report.toleranceSet {
+		c.Report.RestatementTolerance = 0.1
+	}
+	if c.Gate.MaxOrderDrop == 0 {
+		c.Gate.MaxOrderDrop = 0.5
+	}
+	if c.Gate.MaxSkippedRatio == 0 {
+		c.Gate.MaxSkippedRatio = 0.01
+	}
 }
 
 func or(s, def string) string {
@@ -272,6 +338,27 @@ func (c *Config) Validate() error {
 	}
 	if c.Report.AtRiskLimit < 1 || c.Report.AtRiskLimit > 1_000_000 {
 		return &Error{Key: "report.at_risk_limit", Msg: fmt.Sprintf("%d is not between 1 and 1000000", c.Report.AtRiskLimit)}
+	}
+	if c.Report.RestatementTolerance < 0 || c.Report.RestatementTolerance > 100 {
+		return &Error{Key: "report.restatement_tolerance", Msg: fmt.Sprintf("%g is not between 0 and 100 percentage points", c.Report.RestatementTolerance)}
+	}
+	if c.Gate.MaxOrderDrop <= 0 || c.Gate.MaxOrderDrop > 1 {
+		return &Error{Key: "gate.max_order_drop", Msg: fmt.Sprintf("%g is not a share above 0 and at most 1 (50%% is 0.5)", c.Gate.MaxOrderDrop)}
+	}
+	if c.Gate.MaxSkippedRatio <= 0 || c.Gate.MaxSkippedRatio > 1 {
+		return &Error{Key: "gate.max_skipped_ratio", Msg: fmt.Sprintf("%g is not a share above 0 and at most 1 (1%% is 0.01)", c.Gate.MaxSkippedRatio)}
+	}
+	if c.Store.DSN != "" {
+		store, err := mysql.ParseDSN(c.Store.DSN)
+		if err != nil {
+			return &Error{Key: "store.dsn", Msg: "not a DSN of the form user:password@tcp(host:3306)/dbname: " + err.Error()}
+		}
+		if store.DBName == "" {
+			return &Error{Key: "store.dsn", Msg: "names no database"}
+		}
+		if src, err := mysql.ParseDSN(c.Source.DSN); err == nil && src.Addr == store.Addr && src.DBName == store.DBName {
+			return &Error{Key: "store.dsn", Msg: "is the source database; the store must be a separate, writable one"}
+		}
 	}
 	if c.Schedule != "" {
 		if err := parseSchedule(c.Schedule); err != nil {

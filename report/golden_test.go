@@ -97,6 +97,35 @@ func meta(locale string) Meta {
 	return Meta{RunID: "20261001T000000Z-golden", GeneratedAt: time.Date(2026, 10, 1, 2, 30, 0, 0, time.UTC), Locale: locale, Currency: "¥", CustomersRead: 3}
 }
 
+// restatedMeta is meta with two restated figures of 华东 in 2026-08 and a
+// publication forced past a failed check.
+func restatedMeta(locale string, res *transform.Result) Meta {
+	m := meta(locale)
+	at := time.Date(2026, 9, 1, 22, 30, 0, 0, time.UTC)
+	was := func(v float64) *float64 { return &v }
+	var east *transform.Scope
+	for i := range res.Departments {
+		if res.Departments[i].Department == "华东" {
+			east = &res.Departments[i]
+		}
+	}
+	snap := &east.Snapshots[len(east.Snapshots)-2]
+	for _, k := range []struct {
+		key string
+		was float64
+	}{{"revenue", 401.23}, {"retention_rate", 0.75}} {
+		for _, metric := range transform.Metrics {
+			if metric.Key == k.key {
+				m.Restatements = append(m.Restatements, Restatement{Period: snap.Period, Department: "华东", Metric: metric,
+					Reported: PublishedValue{Value: was(k.was), RunID: "20260901T223000Z-before", GeneratedAt: at}, Now: metric.Of(snap),
+					OrdersSince: 2, RevenueSinceCents: snap.RevenueCents - 40123, CauseKnown: true})
+			}
+		}
+	}
+	m.Forced = []CheckFailure{{Check: CheckOrderDrop, Period: res.Period, Share: 0.6, Limit: 0.5, Now: 4, Before: 10}}
+	return m
+}
+
 func TestGolden(t *testing.T) {
 	res, dir := fixture(t)
 	var east *transform.Scope
@@ -113,7 +142,7 @@ func TestGolden(t *testing.T) {
 			name   string
 			render func(io.Writer) error
 		}{
-			{"department", func(w io.Writer) error { return Department(w, res, east, dir, meta(locale)) }},
+			{"department", func(w io.Writer) error { return Department(w, res, east, dir, restatedMeta(locale, res)) }},
 			{"company", func(w io.Writer) error { return Company(w, res, meta(locale)) }},
 		} {
 			t.Run(book.name+"."+locale, func(t *testing.T) {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -146,6 +147,14 @@ func (b *book) summary(title string, s *transform.Scope) error {
 		g.note(3, cols, "✓ "+b.l.T("note.quality_ok"), b.st.bannerOK, 1000)
 	}
 	g.height(3, 22)
+	if len(b.meta.Forced) > 0 {
+		var failed []string
+		for _, f := range b.meta.Forced {
+			failed = append(failed, b.l.Text(f))
+		}
+		g.note(4, cols, "⚠ "+b.l.F("note.forced", strings.Join(failed, b.l.T("signal.separator"))), b.st.bannerAlarm, 1000)
+		g.height(4, 22)
+	}
 
 	header := func(row int, key bool) {
 		h := []string{b.l.T("col.metric"), b.l.F("col.current", cur.Period), b.l.F("col.previous", prev.Period), b.l.T("col.change_prev")}
@@ -201,6 +210,11 @@ func (b *book) summary(title string, s *transform.Scope) error {
 	}
 	row++
 	notes := []string{}
+	if n := len(restatementsOf(b.meta.Restatements, s)); n > 0 {
+		notes = append(notes, b.l.F("note.restated", n))
+	} else {
+		notes = append(notes, b.l.T("note.not_restated"))
+	}
 	if !s.Company {
 		notes = append(notes, b.l.F("note.churned_count", len(s.Churned)))
 	}
@@ -710,4 +724,66 @@ func ptrs(s []transform.Scope) []*transform.Scope {
 		out[i] = &s[i]
 	}
 	return out
+}
+
+// restatements: the figures of the scope that moved since they were
+// published, with the value then, now, the difference and the likely
+// cause.
+func (b *book) restatements(s *transform.Scope) error {
+	g := b.grid("sheet.restatements")
+	rs := restatementsOf(b.meta.Restatements, s)
+	header := []string{b.l.T("col.period"), b.l.T("col.metric"), b.l.T("col.reported"), b.l.T("col.reported_at"),
+		b.l.T("col.now"), b.l.T("col.difference"), b.l.T("col.cause")}
+	for i, h := range header {
+		g.put(i+1, 1, h, b.st.header)
+	}
+	if len(rs) == 0 {
+		g.note(2, len(header), b.l.T("note.not_restated"), b.st.note, 1000)
+	}
+	for i, r := range rs {
+		row := i + 2
+		k := r.Metric.Kind
+		g.put(1, row, r.Period.String(), b.st.label)
+		g.put(2, row, b.l.T("metric."+r.Metric.Key), b.st.label)
+		var was any
+		if r.Reported.Value != nil {
+			was = *r.Reported.Value
+		}
+		g.set(3, row, was, b.st.value[k])
+		g.put(4, row, r.Reported.GeneratedAt.In(b.r.Location).Format("2006-01-02 15:04"), b.st.label)
+		g.metric(5, row, r.Now, b.st.value[k])
+		var diff any
+		if now, ok := Float(r.Now); ok && r.Reported.Value != nil {
+			d := now - *r.Reported.Value
+			if k == transform.Fraction {
+				d *= 100
+			}
+			diff = d
+		}
+		g.set(6, row, diff, b.st.change[k][toneNeutral])
+		cause := ""
+		if r.CauseKnown {
+			cause = b.l.F("cause.since", signed(r.OrdersSince), b.signedMoney(r.RevenueSinceCents),
+				r.Reported.GeneratedAt.In(b.r.Location).Format("2006-01-02 15:04"))
+		}
+		g.put(7, row, cause, b.st.note)
+	}
+	g.fit(len(header), 14)
+	g.freeze(0, 1)
+	return g.err
+}
+
+func signed(n int64) string {
+	if n > 0 {
+		return "+" + strconv.FormatInt(n, 10)
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+func (b *book) signedMoney(cents int64) string {
+	sign := "+"
+	if cents < 0 {
+		sign, cents = "-", -cents
+	}
+	return sign + b.meta.Currency + thousands(cents/100) + fmt.Sprintf(".%02d", cents%100)
 }

@@ -33,7 +33,7 @@ var toneColors = [tones]string{"C00000", "595959", "1E7B34"}
 
 type styles struct {
 	title, subtitle, detail, header, section, text, label, strong, note, date int
-	bannerWarn, bannerOK                                                      int
+	bannerWarn, bannerOK, bannerAlarm                                         int
 	value, headline                                                           map[transform.Kind]int
 	change                                                                    map[transform.Kind][tones]int
 }
@@ -109,6 +109,8 @@ func newStyles(f *excelize.File, currency, points, family string) (styles, error
 	s.note = mk(&excelize.Style{Font: font(false, 11, "595959"), Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
 	s.bannerWarn = mk(&excelize.Style{Font: font(true, 11, "7F4F00"),
 		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFE699"}}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "center"}})
+	s.bannerAlarm = mk(&excelize.Style{Font: font(true, 11, "FFFFFF"),
+		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"C00000"}}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "center"}})
 	s.bannerOK = mk(&excelize.Style{Font: font(false, 11, "1E7B34"),
 		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E2EFDA"}}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "center"}})
 	s.date = mk(num(fmtDate, font(false, 11, "")))

@@ -20,6 +20,12 @@ type Meta struct {
 	Locale        string
 	Currency      string // symbol shown with money, such as ¥
 	CustomersRead int64  // rows of the customers query; 0 when it did not run
+	// Restatements are the figures of every scope that moved since they
+	// were published; each workbook shows its own scope's.
+	Restatements []Restatement
+	// Forced lists the publishing checks that failed when --force
+	// published anyway; the summary says so.
+	Forced []CheckFailure
 }
 
 // Directory gives customers' names and owners by id. A customer missing
@@ -148,6 +154,7 @@ func department(w io.Writer, r *transform.Result, scope *transform.Scope, dir Di
 		func() error { return writeList(b.atRisk(scope, dir)) },
 		func() error { return b.cohorts(scope) },
 		func() error { return b.tiers(scope) },
+		func() error { return b.restatements(scope) },
 		b.quality,
 		b.definitions,
 	}
@@ -175,6 +182,7 @@ func Company(w io.Writer, r *transform.Result, meta Meta) error {
 		func() error { return b.trend(&r.Company) },
 		func() error { return b.cohorts(&r.Company) },
 		func() error { return b.tiers(&r.Company) },
+		func() error { return b.restatements(&r.Company) },
 		b.quality,
 		b.definitions,
 	}
