@@ -41,8 +41,9 @@ func main() {
 const usage = `retention computes customer-retention reports from MySQL orders and complaints.
 
 Usage:
-  retention run      [--config FILE] [--period 2026-10] [--granularity month|quarter|year] [--out DIR] [--wait 10m]
+  retention run      [--config FILE] [--period 2026-10] [--granularity month|quarter|year] [--out DIR] [--wait 10m] [--force]
   retention backfill --from 2025-01 --to 2026-09 [--config FILE] [--granularity G] [--out DIR] [--force] [--wait D]
+  retention diff     --period 2026-09 [--config FILE] [--granularity G] [--against RUN_ID] [--out DIR]
   retention schedule [--config FILE] [--out DIR] [--wait D]
   retention check    [--config FILE] [--period P] [--granularity G]
   retention demo     [--out DIR] [--granularity G] [--locale zh-CN|en] [--sql FILE]
@@ -51,10 +52,17 @@ Usage:
 
   run       computes one period (default: the latest complete one in the report
             time zone) and writes one workbook per department, company.xlsx and
-            manifest.json under <out>/<granularity>/<period>/.
+            manifest.json under <out>/<granularity>/<period>/. Checks run
+            before anything is written (gate.*); when one fails, nothing is
+            published and the exit code is 7, unless --force, which publishes
+            and marks the summary sheets.
   backfill  publishes every period of a range with one read of the source;
             periods already complete are skipped unless --force, so an
-            interrupted backfill resumes where it stopped.
+            interrupted backfill resumes where it stopped. --force also
+            publishes past failed checks.
+  diff      recomputes a period and prints its figures that moved since they
+            were published (last, or by run --against): the Restatements sheet
+            on the terminal. It writes nothing.
   schedule  runs on the configuration's schedule (cron expression or @daily,
             in the report time zone) until SIGTERM or SIGINT.
   check     validates the configuration, connects, probes every query and prints
@@ -66,26 +74,30 @@ Usage:
 Every command takes --log-format auto|json|text (auto: text on a terminal,
 JSON otherwise). --wait is how long to wait for another run writing the same
 output (default 0: give up at once). The configuration file may also be named
-by RETENTION_CONFIG; RETENTION_SOURCE_DSN overrides source.dsn.
+by RETENTION_CONFIG; RETENTION_SOURCE_DSN overrides source.dsn and
+RETENTION_STORE_DSN store.dsn.
 
 Exit codes: 0 ok, 1 internal error, 2 configuration or usage error, 3 source
-database error, 4 output error, 5 output locked by another run, 6 interrupted.
+database error, 4 output error, 5 output locked by another run, 6 interrupted,
+7 a check before publishing failed (nothing published), 8 the snapshot store
+(store.dsn) could not be read or written.
 `
 
 // commandFlags lists the flags each command takes, besides --config and
 // --log-format.
 var commandFlags = map[string][]string{
-	"run":      {"period", "granularity", "out", "wait", "locale"},
+	"run":      {"period", "granularity", "out", "wait", "locale", "force"},
 	"backfill": {"from", "to", "granularity", "out", "force", "wait", "locale"},
 	"schedule": {"out", "wait", "locale"},
 	"check":    {"period", "granularity"},
+	"diff":     {"period", "granularity", "out", "locale", "against"},
 	"demo":     {"out", "granularity", "locale", "sql"},
 }
 
 type options struct {
-	config, period, granularity, out, locale, logFormat, from, to, sql string
-	wait                                                               time.Duration
-	force                                                              bool
+	config, period, granularity, out, locale, logFormat, from, to, sql, against string
+	wait                                                                        time.Duration
+	force                                                                       bool
 }
 
 func parseFlags(cmd string, args []string, getenv func(string) string, stderr io.Writer) (options, error) {
@@ -111,7 +123,13 @@ func parseFlags(cmd string, args []string, getenv func(string) string, stderr io
 		case "to":
 			fs.StringVar(&o.to, name, "", "last period of the backfill")
 		case "force":
-			fs.BoolVar(&o.force, name, false, "republish periods that are already complete")
+			help := "publish even when a check before publishing fails; the summary says which"
+			if cmd == "backfill" {
+				help = "republish periods that are already complete, and publish past failed checks"
+			}
+			fs.BoolVar(&o.force, name, false, help)
+		case "against":
+			fs.StringVar(&o.against, name, "", "compare with the figures of this run (run_id in the manifest or store) instead of the last published")
 		case "sql":
 			fs.StringVar(&o.sql, name, "", "write the demo data as SQL to this file instead of running")
 		}
@@ -157,7 +175,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, now fun
 
 	cfg, err := loadConfig(cmd, o.config, getenv)
 	// Whatever the config says, output never shows its password.
-	stdout, stderr = redacting(stdout, cfg.Source.DSN), redacting(stderr, cfg.Source.DSN)
+	for _, dsn := range []string{cfg.Source.DSN, cfg.Store.DSN} {
+		stdout, stderr = redacting(stdout, dsn), redacting(stderr, dsn)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "retention %s: %v\n", cmd, err)
 		return jobs.ExitCode(err)
@@ -172,7 +192,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, now fun
 		fmt.Fprintf(stderr, "retention %s: %v\n", cmd, err)
 		return jobs.ExitConfig
 	}
-	opt := jobs.RunOptions{Config: cfg, Period: p, Now: now(), Logger: logger, Version: version, Wait: o.wait}
+	opt := jobs.RunOptions{Config: cfg, Period: p, Now: now(), Logger: logger, Version: version, Wait: o.wait, Force: o.force}
 
 	switch cmd {
 	case "run":
@@ -186,6 +206,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, now fun
 		}
 	case "check":
 		err = jobs.Check(ctx, opt, stdout)
+	case "diff":
+		err = jobs.Diff(ctx, opt, p, o.against, stdout)
 	case "demo":
 		err = demo(ctx, opt, o, stdout)
 	}
@@ -310,7 +332,7 @@ func newLogger(format string, w io.Writer) (*slog.Logger, error) {
 }
 
 func isTerminal(w io.Writer) bool {
-	if r, ok := w.(*redactor); ok {
+	for r, ok := w.(*redactor); ok; r, ok = w.(*redactor) {
 		w = r.w
 	}
 	f, ok := w.(*os.File)

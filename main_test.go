@@ -38,6 +38,10 @@ func lastLine(s string) string {
 	return lines[len(lines)-1]
 }
 
+// workedGate lets the worked example pass the gate: its one skipped row
+// is 5 % of the rows read.
+const workedGate = "gate:\n  max_skipped_ratio: 0.05\n"
+
 func writeConfig(t *testing.T, body string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "retention.yaml")
@@ -135,7 +139,7 @@ func TestRunFromCommandLine(t *testing.T) {
 	d := sourcetest.New(t)
 	d.ExecFile(t, "testdata/spec/worked_example.sql")
 	out := t.TempDir()
-	cfg := writeConfig(t, "report:\n  out_dir: /nonexistent\n  granularity: year\n")
+	cfg := writeConfig(t, "report:\n  out_dir: /nonexistent\n  granularity: year\n"+workedGate)
 	code, _, stderr := cli(t, map[string]string{"RETENTION_SOURCE_DSN": d.DSN}, "run", "--config", cfg, "--out", out, "--period", "2026-09")
 	if code != 0 {
 		t.Fatalf("run exits %d: %s", code, stderr)
@@ -312,7 +316,7 @@ func TestPasswordNeverShown(t *testing.T) {
 		yaml string
 		code int
 	}{
-		{"read-only account, success", ro, "", jobs.ExitOK},
+		{"read-only account, success", ro, workedGate, jobs.ExitOK},
 		{"query missing a column", ro, "source:\n  orders: SELECT order_id, customer_id, department, ordered_at FROM orders\n", jobs.ExitConfig},
 		{"unknown database", wrongDB.FormatDSN(), "", jobs.ExitSource},
 		{"unreachable server", strings.Replace(ro, cfg.Addr, "127.0.0.1:1", 1), "source: {retries: 0}\n", jobs.ExitSource},
@@ -350,7 +354,7 @@ func TestSIGKILLWhilePublishing(t *testing.T) {
 	d.ExecFile(t, "testdata/spec/worked_example.sql")
 	out := t.TempDir()
 	env := []string{"RETENTION_SOURCE_DSN=" + d.DSN}
-	args := []string{"run", "--period", "2026-09", "--out", out, "--log-format", "json"}
+	args := []string{"run", "--period", "2026-09", "--out", out, "--log-format", "json", "--config", writeConfig(t, workedGate)}
 	dir := filepath.Join(out, "month", "2026-09")
 	cmd, stderr := command(t, env, args...)
 	if code := exitCode(t, cmd); code != 0 {
@@ -434,4 +438,37 @@ func manifestData(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return string(m["source"]) + string(m["snapshots"]) + string(m["quality"])
+}
+
+// TestGateAndDiffFromCommandLine: with the default gate the worked example
+// (one row in 21 skipped) is not published, exit 7; --force publishes it;
+// diff compares with it, and refuses a period never published.
+func TestGateAndDiffFromCommandLine(t *testing.T) {
+	t.Parallel()
+	d := sourcetest.New(t)
+	d.ExecFile(t, "testdata/spec/worked_example.sql")
+	out := t.TempDir()
+	env := map[string]string{"RETENTION_SOURCE_DSN": d.DSN}
+	code, _, stderr := cli(t, env, "run", "--period", "2026-09", "--out", out)
+	if code != jobs.ExitGate || !strings.Contains(lastLine(stderr), "skipped_rows: 4.76% of rows skipped (1 of 21; limit 1.00%)") {
+		t.Errorf("run past the default gate: exit %d, %q", code, lastLine(stderr))
+	}
+	if entries, _ := os.ReadDir(out); len(entries) > 0 {
+		t.Errorf("the gated run wrote into %s", out)
+	}
+	if code, _, stderr := cli(t, env, "run", "--period", "2026-09", "--out", out, "--force"); code != 0 {
+		t.Fatalf("run --force: exit %d: %s", code, lastLine(stderr))
+	}
+	code, stdout, stderr := cli(t, env, "diff", "--period", "2026-09", "--out", out)
+	if code != 0 || !strings.Contains(stdout, "2026-09 (month) recomputed") || !strings.Contains(stdout, "No figure moved") {
+		t.Errorf("diff: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, _, stderr = cli(t, env, "diff", "--period", "2025-06", "--out", out)
+	if code != jobs.ExitConfig || !strings.Contains(lastLine(stderr), "2025-06 has not been published") {
+		t.Errorf("diff of an unpublished period: exit %d, %q", code, lastLine(stderr))
+	}
+	code, _, stderr = cli(t, env, "diff", "--period", "2026-09", "--out", out, "--against", "19990101T000000Z-000000")
+	if code != jobs.ExitConfig || !strings.Contains(lastLine(stderr), "--against") {
+		t.Errorf("diff against an unknown run: exit %d, %q", code, lastLine(stderr))
+	}
 }

@@ -51,6 +51,8 @@ type Store struct {
 type Gate struct {
 	MaxOrderDrop    float64 // the period's orders may fall at most this share below the previous period's
 	MaxSkippedRatio float64 // skipped rows may be at most this share of the rows read
+
+	dropSet, skippedSet bool // given in the file: 0 is a valid, strict limit
 }
 
 // Source says where and how to read.
@@ -176,8 +178,14 @@ func (c *Config) decode(root *yaml.Node) error {
 		},
 		"gate": func(n *yaml.Node, key string) error {
 			return fields(n, key, map[string]func(*yaml.Node, string) error{
-				"max_order_drop":    number(&c.Gate.MaxOrderDrop),
-				"max_skipped_ratio": number(&c.Gate.MaxSkippedRatio),
+				"max_order_drop": func(n *yaml.Node, key string) error {
+					c.Gate.dropSet = true
+					return number(&c.Gate.MaxOrderDrop)(n, key)
+				},
+				"max_skipped_ratio": func(n *yaml.Node, key string) error {
+					c.Gate.skippedSet = true
+					return number(&c.Gate.MaxSkippedRatio)(n, key)
+				},
 			})
 		},
 	})
@@ -277,10 +285,10 @@ func (c *Config) defaults() {
 	if !c.Report.toleranceSet {
 		c.Report.RestatementTolerance = 0.1
 	}
-	if c.Gate.MaxOrderDrop == 0 {
+	if !c.Gate.dropSet {
 		c.Gate.MaxOrderDrop = 0.5
 	}
-	if c.Gate.MaxSkippedRatio == 0 {
+	if !c.Gate.skippedSet {
 		c.Gate.MaxSkippedRatio = 0.01
 	}
 }
@@ -342,11 +350,11 @@ func (c *Config) Validate() error {
 	if c.Report.RestatementTolerance < 0 || c.Report.RestatementTolerance > 100 {
 		return &Error{Key: "report.restatement_tolerance", Msg: fmt.Sprintf("%g is not between 0 and 100 percentage points", c.Report.RestatementTolerance)}
 	}
-	if c.Gate.MaxOrderDrop <= 0 || c.Gate.MaxOrderDrop > 1 {
-		return &Error{Key: "gate.max_order_drop", Msg: fmt.Sprintf("%g is not a share above 0 and at most 1 (50%% is 0.5)", c.Gate.MaxOrderDrop)}
+	if c.Gate.MaxOrderDrop < 0 || c.Gate.MaxOrderDrop > 1 {
+		return &Error{Key: "gate.max_order_drop", Msg: fmt.Sprintf("%g is not a share between 0 and 1 (50%% is 0.5)", c.Gate.MaxOrderDrop)}
 	}
-	if c.Gate.MaxSkippedRatio <= 0 || c.Gate.MaxSkippedRatio > 1 {
-		return &Error{Key: "gate.max_skipped_ratio", Msg: fmt.Sprintf("%g is not a share above 0 and at most 1 (1%% is 0.01)", c.Gate.MaxSkippedRatio)}
+	if c.Gate.MaxSkippedRatio < 0 || c.Gate.MaxSkippedRatio > 1 {
+		return &Error{Key: "gate.max_skipped_ratio", Msg: fmt.Sprintf("%g is not a share between 0 and 1 (1%% is 0.01)", c.Gate.MaxSkippedRatio)}
 	}
 	if c.Store.DSN != "" {
 		store, err := mysql.ParseDSN(c.Store.DSN)

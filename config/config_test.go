@@ -23,7 +23,9 @@ func TestExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Timezone != "Asia/Shanghai" || c.Source.DSN != "reporter@tcp(127.0.0.1:3306)/shop" || !c.Source.CustomersSet ||
-		c.Report.Granularity != "month" || c.Report.History != 12 || c.Report.AtRiskLimit != 500 || c.Schedule != "30 6 * * *" {
+		c.Report.Granularity != "month" || c.Report.History != 12 || c.Report.AtRiskLimit != 500 || c.Schedule != "30 6 * * *" ||
+		c.Report.RestatementTolerance != 0.1 || c.Gate.MaxOrderDrop != 0.5 || c.Gate.MaxSkippedRatio != 0.01 ||
+		c.Store.DSN != "" {
 		t.Errorf("example loaded as %+v", c)
 	}
 	if strings.HasSuffix(c.Source.Orders, "\n") {
@@ -45,6 +47,30 @@ func TestDefaults(t *testing.T) {
 	c, err = config.Load(strings.NewReader("timezone: UTC\n"), noEnv)
 	if err != nil || c.Source.Timezone != "UTC" {
 		t.Errorf("source.timezone does not default to timezone: %+v, %v", c.Source, err)
+	}
+}
+
+// TestHistoryAndGate: the defaults of the restatement tolerance and the
+// gate, and that 0, a strict limit, is kept rather than defaulted.
+func TestHistoryAndGate(t *testing.T) {
+	t.Parallel()
+	c, err := config.Load(strings.NewReader(""), noEnv)
+	if err != nil || c.Report.RestatementTolerance != 0.1 || c.Gate.MaxOrderDrop != 0.5 || c.Gate.MaxSkippedRatio != 0.01 || c.Store.DSN != "" {
+		t.Errorf("defaults: %+v %+v %+v, %v", c.Report, c.Gate, c.Store, err)
+	}
+	c, err = config.Load(strings.NewReader("report: {restatement_tolerance: 0}\ngate: {max_order_drop: 0, max_skipped_ratio: 0}\n"), noEnv)
+	if err != nil || c.Report.RestatementTolerance != 0 || c.Gate.MaxOrderDrop != 0 || c.Gate.MaxSkippedRatio != 0 {
+		t.Errorf("explicit zeros: %+v %+v, %v", c.Report, c.Gate, err)
+	}
+	env := func(k string) string {
+		if k == config.EnvStoreDSN {
+			return "w:pw@tcp(h:3306)/history"
+		}
+		return ""
+	}
+	c, err = config.Load(strings.NewReader("store: {dsn: 'x@tcp(y:1)/z'}"), env)
+	if err != nil || c.Store.DSN != "w:pw@tcp(h:3306)/history" {
+		t.Errorf("store DSN = %q, %v", c.Store.DSN, err)
 	}
 }
 
@@ -86,6 +112,14 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"source not a mapping", "source: orders", "source"},
 		{"key twice", "timezone: UTC\ntimezone: UTC", "timezone"},
 		{"not yaml", "report: [", "config"},
+		{"bad tolerance", "report: {restatement_tolerance: a tenth}", "report.restatement_tolerance"},
+		{"negative tolerance", "report: {restatement_tolerance: -0.1}", "report.restatement_tolerance"},
+		{"drop above 100 %", "gate: {max_order_drop: 50}", "gate.max_order_drop"},
+		{"negative skipped share", "gate: {max_skipped_ratio: -0.01}", "gate.max_skipped_ratio"},
+		{"unknown gate key", "gate: {max_drop: 0.5}", "gate.max_drop"},
+		{"bad store DSN", "store: {dsn: 'user:secret@db:3306/x'}", "store.dsn"},
+		{"store without database", "store: {dsn: 'user:secret@tcp(db:3306)/'}", "store.dsn"},
+		{"store is the source", "source: {dsn: 'r@tcp(db:3306)/shop'}\nstore: {dsn: 'w:secret@tcp(db:3306)/shop'}", "store.dsn"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -17,6 +17,8 @@ const (
 	ExitOutput   = 4 // the output cannot be written
 	ExitLocked   = 5 // another run holds the lock on the output directory
 	ExitCanceled = 6 // interrupted (SIGINT, SIGTERM) before finishing
+	ExitGate     = 7 // a check before publishing failed; nothing was published
+	ExitStore    = 8 // the snapshot store (store.dsn) could not be read or written
 )
 
 // Kind classifies a failure for the exit code.
@@ -30,6 +32,8 @@ const (
 	KindOutput
 	KindLocked
 	KindCanceled
+	KindGate
+	KindStore
 )
 
 // Error is a failure of a command, with its kind.
@@ -95,6 +99,10 @@ func ExitCode(err error) int {
 		return ExitLocked
 	case KindCanceled:
 		return ExitCanceled
+	case KindGate:
+		return ExitGate
+	case KindStore:
+		return ExitStore
 	}
 	return ExitInternal
 }

@@ -108,7 +108,8 @@ func TestBackfillReadsOrdersOnce(t *testing.T) {
 	p := d.Proxy(t)
 	c := testConfig(t, d, "")
 	c.Source.DSN = p.DSN()
-	outs, err := jobs.Backfill(context.Background(), jobs.RunOptions{Config: c, Now: time.Now(), Logger: quiet},
+	// Force: the periods before July 2026 have no orders and fail the gate.
+	outs, err := jobs.Backfill(context.Background(), jobs.RunOptions{Config: c, Now: time.Now(), Logger: quiet, Force: true},
 		jobs.BackfillOptions{From: mustPeriod(t, "2024-10"), To: mustPeriod(t, "2026-09")})
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +143,8 @@ func TestBackfillResumesAfterInterrupt(t *testing.T) {
 			}
 		}
 	}})
-	_, err := jobs.Backfill(ctx, jobs.RunOptions{Config: c, Now: time.Now(), Logger: log}, jobs.BackfillOptions{From: from, To: to})
+	// Force: March to June have no orders and fail the gate.
+	_, err := jobs.Backfill(ctx, jobs.RunOptions{Config: c, Now: time.Now(), Logger: log, Force: true}, jobs.BackfillOptions{From: from, To: to})
 	if jobs.ExitCode(err) != jobs.ExitCanceled {
 		t.Fatalf("interrupted backfill: %v (exit %d), want exit %d", err, jobs.ExitCode(err), jobs.ExitCanceled)
 	}
@@ -167,7 +169,7 @@ func TestBackfillResumesAfterInterrupt(t *testing.T) {
 			skipped = attr(r, "skipped")
 		}
 	}})
-	outs, err := jobs.Backfill(context.Background(), jobs.RunOptions{Config: c, Now: time.Now(), Logger: log}, jobs.BackfillOptions{From: from, To: to})
+	outs, err := jobs.Backfill(context.Background(), jobs.RunOptions{Config: c, Now: time.Now(), Logger: log, Force: true}, jobs.BackfillOptions{From: from, To: to})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +180,7 @@ func TestBackfillResumesAfterInterrupt(t *testing.T) {
 	// Every period is what a single run of it gives.
 	single := testConfig(t, d, "")
 	for p := from; p.N <= to.N; p = p.Add(1) {
-		o, err := jobs.Run(context.Background(), jobs.RunOptions{Config: single, Period: p, Now: time.Now(), Logger: quiet})
+		o, err := jobs.Run(context.Background(), jobs.RunOptions{Config: single, Period: p, Now: time.Now(), Logger: quiet, Force: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -216,6 +216,10 @@ func publish(ctx context.Context, c config.Config, res *transform.Result, dir re
 		Files:     []report.File{},
 		Snapshots: report.Snapshots(res),
 		Quality:   report.QualityEntries(q),
+		Restated:  len(meta.Restatements),
+	}
+	for _, f := range meta.Forced {
+		m.Forced = append(m.Forced, f.String())
 	}
 	depts := make([]string, len(res.Departments))
 	for i, s := range res.Departments {

@@ -27,6 +27,9 @@ type RunOptions struct {
 	Wait time.Duration
 	// Sleep waits between retries; nil sleeps for real. Tests stub it.
 	Sleep func(context.Context, time.Duration) error
+	// Force publishes even when a check before publishing fails; the
+	// summary sheets say which.
+	Force bool
 }
 
 // Outcome describes a published period.
@@ -132,11 +135,15 @@ func executeAll(ctx context.Context, opt RunOptions, runID string, periods []tra
 	if c.Source.DSN == "" {
 		return nil, &config.Error{Key: "source.dsn", Msg: "not set; set it in the config file or in " + config.EnvDSN}
 	}
-	ex, err := extractWithRetry(ctx, opt, periods, log)
+	ex, err := extractWithRetry(ctx, opt, periods, log, true)
 	if err != nil {
 		return nil, err
 	}
 	defer ex.close()
+	forced, err := checkAll(ex.results, opt, log)
+	if err != nil {
+		return nil, err
+	}
 
 	t := time.Now()
 	lock, err := lockOutput(ctx, c.Report.OutDir, fmt.Sprintf("run %s, pid %d", runID, pid()), opt.Wait, opt.sleep())
@@ -144,10 +151,18 @@ func executeAll(ctx context.Context, opt RunOptions, runID string, periods []tra
 		return nil, err
 	}
 	defer lock.release()
+	pub, err := published(ctx, c, periods[0].G, "", log)
+	if err != nil {
+		return nil, err
+	}
 	var outs []*Outcome
 	for i, res := range ex.results {
 		meta := report.Meta{RunID: runID, GeneratedAt: opt.Now, Locale: c.Report.Locale, Currency: c.Report.Currency,
-			CustomersRead: ex.customersRead}
+			CustomersRead: ex.customersRead, Forced: forced[res.Period],
+			Restatements: report.Restate(res, pub, report.Tolerance{Points: c.Report.RestatementTolerance})}
+		if n := len(meta.Restatements); n > 0 {
+			log.Warn("published figures have moved", "stage", "report", "period", res.Period.String(), "restated", n)
+		}
 		o, err := publish(ctx, c, res, ex.dir, meta, log)
 		if err != nil {
 			return outs, err
@@ -158,7 +173,36 @@ func executeAll(ctx context.Context, opt RunOptions, runID string, periods []tra
 		}
 	}
 	log.Info("published", "stage", "report", "periods", len(outs), "duration_ms", time.Since(t).Milliseconds())
+	if c.Store.DSN != "" {
+		t = time.Now()
+		if err := storeRun(ctx, c.Store.DSN, runID, opt.Now, ex.results); err != nil {
+			return outs, err
+		}
+		log.Info("stored", "stage", "store", "store", redact(c.Store.DSN), "duration_ms", time.Since(t).Milliseconds())
+	}
 	return outs, nil
+}
+
+// checkAll runs the checks before publishing on every result. Unless
+// opt.Force, a failure stops the run before anything is written; with it,
+// the failures are returned by period for the workbooks to show.
+func checkAll(results []*transform.Result, opt RunOptions, log *slog.Logger) (map[transform.Period][]report.CheckFailure, error) {
+	failed := map[transform.Period][]report.CheckFailure{}
+	var periods []transform.Period
+	for _, res := range results {
+		if f := gate(res, opt.Config.Gate); len(f) > 0 {
+			failed[res.Period] = f
+			periods = append(periods, res.Period)
+			for _, f := range f {
+				log.Warn("check before publishing failed", "stage", "gate", "period", res.Period.String(), "check", f.Check,
+					"detail", f.String(), "forced", opt.Force)
+			}
+		}
+	}
+	if len(periods) > 0 && !opt.Force {
+		return nil, gateError(failed, periods)
+	}
+	return failed, nil
 }
 
 func (o RunOptions) sleep() func(context.Context, time.Duration) error {

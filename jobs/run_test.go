@@ -36,6 +36,11 @@ func testConfig(t testing.TB, d *sourcetest.DB, yaml string) config.Config {
 	}
 	c.Source.DSN = d.DSN
 	c.Report.OutDir = t.TempDir()
+	if !strings.Contains(yaml, "gate:") {
+		// The gate has its own tests. The hand-made data of the others is
+		// so small that one bad row is several percent of it.
+		c.Gate.MaxSkippedRatio, c.Gate.MaxOrderDrop = 1, 1
+	}
 	return c
 }
 

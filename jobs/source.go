@@ -40,9 +40,9 @@ func backoff(n int) time.Duration {
 // extractWithRetry reads the source, starting over from a new connection
 // and snapshot when a transient error breaks it: a State folded from part
 // of a stream cannot be resumed.
-func extractWithRetry(ctx context.Context, opt RunOptions, periods []transform.Period, log *slog.Logger) (*extraction, error) {
+func extractWithRetry(ctx context.Context, opt RunOptions, periods []transform.Period, log *slog.Logger, lock bool) (*extraction, error) {
 	for attempt := 1; ; attempt++ {
-		ex, err := extractOnce(ctx, opt, periods, log)
+		ex, err := extractOnce(ctx, opt, periods, log, lock)
 		if err == nil {
 			return ex, nil
 		}
@@ -60,7 +60,7 @@ func extractWithRetry(ctx context.Context, opt RunOptions, periods []transform.P
 	}
 }
 
-func extractOnce(ctx context.Context, opt RunOptions, periods []transform.Period, log *slog.Logger) (_ *extraction, err error) {
+func extractOnce(ctx context.Context, opt RunOptions, periods []transform.Period, log *slog.Logger, lock bool) (_ *extraction, err error) {
 	c := opt.Config
 	src, err := extract.Open(ctx, c.Source.DSN, c.Source.Location)
 	if err != nil {
@@ -72,11 +72,13 @@ func extractOnce(ctx context.Context, opt RunOptions, periods []transform.Period
 			ex.close()
 		}
 	}()
-	if ex.lock, err = src.Lock(ctx, lockName(c.Report.OutDir), opt.Wait); err != nil {
-		if errors.Is(err, extract.ErrLockHeld) {
-			return nil, fail(KindLocked, fmt.Errorf("%w: %w", ErrLocked, err))
+	if lock {
+		if ex.lock, err = src.Lock(ctx, lockName(c.Report.OutDir), opt.Wait); err != nil {
+			if errors.Is(err, extract.ErrLockHeld) {
+				return nil, fail(KindLocked, fmt.Errorf("%w: %w", ErrLocked, err))
+			}
+			return nil, sourceFail(err)
 		}
-		return nil, sourceFail(err)
 	}
 	snap, err := src.Snapshot(ctx)
 	if err != nil {

@@ -22,6 +22,12 @@ type Manifest struct {
 	Files       []File         `json:"files"`
 	Snapshots   []SnapshotRow  `json:"snapshots"`
 	Quality     []QualityEntry `json:"quality"`
+	// Restated counts the figures published before that this run moved
+	// (the Restatements sheets).
+	Restated int `json:"restated"`
+	// Forced names the checks before publishing that failed when --force
+	// published anyway.
+	Forced []string `json:"forced,omitempty"`
 }
 
 // SourceCounts are the rows the run read and skipped.

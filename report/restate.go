@@ -1,12 +1,14 @@
 package report
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"retention/transform"
@@ -95,6 +97,16 @@ type Restatement struct {
 	// since the figure was published (now minus then): the likely cause.
 	OrdersSince, RevenueSinceCents int64
 	CauseKnown                     bool
+	// ByDepartment splits the company's arrivals by department, largest
+	// revenue change first; empty for a department's own figures.
+	ByDepartment []DepartmentChange
+}
+
+// DepartmentChange is what arrived for one department and period since it
+// was published.
+type DepartmentChange struct {
+	Department           string
+	Orders, RevenueCents int64
 }
 
 // Tolerance says how far a published figure may move before it counts as
@@ -145,13 +157,17 @@ func Restate(r *transform.Result, pub Published, tol Tolerance) []Restatement {
 			if len(found) == 0 {
 				continue
 			}
-			orders, okO := pub[PublishedKey{key.Period, key.Department, key.Company, "orders"}]
-			revenue, okR := pub[PublishedKey{key.Period, key.Department, key.Company, "revenue"}]
+			orders, revenue, ok := publishedVolume(pub, key.Period, key.Department, key.Company)
+			var byDept []DepartmentChange
+			if ok && s.Company {
+				byDept = departmentChanges(r, snap.Period, pub)
+			}
 			for i := range found {
-				if okO && okR && orders.Value != nil && revenue.Value != nil {
+				if ok {
 					found[i].CauseKnown = true
-					found[i].OrdersSince = snap.Orders - int64(math.Round(*orders.Value))
-					found[i].RevenueSinceCents = snap.RevenueCents - int64(math.Round(*revenue.Value*100))
+					found[i].OrdersSince = snap.Orders - orders
+					found[i].RevenueSinceCents = snap.RevenueCents - revenue
+					found[i].ByDepartment = byDept
 				}
 			}
 			out = append(out, found...)
@@ -178,6 +194,64 @@ func Restate(r *transform.Result, pub Published, tol Tolerance) []Restatement {
 	return out
 }
 
+// publishedVolume is the orders and revenue (cents) published for a scope
+// and period.
+func publishedVolume(pub Published, period, dept string, company bool) (orders, revenueCents int64, ok bool) {
+	o, okO := pub[PublishedKey{period, dept, company, "orders"}]
+	r, okR := pub[PublishedKey{period, dept, company, "revenue"}]
+	if !okO || !okR || o.Value == nil || r.Value == nil {
+		return 0, 0, false
+	}
+	return int64(math.Round(*o.Value)), int64(math.Round(*r.Value * 100)), true
+}
+
+// departmentChanges lists, for period p, the orders and revenue of each
+// department now minus what was published, over the departments of both:
+// a department that was published and has since gone (its orders were
+// moved to another) shows what it lost.
+func departmentChanges(r *transform.Result, p transform.Period, pub Published) []DepartmentChange {
+	now := map[string][2]int64{}
+	for i := range r.Departments {
+		d := &r.Departments[i]
+		for j := range d.Snapshots {
+			if snap := &d.Snapshots[j]; snap.Period == p {
+				now[d.Department] = [2]int64{snap.Orders, snap.RevenueCents}
+			}
+		}
+	}
+	depts := map[string]bool{}
+	for d := range now {
+		depts[d] = true
+	}
+	for k := range pub {
+		if k.Period == p.String() && !k.Company {
+			depts[k.Department] = true
+		}
+	}
+	var out []DepartmentChange
+	for d := range depts {
+		orders, revenue, _ := publishedVolume(pub, p.String(), d, false) // not published: nothing then
+		c := DepartmentChange{Department: d, Orders: now[d][0] - orders, RevenueCents: now[d][1] - revenue}
+		if c.Orders != 0 || c.RevenueCents != 0 {
+			out = append(out, c)
+		}
+	}
+	slices.SortFunc(out, func(a, b DepartmentChange) int {
+		if x, y := abs(a.RevenueCents), abs(b.RevenueCents); x != y {
+			return cmp.Compare(y, x)
+		}
+		return strings.Compare(a.Department, b.Department)
+	})
+	return out
+}
+
+func abs(n int64) int64 {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
 // Of returns the restatements of one scope.
 func restatementsOf(all []Restatement, s *transform.Scope) []Restatement {
 	var out []Restatement
@@ -202,18 +276,56 @@ func Float(v transform.Value) (float64, bool) {
 	return v.Float, true
 }
 
-// FormatFigure prints a figure as the manifest has it.
-func FormatFigure(v *float64, kind transform.Kind) string {
-	if v == nil {
-		return "—"
+// Cause says in words what arrived for a restated figure's period since
+// it was published, split by department for the company's figures; ""
+// when not known.
+func (l Labels) Cause(r Restatement, currency string) string {
+	if !r.CauseKnown {
+		return ""
 	}
-	switch kind {
-	case transform.Count:
-		return strconv.FormatFloat(*v, 'f', 0, 64)
-	case transform.Money, transform.Amount:
-		return strconv.FormatFloat(*v, 'f', 2, 64)
-	case transform.Fraction:
-		return strconv.FormatFloat(*v*100, 'f', 1, 64) + "%"
+	var parts []string
+	for _, d := range r.ByDepartment {
+		parts = append(parts, l.F("cause.department", l.DepartmentName(d.Department), l.volume(d.Orders, d.RevenueCents, currency)))
 	}
-	return strconv.FormatFloat(*v, 'f', 2, 64)
+	switch {
+	case r.OrdersSince == 0 && r.RevenueSinceCents == 0 && len(parts) == 0:
+		return l.T("cause.elsewhere")
+	case r.OrdersSince == 0 && r.RevenueSinceCents == 0:
+		return l.F("cause.moved", strings.Join(parts, l.T("cause.separator")))
+	}
+	text := l.F("cause.arrived", l.volume(r.OrdersSince, r.RevenueSinceCents, currency))
+	switch d := r.ByDepartment; {
+	case len(d) == 1 && d[0].Orders == r.OrdersSince && d[0].RevenueCents == r.RevenueSinceCents:
+		return text + l.F("cause.all_in", l.DepartmentName(d[0].Department))
+	case len(d) > 0:
+		return text + l.F("cause.by_department", strings.Join(parts, l.T("cause.separator")))
+	}
+	return text
+}
+
+// volume is a change in orders and revenue, leaving out what did not move.
+func (l Labels) volume(orders, cents int64, currency string) string {
+	var what []string
+	if orders != 0 {
+		what = append(what, l.F("cause.orders", signed(orders)))
+	}
+	if cents != 0 {
+		what = append(what, l.F("cause.revenue", signedMoney(currency, cents)))
+	}
+	return strings.Join(what, l.T("cause.and"))
+}
+
+func signed(n int64) string {
+	if n > 0 {
+		return "+" + strconv.FormatInt(n, 10)
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+func signedMoney(currency string, cents int64) string {
+	sign := "+"
+	if cents < 0 {
+		sign, cents = "-", -cents
+	}
+	return sign + currency + thousands(cents/100) + fmt.Sprintf(".%02d", cents%100)
 }

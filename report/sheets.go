@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -726,6 +725,10 @@ func ptrs(s []transform.Scope) []*transform.Scope {
 	return out
 }
 
+// causeWidth is about the text the cause column holds on a line at its
+// widest (columnWidth's limit); longer causes wrap.
+const causeWidth = 58
+
 // restatements: the figures of the scope that moved since they were
 // published, with the value then, now, the difference and the likely
 // cause.
@@ -749,9 +752,9 @@ func (b *book) restatements(s *transform.Scope) error {
 		if r.Reported.Value != nil {
 			was = *r.Reported.Value
 		}
-		g.set(3, row, was, b.st.value[k])
+		g.set(3, row, was, b.st.valueTop[k])
 		g.put(4, row, r.Reported.GeneratedAt.In(b.r.Location).Format("2006-01-02 15:04"), b.st.label)
-		g.metric(5, row, r.Now, b.st.value[k])
+		g.metric(5, row, r.Now, b.st.valueTop[k])
 		var diff any
 		if now, ok := Float(r.Now); ok && r.Reported.Value != nil {
 			d := now - *r.Reported.Value
@@ -760,30 +763,14 @@ func (b *book) restatements(s *transform.Scope) error {
 			}
 			diff = d
 		}
-		g.set(6, row, diff, b.st.change[k][toneNeutral])
-		cause := ""
-		if r.CauseKnown {
-			cause = b.l.F("cause.since", signed(r.OrdersSince), b.signedMoney(r.RevenueSinceCents),
-				r.Reported.GeneratedAt.In(b.r.Location).Format("2006-01-02 15:04"))
-		}
+		g.set(6, row, diff, b.st.changeTop[k])
+		cause := b.l.Cause(r, b.meta.Currency)
 		g.put(7, row, cause, b.st.note)
+		if lines := int(displayWidth(cause)/causeWidth) + 1; lines > 1 {
+			g.height(row, 15*float64(lines))
+		}
 	}
-	g.fit(len(header), 14)
+	g.fit(len(header), 16)
 	g.freeze(0, 1)
 	return g.err
-}
-
-func signed(n int64) string {
-	if n > 0 {
-		return "+" + strconv.FormatInt(n, 10)
-	}
-	return strconv.FormatInt(n, 10)
-}
-
-func (b *book) signedMoney(cents int64) string {
-	sign := "+"
-	if cents < 0 {
-		sign, cents = "-", -cents
-	}
-	return sign + b.meta.Currency + thousands(cents/100) + fmt.Sprintf(".%02d", cents%100)
 }

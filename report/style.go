@@ -36,6 +36,7 @@ type styles struct {
 	bannerWarn, bannerOK, bannerAlarm                                         int
 	value, headline                                                           map[transform.Kind]int
 	change                                                                    map[transform.Kind][tones]int
+	valueTop, changeTop                                                       map[transform.Kind]int // at the top of a tall row
 }
 
 // quote makes s a literal inside a number format.
@@ -90,6 +91,13 @@ func newStyles(f *excelize.File, currency, points, family string) (styles, error
 	num := func(format string, font *excelize.Font) *excelize.Style {
 		return &excelize.Style{CustomNumFmt: &format, Font: font}
 	}
+	// Numbers at the top of their row, like labels, for rows whose note
+	// wraps onto more lines.
+	numTop := func(format string, font *excelize.Font) *excelize.Style {
+		st := num(format, font)
+		st.Alignment = &excelize.Alignment{Vertical: "top"}
+		return st
+	}
 	s.title = mk(&excelize.Style{Font: font(true, 16, ""), Alignment: &excelize.Alignment{Vertical: "center"}})
 	s.subtitle = mk(&excelize.Style{Font: font(false, 11, "595959")})
 	// Secondary text beside numbers (metric keys, example ids), set off
@@ -117,6 +125,7 @@ func newStyles(f *excelize.File, currency, points, family string) (styles, error
 	valueFmt, changeFmt := numberFormats(currency, points)
 	s.value, s.headline = map[transform.Kind]int{}, map[transform.Kind]int{}
 	s.change = map[transform.Kind][tones]int{}
+	s.valueTop, s.changeTop = map[transform.Kind]int{}, map[transform.Kind]int{}
 	for _, k := range []transform.Kind{transform.Count, transform.Money, transform.Fraction, transform.Amount, transform.Number} {
 		s.value[k] = mk(num(valueFmt[k], font(false, 11, "")))
 		s.headline[k] = mk(num(valueFmt[k], font(true, 12, "")))
@@ -125,6 +134,8 @@ func newStyles(f *excelize.File, currency, points, family string) (styles, error
 			c[t] = mk(num(changeFmt[k], font(false, 11, toneColors[t])))
 		}
 		s.change[k] = c
+		s.valueTop[k] = mk(numTop(valueFmt[k], font(false, 11, "")))
+		s.changeTop[k] = mk(numTop(changeFmt[k], font(false, 11, toneColors[toneNeutral])))
 	}
 	if err != nil {
 		return s, fmt.Errorf("creating cell styles: %w", err)

@@ -1,0 +1,213 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"retention/config"
+	"retention/extract"
+	"retention/report"
+	"retention/transform"
+)
+
+// ErrStore marks a failure of the snapshot store (store.dsn).
+var errStore = fmt.Errorf("snapshot store")
+
+// published reads what was published before for granularity g: from the
+// store when one is configured, else from the manifests in out_dir. With
+// run, only that run's figures count.
+func published(ctx context.Context, c config.Config, g transform.Granularity, run string, log *slog.Logger) (report.Published, error) {
+	if c.Store.DSN != "" {
+		return publishedInStore(ctx, c.Store.DSN, g, run)
+	}
+	pub := report.Published{}
+	dirs, err := os.ReadDir(filepath.Join(c.Report.OutDir, g.String()))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fail(KindOutput, fmt.Errorf("reading what was published: %w", err))
+	}
+	for _, d := range dirs {
+		if !d.IsDir() || strings.HasPrefix(d.Name(), ".") { // staging and old directories
+			continue
+		}
+		path := filepath.Join(c.Report.OutDir, g.String(), d.Name(), "manifest.json")
+		if err := readManifest(path, pub, run); err != nil {
+			// A damaged manifest must not stop the nightly run, nor the
+			// backfill that would replace it; its figures go uncompared.
+			log.Warn("cannot read a published manifest; its figures are not compared for restatements", "path", path, "error", err.Error())
+		}
+	}
+	return pub, nil
+}
+
+func readManifest(path string, pub report.Published, run string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // a period directory without a manifest is not published
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = report.ReadManifest(f, pub, run)
+	return err
+}
+
+// The store's table, created when missing. generated_at is UTC; value is
+// the figure in the manifest's unit (currency units for money), NULL for
+// an undefined ratio; department is NULL for the company.
+const storeDDL = `CREATE TABLE IF NOT EXISTS retention_snapshots (
+  run_id       VARCHAR(64)    NOT NULL,
+  generated_at DATETIME(6)    NOT NULL,
+  granularity  VARCHAR(8)     NOT NULL,
+  period       VARCHAR(8)     NOT NULL,
+  department   VARCHAR(768)   NULL,
+  metric       VARCHAR(64)    NOT NULL,
+  value        DECIMAL(38,12) NULL,
+  KEY retention_snapshots_period (granularity, period, metric),
+  KEY retention_snapshots_run (run_id)
+) DEFAULT CHARSET = utf8mb4`
+
+func openStore(ctx context.Context, dsn string) (*sql.DB, error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, storeFail(fmt.Errorf("store.dsn: %w", err))
+	}
+	cfg.ParseTime, cfg.InterpolateParams, cfg.Logger = true, true, &mysql.NopLogger{}
+	conn, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, storeFail(err)
+	}
+	db := sql.OpenDB(conn)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, storeFail(fmt.Errorf("connecting to %s: %w", extract.RedactDSN(dsn), err))
+	}
+	if _, err := db.ExecContext(ctx, storeDDL); err != nil {
+		db.Close()
+		return nil, storeFail(fmt.Errorf("creating retention_snapshots in %s: %w", extract.RedactDSN(dsn), err))
+	}
+	return db, nil
+}
+
+func storeFail(err error) error { return fail(KindStore, fmt.Errorf("%w: %w", errStore, err)) }
+
+func publishedInStore(ctx context.Context, dsn string, g transform.Granularity, run string) (report.Published, error) {
+	db, err := openStore(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	q := "SELECT run_id, generated_at, period, department, metric, value FROM retention_snapshots WHERE granularity = ?"
+	args := []any{g.String()}
+	if run != "" {
+		q += " AND run_id = ?"
+		args = append(args, run)
+	}
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, storeFail(fmt.Errorf("reading retention_snapshots: %w", err))
+	}
+	defer rows.Close()
+	pub := report.Published{}
+	for rows.Next() {
+		var runID, period, metric string
+		var at time.Time
+		var dept sql.NullString
+		var value sql.NullString
+		if err := rows.Scan(&runID, &at, &period, &dept, &metric, &value); err != nil {
+			return nil, storeFail(fmt.Errorf("reading retention_snapshots: %w", err))
+		}
+		v := report.PublishedValue{RunID: runID, GeneratedAt: at}
+		if value.Valid {
+			f, err := strconv.ParseFloat(value.String, 64)
+			if err != nil {
+				return nil, storeFail(fmt.Errorf("reading retention_snapshots: value %q: %w", value.String, err))
+			}
+			v.Value = &f
+		}
+		pub.Add(report.PublishedKey{Period: period, Department: dept.String, Company: !dept.Valid, Metric: metric}, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeFail(fmt.Errorf("reading retention_snapshots: %w", err))
+	}
+	return pub, nil
+}
+
+// storeRun appends the snapshots a run published to the store, in one
+// transaction: every scope and metric of every period in the history
+// windows of the published periods, once each.
+func storeRun(ctx context.Context, dsn, runID string, at time.Time, results []*transform.Result) error {
+	db, err := openStore(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	type key struct{ period, dept, metric string }
+	seen := map[key]bool{}
+	var rows [][]any
+	for _, res := range results {
+		for _, row := range report.Snapshots(res) {
+			var dept any
+			d := ""
+			if row.Department != nil {
+				dept, d = *row.Department, *row.Department
+			}
+			for _, m := range transform.Metrics {
+				k := key{row.Snapshot.Period.String(), d + "\x00" + strconv.FormatBool(row.Department == nil), m.Key}
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+				var value any
+				if v := m.Of(&row.Snapshot); v.Valid {
+					value = storeValue(v)
+				}
+				rows = append(rows, []any{runID, at.UTC(), res.Period.G.String(), k.period, dept, m.Key, value})
+			}
+		}
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return storeFail(err)
+	}
+	defer tx.Rollback()
+	for start := 0; start < len(rows); start += 500 {
+		batch := rows[start:min(start+500, len(rows))]
+		var args []any
+		for _, r := range batch {
+			args = append(args, r...)
+		}
+		stmt := "INSERT INTO retention_snapshots (run_id, generated_at, granularity, period, department, metric, value) VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?),", len(batch)), ",")
+		if _, err := tx.ExecContext(ctx, stmt, args...); err != nil {
+			return storeFail(fmt.Errorf("writing retention_snapshots: %w", err))
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return storeFail(fmt.Errorf("writing retention_snapshots: %w", err))
+	}
+	return nil
+}
+
+// storeValue is a figure as text for DECIMAL: money exact to the cent,
+// quotients to 12 places.
+func storeValue(v transform.Value) string {
+	switch v.Kind {
+	case transform.Count:
+		return strconv.FormatInt(v.Int, 10)
+	case transform.Money:
+		return report.Cents(v.Int)
+	}
+	return strconv.FormatFloat(v.Float, 'f', 12, 64)
+}
