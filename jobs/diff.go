@@ -28,7 +28,7 @@ func Diff(ctx context.Context, opt RunOptions, p transform.Period, against strin
 	if err := complete(c, "--period", p, opt.Now); err != nil {
 		return err
 	}
-	pub, err := published(ctx, c, p.G, against, opt.Logger)
+	pub, err := published(ctx, c, []transform.Period{p}, against, opt.Logger)
 	if err != nil {
 		return err
 	}

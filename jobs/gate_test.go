@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"log/slog"
 	"maps"
 	"os"
 	"path/filepath"
@@ -93,4 +94,92 @@ func files(t *testing.T, dir string) map[string]string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestStoreFailures: a store that cannot be reached or read stops the run
+// before anything is published; one that refuses the rows after the
+// workbooks were published fails the run with exit 8 and keeps none of
+// them (one transaction). Neither message shows the password.
+func TestStoreFailures(t *testing.T) {
+	t.Parallel()
+	const secret = "St0re-Secret"
+	tests := []struct {
+		name      string
+		table     string // created in the store beforehand
+		unreached bool
+		published bool
+		says      string
+	}{
+		{name: "unreachable", unreached: true, says: "127.0.0.1:1"},
+		{name: "not our table", table: "CREATE TABLE retention_snapshots (x INT)", says: "reading retention_snapshots"},
+		{name: "rows refused", published: true, says: "writing retention_snapshots",
+			table: `CREATE TABLE retention_snapshots (run_id VARCHAR(64) NOT NULL, generated_at DATETIME(6) NOT NULL,
+			  granularity VARCHAR(8) NOT NULL, period VARCHAR(8) NOT NULL, department VARCHAR(768) NULL,
+			  metric VARCHAR(3) NOT NULL, value DECIMAL(38,12) NULL)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d := sourcetest.New(t)
+			d.ExecFile(t, "../testdata/spec/worked_example.sql")
+			c := testConfig(t, d, "")
+			var store *sourcetest.DB
+			if tt.unreached {
+				c.Store.DSN = "writer:" + secret + "@tcp(127.0.0.1:1)/history?timeout=2s"
+			} else {
+				store = sourcetest.New(t)
+				store.Exec(t, tt.table)
+				c.Store.DSN = strings.Replace(store.DSN, "@", ":"+secret+"@", 1)
+				if store.Embedded == nil {
+					c.Store.DSN = store.DSN // a real server checks the password
+				}
+			}
+			_, err := jobs.Run(context.Background(), jobs.RunOptions{Config: c, Period: mustPeriod(t, "2026-09"), Now: time.Now(), Logger: quiet})
+			if jobs.ExitCode(err) != jobs.ExitStore || !strings.Contains(err.Error(), tt.says) || strings.Contains(err.Error(), secret) {
+				t.Fatalf("run: %v (exit %d), want exit %d naming %q", err, jobs.ExitCode(err), jobs.ExitStore, tt.says)
+			}
+			if got := jobs.Complete(jobs.PeriodDir(c.Report.OutDir, mustPeriod(t, "2026-09"))); got != tt.published {
+				t.Errorf("published: %v, want %v", got, tt.published)
+			}
+			if tt.published {
+				var n int
+				if err := store.Conn().QueryRow("SELECT COUNT(*) FROM retention_snapshots").Scan(&n); err != nil || n != 0 {
+					t.Errorf("the failed write left %d rows (%v)", n, err)
+				}
+			}
+		})
+	}
+}
+
+// TestDamagedManifest: a published manifest that cannot be read is
+// reported and passed over; it does not stop the run that replaces it.
+func TestDamagedManifest(t *testing.T) {
+	t.Parallel()
+	d := sourcetest.New(t)
+	d.ExecFile(t, "../testdata/spec/worked_example.sql")
+	c := testConfig(t, d, "")
+	aug := jobs.PeriodDir(c.Report.OutDir, mustPeriod(t, "2026-08"))
+	if err := os.MkdirAll(aug, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(aug, "manifest.json"), []byte(`{"run_id": "x", "snap`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var warned string
+	log := slog.New(&hook{fn: func(r slog.Record) {
+		if strings.Contains(r.Message, "cannot read a published manifest") {
+			warned = attr(r, "path")
+		}
+	}})
+	for _, p := range []string{"2026-09", "2026-08"} {
+		if _, err := jobs.Run(context.Background(), jobs.RunOptions{Config: c, Period: mustPeriod(t, p), Now: time.Now(), Logger: log}); err != nil {
+			t.Fatalf("run %s: %v", p, err)
+		}
+	}
+	if warned != filepath.Join(aug, "manifest.json") {
+		t.Errorf("the damaged manifest was not reported (%q)", warned)
+	}
+	if !jobs.Complete(aug) {
+		t.Error("the run of 2026-08 did not replace the damaged result")
+	}
 }

@@ -24,12 +24,13 @@ import (
 // ErrStore marks a failure of the snapshot store (store.dsn).
 var errStore = fmt.Errorf("snapshot store")
 
-// published reads what was published before for granularity g: from the
-// store when one is configured, else from the manifests in out_dir. With
-// run, only that run's figures count.
-func published(ctx context.Context, c config.Config, g transform.Granularity, run string, log *slog.Logger) (report.Published, error) {
+// published reads what was published before of periods: from the store
+// when one is configured, else from the manifests in out_dir. With run,
+// only that run's figures count.
+func published(ctx context.Context, c config.Config, periods []transform.Period, run string, log *slog.Logger) (report.Published, error) {
+	g := periods[0].G
 	if c.Store.DSN != "" {
-		return publishedInStore(ctx, c.Store.DSN, g, run)
+		return publishedInStore(ctx, c.Store.DSN, periods, run)
 	}
 	pub := report.Published{}
 	dirs, err := os.ReadDir(filepath.Join(c.Report.OutDir, g.String()))
@@ -102,17 +103,29 @@ func openStore(ctx context.Context, dsn string) (*sql.DB, error) {
 
 func storeFail(err error) error { return fail(KindStore, fmt.Errorf("%w: %w", errStore, err)) }
 
-func publishedInStore(ctx context.Context, dsn string, g transform.Granularity, run string) (report.Published, error) {
+func publishedInStore(ctx context.Context, dsn string, periods []transform.Period, run string) (report.Published, error) {
 	db, err := openStore(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
-	q := "SELECT run_id, generated_at, period, department, metric, value FROM retention_snapshots WHERE granularity = ?"
-	args := []any{g.String()}
+	in := strings.TrimSuffix(strings.Repeat("?,", len(periods)), ",")
+	args := []any{periods[0].G.String()}
+	for _, p := range periods {
+		args = append(args, p.String())
+	}
+	// Every night appends each period of the history window again: read
+	// only the latest run's rows of each period (or the rows of run).
+	q := `SELECT s.run_id, s.generated_at, s.period, s.department, s.metric, s.value
+FROM retention_snapshots s
+JOIN (SELECT period, MAX(generated_at) AS generated_at FROM retention_snapshots
+      WHERE granularity = ? AND period IN (` + in + `) GROUP BY period) latest
+  ON s.period = latest.period AND s.generated_at = latest.generated_at
+WHERE s.granularity = ?`
+	args = append(args, periods[0].G.String())
 	if run != "" {
-		q += " AND run_id = ?"
-		args = append(args, run)
+		q = "SELECT run_id, generated_at, period, department, metric, value FROM retention_snapshots WHERE run_id = ? AND granularity = ? AND period IN (" + in + ")"
+		args = append([]any{run}, args[:len(periods)+1]...)
 	}
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {

@@ -151,7 +151,7 @@ func executeAll(ctx context.Context, opt RunOptions, runID string, periods []tra
 		return nil, err
 	}
 	defer lock.release()
-	pub, err := published(ctx, c, periods[0].G, "", log)
+	pub, err := published(ctx, c, windows(ex.results), "", log)
 	if err != nil {
 		return nil, err
 	}
@@ -181,6 +181,21 @@ func executeAll(ctx context.Context, opt RunOptions, runID string, periods []tra
 		log.Info("stored", "stage", "store", "store", redact(c.Store.DSN), "duration_ms", time.Since(t).Milliseconds())
 	}
 	return outs, nil
+}
+
+// windows lists the periods of the results' history windows, once each.
+func windows(results []*transform.Result) []transform.Period {
+	var out []transform.Period
+	seen := map[transform.Period]bool{}
+	for _, r := range results {
+		for _, s := range r.Company.Snapshots {
+			if !seen[s.Period] {
+				seen[s.Period] = true
+				out = append(out, s.Period)
+			}
+		}
+	}
+	return out
 }
 
 // checkAll runs the checks before publishing on every result. Unless
