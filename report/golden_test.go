@@ -31,6 +31,12 @@ var shanghai, _ = time.LoadLocation("Asia/Shanghai")
 // formula and one missing from the directory.
 func fixture(t testing.TB) (*transform.Result, Directory) {
 	t.Helper()
+	return fixtureWith(t, nil)
+}
+
+// fixtureWith is the fixture with the orders that more adds.
+func fixtureWith(t testing.TB, more func(add func(cust, dept, ts string, cents int64))) (*transform.Result, Directory) {
+	t.Helper()
 	st := transform.New(transform.Month, shanghai)
 	id := 0
 	add := func(cust, dept, ts string, cents int64) {
@@ -64,6 +70,9 @@ func fixture(t testing.TB) (*transform.Result, Directory) {
 		}
 	}
 	add("", "华东", "2026-09-02 10:00:00", 99900)
+	if more != nil {
+		more(add)
+	}
 	complaints := []extract.Complaint{
 		{ID: "1", CustomerID: "6200000000000002", Department: "华东", CreatedAt: at(t, "2026-09-03 09:00:00")},
 		{ID: "2", CustomerID: "6200000000000005", Department: "华东", CreatedAt: at(t, "2026-08-10 09:00:00"), ResolvedAt: at(t, "2026-08-11 15:00:00"), Satisfaction: 2, Rated: true},
