@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,8 +39,14 @@ func published(ctx context.Context, c config.Config, periods []transform.Period,
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fail(KindOutput, fmt.Errorf("reading what was published: %w", err))
 	}
+	first := slices.MinFunc(periods, func(a, b transform.Period) int { return a.Sub(b) })
 	for _, d := range dirs {
 		if !d.IsDir() || strings.HasPrefix(d.Name(), ".") { // staging and old directories
+			continue
+		}
+		// A period's manifest holds its history window, which ends with it:
+		// those of periods before the first wanted hold none of them.
+		if q, err := transform.ParsePeriod(d.Name()); err == nil && q.G == g && q.Sub(first) < 0 {
 			continue
 		}
 		path := filepath.Join(c.Report.OutDir, g.String(), d.Name(), "manifest.json")
@@ -48,6 +56,11 @@ func published(ctx context.Context, c config.Config, periods []transform.Period,
 			log.Warn("cannot read a published manifest; its figures are not compared for restatements", "path", path, "error", err.Error())
 		}
 	}
+	wanted := map[string]bool{}
+	for _, p := range periods {
+		wanted[p.String()] = true
+	}
+	maps.DeleteFunc(pub, func(k report.PublishedKey, _ report.PublishedValue) bool { return !wanted[k.Period] })
 	return pub, nil
 }
 
