@@ -65,6 +65,11 @@ func Check(ctx context.Context, opt RunOptions, w io.Writer) error {
 			fmt.Fprintf(w, "%-17s no customers table: lists will show customer ids without names\n", customers.Name)
 		}
 	}
+	if c.Store.DSN != "" {
+		if err := checkStore(ctx, c.Store.DSN, w); err != nil {
+			return err
+		}
+	}
 	p, err := ReportPeriod(c, opt.Period, opt.Now)
 	if err != nil {
 		return err

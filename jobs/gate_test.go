@@ -183,3 +183,29 @@ func TestDamagedManifest(t *testing.T) {
 		t.Error("the run of 2026-08 did not replace the damaged result")
 	}
 }
+
+// TestCheckStore: check reaches the store and says what it holds, and
+// writes nothing to it.
+func TestCheckStore(t *testing.T) {
+	t.Parallel()
+	d, store := sourcetest.New(t), sourcetest.New(t)
+	d.ExecFile(t, "../testdata/spec/worked_example.sql")
+	c := testConfig(t, d, "")
+	c.Store.DSN = store.DSN
+	opt := jobs.RunOptions{Config: c, Period: mustPeriod(t, "2026-09"), Now: time.Now(), Logger: quiet}
+	var out strings.Builder
+	if err := jobs.Check(context.Background(), opt, &out); err != nil || !strings.Contains(out.String(), "retention_snapshots will be created by the first run") {
+		t.Fatalf("check of an empty store: %v\n%s", err, out.String())
+	}
+	var tables int
+	if err := store.Conn().QueryRow("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()").Scan(&tables); err != nil || tables != 0 {
+		t.Errorf("check created %d tables in the store (%v)", tables, err)
+	}
+	if _, err := jobs.Run(context.Background(), opt); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := jobs.Check(context.Background(), opt, &out); err != nil || !strings.Contains(out.String(), "runs recorded in retention_snapshots: 1") {
+		t.Errorf("check after a run: %v\n%s", err, out.String())
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"maps"
@@ -112,6 +113,34 @@ func openStore(ctx context.Context, dsn string) (*sql.DB, error) {
 		return nil, storeFail(fmt.Errorf("creating retention_snapshots in %s: %w", extract.RedactDSN(dsn), err))
 	}
 	return db, nil
+}
+
+// checkStore connects to the store and says what it holds, without
+// writing to it.
+func checkStore(ctx context.Context, dsn string, w io.Writer) error {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return storeFail(fmt.Errorf("store.dsn: %w", err))
+	}
+	cfg.Logger = &mysql.NopLogger{}
+	conn, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return storeFail(err)
+	}
+	db := sql.OpenDB(conn)
+	defer db.Close()
+	var runs int
+	err = db.QueryRowContext(ctx, "SELECT COUNT(DISTINCT run_id) FROM retention_snapshots").Scan(&runs)
+	var me *mysql.MySQLError
+	switch {
+	case errors.As(err, &me) && me.Number == 1146: // no such table
+		fmt.Fprintf(w, "store       %s reachable; retention_snapshots will be created by the first run\n", extract.RedactDSN(dsn))
+	case err != nil:
+		return storeFail(fmt.Errorf("reading retention_snapshots in %s: %w", extract.RedactDSN(dsn), err))
+	default:
+		fmt.Fprintf(w, "store       %s reachable; runs recorded in retention_snapshots: %d\n", extract.RedactDSN(dsn), runs)
+	}
+	return nil
 }
 
 func storeFail(err error) error { return fail(KindStore, fmt.Errorf("%w: %w", errStore, err)) }
