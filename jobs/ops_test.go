@@ -130,6 +130,8 @@ func TestBackfillResumesAfterInterrupt(t *testing.T) {
 	d := sourcetest.New(t)
 	d.ExecFile(t, "../testdata/spec/worked_example.sql")
 	c := testConfig(t, d, "")
+	store := sourcetest.New(t)
+	c.Store.DSN = store.DSN
 	from, to := mustPeriod(t, "2026-03"), mustPeriod(t, "2026-09")
 
 	// Interrupted after its third period, as SIGTERM would.
@@ -147,6 +149,12 @@ func TestBackfillResumesAfterInterrupt(t *testing.T) {
 	_, err := jobs.Backfill(ctx, jobs.RunOptions{Config: c, Now: time.Now(), Logger: log, Force: true}, jobs.BackfillOptions{From: from, To: to})
 	if jobs.ExitCode(err) != jobs.ExitCanceled {
 		t.Fatalf("interrupted backfill: %v (exit %d), want exit %d", err, jobs.ExitCode(err), jobs.ExitCanceled)
+	}
+	// The store records what was published: up to 2026-05, not beyond.
+	var stored, beyond int
+	if err := store.Conn().QueryRow(`SELECT COUNT(DISTINCT period), COALESCE(SUM(period > '2026-05'), 0) FROM retention_snapshots
+		WHERE period BETWEEN '2026-03' AND '2026-09'`).Scan(&stored, &beyond); err != nil || stored != 3 || beyond != 0 {
+		t.Errorf("the store holds %d periods of the interrupted backfill, %d beyond the published (%v); want 3 and 0", stored, beyond, err)
 	}
 	var done []transform.Period
 	for p := from; p.N <= to.N; p = p.Add(1) {

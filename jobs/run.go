@@ -165,6 +165,15 @@ func executeAll(ctx context.Context, opt RunOptions, runID string, periods []tra
 		}
 		o, err := publish(ctx, c, res, ex.dir, meta, log)
 		if err != nil {
+			if len(outs) > 0 && c.Store.DSN != "" {
+				// A backfill that stops half-way still records the periods it
+				// published: its rerun skips them.
+				sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+				defer cancel()
+				if serr := storeRun(sctx, c.Store.DSN, runID, opt.Now, ex.results[:len(outs)]); serr != nil {
+					log.Error("the periods published before the failure are not in the store", "stage", "store", "error", serr.Error())
+				}
+			}
 			return outs, err
 		}
 		outs = append(outs, o)
