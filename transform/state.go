@@ -42,6 +42,7 @@ type State struct {
 	orderRows, complaintRows periodRows
 	keys                     []uint64 // AddOrders' customer keys of a batch
 	scratch                  []int32  // AddOrders' list of period stats to touch
+	touched                  uint64   // keeps AddOrders' loads from being optimised away
 }
 
 // record is what one customer did in one department: the heads of its
@@ -191,14 +192,11 @@ func (s *State) AddOrders(batch []extract.Order) {
 		sink += uint64(s.periods.at(p).rev)
 	}
 	s.keys, s.scratch = keys, at
-	touched += sink
+	s.touched += sink
 	for i := range batch {
 		s.addOrder(&batch[i], keys[i])
 	}
 }
-
-// touched keeps the loads of AddOrders from being optimised away.
-var touched uint64
 
 // AddComplaint folds one row of the complaints query.
 func (s *State) AddComplaint(c extract.Complaint) {
