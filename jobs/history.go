@@ -24,8 +24,9 @@ import (
 	"retention/transform"
 )
 
-// ErrStore marks a failure of the snapshot store (store.dsn).
-var errStore = fmt.Errorf("snapshot store")
+// ErrStore marks a failure of the snapshot store (store.dsn); its exit
+// code is ExitStore.
+var ErrStore = errors.New("snapshot store")
 
 // published reads what was published before of periods: from the store
 // when one is configured, else from the manifests in out_dir. With run,
@@ -143,7 +144,7 @@ func checkStore(ctx context.Context, dsn string, w io.Writer) error {
 	return nil
 }
 
-func storeFail(err error) error { return fail(KindStore, fmt.Errorf("%w: %w", errStore, err)) }
+func storeFail(err error) error { return fail(KindStore, fmt.Errorf("%w: %w", ErrStore, err)) }
 
 func publishedInStore(ctx context.Context, dsn string, periods []transform.Period, run string) (report.Published, error) {
 	db, err := openStore(ctx, dsn)
