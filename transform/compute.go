@@ -88,6 +88,15 @@ func (s *State) Compute(p Period, opt Options) (*Result, error) {
 			depts[k.dept].touched = true
 		}
 	}
+	for k, agg := range s.byCategory {
+		if k.period == w.p {
+			for _, acc := range []*scopeAcc{depts[k.dept], company} {
+				ac := acc.category(k.cat)
+				ac.complaints += agg.count
+				ac.resolved += agg.resolved
+			}
+		}
+	}
 	r.Company = company.finish(w, s, opt, true, "")
 	for d, acc := range depts {
 		if acc.touched {
@@ -138,7 +147,7 @@ func (s *State) count(w window, acc *partAcc, slots []slot) {
 		buf.reset()
 		for rec := &slot.rec; ; rec = s.records.at(rec.next) {
 			periods, complaints := buf.load(s, rec)
-			if prof.load(w, periods, complaints) {
+			if prof.load(w, s, periods, complaints) {
 				acc.depts[rec.dept].add(w, prof, id)
 			}
 			if rec.next < 0 {
@@ -146,163 +155,10 @@ func (s *State) count(w window, acc *partAcc, slots []slot) {
 			}
 		}
 		periods, complaints := buf.merged()
-		if prof.load(w, periods, complaints) {
+		if prof.load(w, s, periods, complaints) {
 			acc.company.add(w, prof, id)
 		}
 	}
-}
-
-// profile is one customer's activity in one scope, dense over the window.
-type profile struct {
-	orders []int64 // purchases, by period - lo
-	rev    []int64 // cents
-	last   []int32 // day of the latest purchase
-	active []int32 // active[i] = active periods in [lo, lo+i)
-	comp   []bool  // complained in the period
-	alarm  []bool  // a complaint in the period is open or rated 1–2
-
-	first    int32 // period of the first purchase ever
-	hasFirst bool
-	open     int64 // open complaints created up to p
-	touched  bool  // a row in [first-1, p]
-
-	lookOrders, lookRev int64 // over the lookback before p
-	look                int   // active periods in the lookback, up to 3
-}
-
-const lookback = 3
-
-func newProfile(w window) *profile {
-	n := w.size()
-	return &profile{
-		orders: make([]int64, n), rev: make([]int64, n), last: make([]int32, n),
-		active: make([]int32, n+1), comp: make([]bool, n), alarm: make([]bool, n),
-	}
-}
-
-// load fills the profile from a customer's sorted per-period stats and
-// reports whether anything falls in the window.
-func (f *profile) load(w window, periods []periodStat, complaints []complaintStat) bool {
-	clear(f.orders)
-	clear(f.rev)
-	clear(f.comp)
-	clear(f.alarm)
-	f.hasFirst, f.open, f.touched = false, 0, false
-	f.lookOrders, f.lookRev, f.look = 0, 0, 0
-	any := false
-	for _, ps := range periods {
-		if ps.orders > 0 && !f.hasFirst {
-			f.first, f.hasFirst = ps.period, true
-		}
-		if ps.period < w.lo || ps.period > w.p {
-			continue
-		}
-		i := ps.period - w.lo
-		f.orders[i], f.rev[i], f.last[i] = int64(ps.orders), ps.rev, ps.last
-		any = true
-		f.touched = f.touched || ps.period >= w.first-1
-	}
-	for _, cs := range complaints {
-		if cs.period > w.p {
-			break
-		}
-		f.open += int64(cs.open)
-		if cs.period < w.lo {
-			continue
-		}
-		i := cs.period - w.lo
-		f.comp[i], f.alarm[i] = cs.count > 0, cs.alarm > 0
-		any = true
-		f.touched = f.touched || cs.period >= w.first-1
-	}
-	if !any {
-		return false
-	}
-	for i, o := range f.orders {
-		f.active[i+1] = f.active[i] + int32(boolInt(o > 0))
-	}
-	for i := len(periods) - 1; i >= 0 && f.look < lookback; i-- {
-		if ps := periods[i]; ps.period < w.p && ps.orders > 0 {
-			f.lookOrders += int64(ps.orders)
-			f.lookRev += ps.rev
-			f.look++
-		}
-	}
-	return true
-}
-
-func (f *profile) isActive(i int) bool { return f.orders[i] > 0 }
-
-// activeIn reports whether the customer was active in a period of [i-n+1, i].
-func (f *profile) activeIn(i, n int) bool { return f.active[i+1] > f.active[max(0, i-n+1)] }
-
-// historyBuf holds one customer's per-period stats, department by
-// department in ascending period order, and merges them for the company.
-type historyBuf struct {
-	periods    []periodStat
-	complaints []complaintStat
-	depts      int
-	mp         []periodStat
-	mc         []complaintStat
-}
-
-func (b *historyBuf) reset() {
-	b.periods, b.complaints, b.depts = b.periods[:0], b.complaints[:0], 0
-}
-
-// load appends a record's stats and returns them in ascending order.
-func (b *historyBuf) load(s *State, rec *record) ([]periodStat, []complaintStat) {
-	b.depts++
-	p0, c0 := len(b.periods), len(b.complaints)
-	for i := rec.periods; i >= 0; {
-		st := s.periods.at(i)
-		b.periods = append(b.periods, *st)
-		i = st.prev
-	}
-	for i := rec.complaints; i >= 0; {
-		st := s.complaintSt.at(i)
-		b.complaints = append(b.complaints, *st)
-		i = st.prev
-	}
-	slices.Reverse(b.periods[p0:])
-	slices.Reverse(b.complaints[c0:])
-	return b.periods[p0:], b.complaints[c0:]
-}
-
-// merged is every loaded department summed by period: the customer
-// company-wide.
-func (b *historyBuf) merged() ([]periodStat, []complaintStat) {
-	if b.depts == 1 {
-		return b.periods, b.complaints
-	}
-	b.mp = append(b.mp[:0], b.periods...)
-	b.mc = append(b.mc[:0], b.complaints...)
-	slices.SortStableFunc(b.mp, func(x, y periodStat) int { return cmp.Compare(x.period, y.period) })
-	slices.SortStableFunc(b.mc, func(x, y complaintStat) int { return cmp.Compare(x.period, y.period) })
-	out := b.mp[:0]
-	for _, ps := range b.mp {
-		if n := len(out); n > 0 && out[n-1].period == ps.period {
-			t := &out[n-1]
-			t.rev += ps.rev
-			if ps.orders > 0 && (t.orders == 0 || ps.last > t.last) {
-				t.last = ps.last
-			}
-			t.orders += ps.orders
-			continue
-		}
-		out = append(out, ps)
-	}
-	cout := b.mc[:0]
-	for _, cs := range b.mc {
-		if n := len(cout); n > 0 && cout[n-1].period == cs.period {
-			cout[n-1].count += cs.count
-			cout[n-1].open += cs.open
-			cout[n-1].alarm += cs.alarm
-			continue
-		}
-		cout = append(cout, cs)
-	}
-	return out, cout
 }
 
 // trendAcc counts one scope's sets in one history period.
@@ -313,40 +169,9 @@ type trendAcc struct {
 	newPrev, newPrevRetained, lostPrev, wonBack                      int64
 	complainants                                                     int64
 	compBase, compRetained, quietBase, quietRetained                 int64
-}
-
-type baseMember struct {
-	id       string
-	revPrev  int64
-	retained bool
-}
-
-type scopeAcc struct {
-	trend        []trendAcc // by period - ext
-	complaints   []complaintAgg
-	cohortSize   []int64
-	cohortActive [][]int64
-	churned      []ChurnedCustomer
-	atRisk       []AtRiskCustomer
-	base         []baseMember
-	touched      bool
-}
-
-// merge adds the counts and lists of o, which counted other customers.
-func (a *scopeAcc) merge(o *scopeAcc) {
-	for j := range a.trend {
-		a.trend[j].add(&o.trend[j])
-	}
-	for q := range a.cohortSize {
-		a.cohortSize[q] += o.cohortSize[q]
-		for k := range a.cohortActive[q] {
-			a.cohortActive[q][k] += o.cohortActive[q][k]
-		}
-	}
-	a.churned = append(a.churned, o.churned...)
-	a.atRisk = append(a.atRisk, o.atRisk...)
-	a.base = append(a.base, o.base...)
-	a.touched = a.touched || o.touched
+	atRisk, riskPrev, riskPrevKept                                   int64
+	revNew, revReactivated, expansion, contraction, revOther         int64
+	grossKept                                                        int64 // Σ_{c∈R} min(rev(c,P), rev(c,P-1))
 }
 
 func (t *trendAcc) add(o *trendAcc) {
@@ -371,6 +196,43 @@ func (t *trendAcc) add(o *trendAcc) {
 	t.compRetained += o.compRetained
 	t.quietBase += o.quietBase
 	t.quietRetained += o.quietRetained
+	t.atRisk += o.atRisk
+	t.riskPrev += o.riskPrev
+	t.riskPrevKept += o.riskPrevKept
+	t.revNew += o.revNew
+	t.revReactivated += o.revReactivated
+	t.expansion += o.expansion
+	t.contraction += o.contraction
+	t.revOther += o.revOther
+	t.grossKept += o.grossKept
+}
+
+// baseMember is a customer of B(P), for the value tiers.
+type baseMember struct {
+	id             string
+	revPrev        int64
+	complaintsPrev int32
+	retained       bool
+	tier           TierKind
+}
+
+// categoryAcc counts one complaint category of P in a scope.
+type categoryAcc struct {
+	complaints, resolved, complainants, base, retained int64
+}
+
+type scopeAcc struct {
+	trend        []trendAcc // by period - ext
+	complaints   []complaintAgg
+	cohortSize   []int64
+	cohortActive [][]int64
+	churned      []ChurnedCustomer
+	churnedCats  [][]int32 // the categories of each churned customer's complaints in P-1
+	atRisk       []AtRiskCustomer
+	followUp     []FollowUp
+	base         []baseMember
+	categories   map[int32]*categoryAcc
+	touched      bool
 }
 
 func newScopeAcc(w window) *scopeAcc {
@@ -380,6 +242,7 @@ func newScopeAcc(w window) *scopeAcc {
 		complaints:   make([]complaintAgg, n),
 		cohortSize:   make([]int64, h),
 		cohortActive: make([][]int64, h),
+		categories:   map[int32]*categoryAcc{},
 	}
 	for q := range a.cohortActive {
 		a.cohortActive[q] = make([]int64, h-q)
@@ -387,83 +250,55 @@ func newScopeAcc(w window) *scopeAcc {
 	return a
 }
 
+// merge adds the counts and lists of o, which counted other customers.
+func (a *scopeAcc) merge(o *scopeAcc) {
+	for j := range a.trend {
+		a.trend[j].add(&o.trend[j])
+	}
+	for q := range a.cohortSize {
+		a.cohortSize[q] += o.cohortSize[q]
+		for k := range a.cohortActive[q] {
+			a.cohortActive[q][k] += o.cohortActive[q][k]
+		}
+	}
+	a.churned = append(a.churned, o.churned...)
+	a.churnedCats = append(a.churnedCats, o.churnedCats...)
+	a.atRisk = append(a.atRisk, o.atRisk...)
+	a.followUp = append(a.followUp, o.followUp...)
+	a.base = append(a.base, o.base...)
+	for c, oc := range o.categories {
+		ac := a.category(c)
+		ac.complaints += oc.complaints
+		ac.resolved += oc.resolved
+		ac.complainants += oc.complainants
+		ac.base += oc.base
+		ac.retained += oc.retained
+	}
+	a.touched = a.touched || o.touched
+}
+
+func (a *scopeAcc) category(c int32) *categoryAcc {
+	ac := a.categories[c]
+	if ac == nil {
+		ac = &categoryAcc{}
+		a.categories[c] = ac
+	}
+	return ac
+}
+
 // add counts one customer's profile into the scope.
 func (a *scopeAcc) add(w window, f *profile, id string) {
 	a.touched = a.touched || f.touched
 	off := int(w.ext - w.lo) // dense index of the first snapshot period
 	for j := range a.trend {
-		t := &a.trend[j]
-		i := off + j
-		period := w.ext + int32(j)
-		at, ap, app := f.isActive(i), f.isActive(i-1), f.isActive(i-2)
-		isNew := f.hasFirst && f.first == period
-		if at {
-			t.active++
-			t.orders += f.orders[i]
-		}
-		t.revenue += f.rev[i]
-		if ap {
-			t.base++
-			t.baseRevPrev += f.rev[i-1]
-			t.baseRevCur += f.rev[i]
-			if at {
-				t.retained++
-			} else {
-				t.churned++
-				t.churnRevPrev += f.rev[i-1]
-			}
-			if f.comp[i-1] {
-				t.compBase++
-				if at {
-					t.compRetained++
-				}
-			} else {
-				t.quietBase++
-				if at {
-					t.quietRetained++
-				}
-			}
-		}
-		if isNew {
-			t.newc++
-		} else if at && !ap {
-			t.reactivated++
-		}
-		if f.hasFirst && f.first == period-1 {
-			t.newPrev++
-			if at {
-				t.newPrevRetained++
-			}
-		}
-		if app && !ap {
-			t.lostPrev++
-			if at {
-				t.wonBack++
-			}
-		}
-		if f.activeIn(i, w.span) {
-			t.customerBase++
-		}
-		if f.comp[i] {
-			t.complainants++
-		}
+		a.trend[j].count(w, f, off+j, w.ext+int32(j))
 	}
-
-	if f.hasFirst && f.first >= w.first && f.first <= w.p {
-		q := int(f.first - w.first)
-		a.cohortSize[q]++
-		start := int(f.first - w.lo)
-		for k := range a.cohortActive[q] {
-			if f.isActive(start + k) {
-				a.cohortActive[q][k]++
-			}
-		}
-	}
+	a.addCohort(w, f)
 
 	i := w.size() - 1 // the reported period
 	at, ap := f.isActive(i), f.isActive(i-1)
 	if ap {
-		a.base = append(a.base, baseMember{id: id, revPrev: f.rev[i-1], retained: at})
+		a.base = append(a.base, baseMember{id: id, revPrev: f.rev[i-1], complaintsPrev: f.comp[i-1], retained: at})
 		if !at {
 			a.churned = append(a.churned, ChurnedCustomer{
 				CustomerID:       id,
@@ -471,94 +306,160 @@ func (a *scopeAcc) add(w window, f *profile, id string) {
 				RevenuePrevCents: f.rev[i-1],
 				OrdersPrev:       f.orders[i-1],
 			})
+			a.churnedCats = append(a.churnedCats, slices.Clone(f.catsPrev))
+		}
+		for _, c := range f.catsPrev {
+			ac := a.category(c)
+			ac.base++
+			if at {
+				ac.retained++
+			}
 		}
 	}
-	if at {
-		a.addAtRisk(w, f, i, id)
+	for _, c := range f.cats {
+		a.category(c).complainants++
+	}
+	if f.risk[i] != 0 {
+		a.atRisk = append(a.atRisk, AtRiskCustomer{
+			CustomerID:     id,
+			Signals:        f.risk[i],
+			Lookback:       int(f.look[i].n),
+			AvgOrders:      avgOrders(f.look[i]),
+			Orders:         f.orders[i],
+			RevenueCents:   f.rev[i],
+			LastPurchase:   dayTime(f.last[i], w.loc),
+			OpenComplaints: int64(f.openEnd[i]),
+			ValueAtRisk:    f.look[i].valueAtRisk(f.rev[i]),
+		})
+	}
+	if f.risk[i-1] != 0 {
+		a.followUp = append(a.followUp, FollowUp{
+			CustomerID:       id,
+			Signals:          f.risk[i-1],
+			ValueAtRisk:      f.look[i-1].valueAtRisk(f.rev[i-1]),
+			RevenuePrevCents: f.rev[i-1],
+			Bought:           at,
+			Orders:           f.orders[i],
+			RevenueCents:     f.rev[i],
+		})
 	}
 }
 
-func (a *scopeAcc) addAtRisk(w window, f *profile, i int, id string) {
-	var sig Signal
-	k := int64(f.look)
-	if k > 0 && 2*k*f.orders[i] < f.lookOrders {
-		sig |= SignalFewerPurchases
+func avgOrders(l lookback) float64 {
+	if l.n == 0 {
+		return 0
 	}
-	if k > 0 && 2*k*f.rev[i] < f.lookRev {
-		sig |= SignalLowerRevenue
+	return float64(l.orders) / float64(l.n)
+}
+
+// count adds a customer to the sets of period t, dense index i.
+func (t *trendAcc) count(w window, f *profile, i int, period int32) {
+	at, ap, app := f.isActive(i), f.isActive(i-1), f.isActive(i-2)
+	rev, revPrev := f.rev[i], f.rev[i-1]
+	isNew := f.hasFirst && f.first == period
+	if at {
+		t.active++
+		t.orders += f.orders[i]
+	} else {
+		t.revOther += rev
 	}
-	if f.alarm[i] {
-		sig |= SignalComplaint
+	t.revenue += rev
+	if ap {
+		t.base++
+		t.baseRevPrev += revPrev
+		t.baseRevCur += rev
+		if at {
+			t.retained++
+			t.expansion += max(0, rev-revPrev)
+			t.contraction += max(0, revPrev-rev)
+			t.grossKept += min(rev, revPrev)
+		} else {
+			t.churned++
+			t.churnRevPrev += revPrev
+		}
+		if f.comp[i-1] > 0 {
+			t.compBase++
+			t.compRetained += int64(boolInt(at))
+		} else {
+			t.quietBase++
+			t.quietRetained += int64(boolInt(at))
+		}
+	} else {
+		t.revOther -= revPrev
 	}
-	if sig == 0 {
+	switch {
+	case isNew:
+		t.newc++
+		t.revNew += rev
+	case at && !ap:
+		t.reactivated++
+		t.revReactivated += rev
+	}
+	if f.hasFirst && f.first == period-1 {
+		t.newPrev++
+		t.newPrevRetained += int64(boolInt(at))
+	}
+	if app && !ap {
+		t.lostPrev++
+		t.wonBack += int64(boolInt(at))
+	}
+	if f.activeIn(i, w.span) {
+		t.customerBase++
+	}
+	if f.comp[i] > 0 {
+		t.complainants++
+	}
+	if f.risk[i] != 0 {
+		t.atRisk++
+	}
+	if f.risk[i-1] != 0 {
+		t.riskPrev++
+		t.riskPrevKept += int64(boolInt(at))
+	}
+}
+
+// addCohort counts a customer acquired in the history window into its
+// cohort.
+func (a *scopeAcc) addCohort(w window, f *profile) {
+	if !f.hasFirst || f.first < w.first || f.first > w.p {
 		return
 	}
-	r := AtRiskCustomer{
-		CustomerID:     id,
-		Signals:        sig,
-		Lookback:       f.look,
-		Orders:         f.orders[i],
-		RevenueCents:   f.rev[i],
-		LastPurchase:   dayTime(f.last[i], w.loc),
-		OpenComplaints: f.open,
-		ValueAtRisk:    float64(f.rev[i]) / 100,
+	q := int(f.first - w.first)
+	a.cohortSize[q]++
+	start := int(f.first - w.lo)
+	for k := range a.cohortActive[q] {
+		if f.isActive(start + k) {
+			a.cohortActive[q][k]++
+		}
 	}
-	if k > 0 {
-		r.AvgOrders = float64(f.lookOrders) / float64(k)
-		r.ValueAtRisk = float64(f.lookRev) / float64(k*100)
-	}
-	a.atRisk = append(a.atRisk, r)
 }
 
 func (a *scopeAcc) finish(w window, s *State, opt Options, company bool, dept string) Scope {
 	sc := Scope{Company: company, Department: dept}
-	months := int64(s.g.Months())
 	all := make([]Snapshot, 0, len(a.trend))
-	for j, t := range a.trend {
-		c := &a.complaints[j]
-		all = append(all, Snapshot{
-			Period:               Period{G: s.g, N: w.ext + int32(j)},
-			ActiveCustomers:      t.active,
-			BaseCustomers:        t.base,
-			NewCustomers:         t.newc,
-			RetainedCustomers:    t.retained,
-			ChurnedCustomers:     t.churned,
-			ReactivatedCustomers: t.reactivated,
-			CustomerBase:         t.customerBase,
-
-			RetentionRate:     ratio(t.retained, t.base),
-			ChurnRate:         ratio(t.churned, t.base),
-			RelativeChurnRate: positiveRatio(t.churnRevPrev, t.baseRevPrev),
-
-			RevenueCents:        t.revenue,
-			Orders:              t.orders,
-			PurchaseFrequency:   ratio(t.orders, t.active),
-			AvgSpendPerCustomer: centsPer(t.revenue, t.active),
-			AvgOrderValue:       centsPer(t.revenue, t.orders),
-
-			RevenueRetentionRate:     positiveRatio(t.baseRevCur, t.baseRevPrev),
-			NewCustomerRetentionRate: ratio(t.newPrevRetained, t.newPrev),
-			NewCustomersPerMonth:     ratio(t.newc, months),
-			WinBackRate:              ratio(t.wonBack, t.lostPrev),
-
-			Complaints:                  c.count,
-			Complainants:                t.complainants,
-			ComplaintRate:               ratio(t.complainants, t.active),
-			ComplaintResolvedRate:       ratio(c.resolved, c.count),
-			AvgResolutionHours:          ratio(c.durationMs, c.timed*3_600_000),
-			ComplaintSatisfaction:       ratio(c.satSum, c.rated),
-			ComplainantRetentionRate:    ratio(t.compRetained, t.compBase),
-			NonComplainantRetentionRate: ratio(t.quietRetained, t.quietBase),
-		})
+	for j := range a.trend {
+		all = append(all, a.snapshot(Period{G: s.g, N: w.ext + int32(j)}, j))
 	}
-
 	sc.Snapshots = all[w.first-w.ext:]
 	sc.YearAgo = all[w.p-int32(w.span)-w.ext]
 
+	sc.Tiers = tiers(a.base)
+	// a.base is now sorted by id, with each member's tier.
+	tierOf := func(id string) TierKind {
+		if i, ok := slices.BinarySearchFunc(a.base, id, func(m baseMember, id string) int { return cmp.Compare(m.id, id) }); ok {
+			return a.base[i].tier
+		}
+		return TierNone
+	}
 	last := a.trend[len(a.trend)-1]
 	for i := range a.churned {
 		c := &a.churned[i]
 		c.Share = positiveRatio(c.RevenuePrevCents, last.churnRevPrev)
+		c.Tier = tierOf(c.CustomerID)
+		for _, cat := range a.churnedCats[i] {
+			c.Categories = append(c.Categories, s.cats[cat])
+		}
+		slices.Sort(c.Categories)
 	}
 	slices.SortFunc(a.churned, func(x, y ChurnedCustomer) int {
 		return cmp.Or(cmp.Compare(y.RevenuePrevCents, x.RevenuePrevCents), cmp.Compare(x.CustomerID, y.CustomerID))
@@ -570,27 +471,114 @@ func (a *scopeAcc) finish(w window, s *State, opt Options, company bool, dept st
 	})
 	sc.AtRiskTotal = len(a.atRisk)
 	sc.AtRisk = a.atRisk[:min(len(a.atRisk), opt.AtRiskLimit)]
+	for i := range sc.AtRisk {
+		sc.AtRisk[i].Tier = tierOf(sc.AtRisk[i].CustomerID)
+	}
+
+	slices.SortFunc(a.followUp, func(x, y FollowUp) int {
+		return cmp.Or(cmp.Compare(y.ValueAtRisk, x.ValueAtRisk), cmp.Compare(x.CustomerID, y.CustomerID))
+	})
+	sc.AtRiskPrevTotal = len(a.followUp)
+	sc.AtRiskPrev = a.followUp[:min(len(a.followUp), opt.AtRiskLimit)]
 
 	for q, size := range a.cohortSize {
 		sc.Cohorts = append(sc.Cohorts, Cohort{Period: Period{G: s.g, N: w.first + int32(q)}, Size: size, Active: a.cohortActive[q]})
 	}
-	sc.Tiers = tiers(a.base)
+	sc.Categories = a.categoryStats(s)
 	return sc
 }
 
-// tiers ranks the base by revenue in P-1: the top 20 % (rounded up) are
-// key customers, up to 50 % (rounded up) ordinary, the rest small; a
-// customer tied with one of a higher tier takes that tier.
-func tiers(base []baseMember) []Tier {
-	slices.SortFunc(base, func(x, y baseMember) int {
-		return cmp.Or(cmp.Compare(y.revPrev, x.revPrev), cmp.Compare(x.id, y.id))
+// snapshot turns the counts of history period j into the spec's metrics.
+func (a *scopeAcc) snapshot(p Period, j int) Snapshot {
+	t, c := &a.trend[j], &a.complaints[j]
+	return Snapshot{
+		Period:               p,
+		ActiveCustomers:      t.active,
+		BaseCustomers:        t.base,
+		NewCustomers:         t.newc,
+		RetainedCustomers:    t.retained,
+		ChurnedCustomers:     t.churned,
+		ReactivatedCustomers: t.reactivated,
+		CustomerBase:         t.customerBase,
+
+		RetentionRate:     ratio(t.retained, t.base),
+		ChurnRate:         ratio(t.churned, t.base),
+		RelativeChurnRate: positiveRatio(t.churnRevPrev, t.baseRevPrev),
+
+		RevenueCents:        t.revenue,
+		Orders:              t.orders,
+		PurchaseFrequency:   ratio(t.orders, t.active),
+		AvgSpendPerCustomer: centsPer(t.revenue, t.active),
+		AvgOrderValue:       centsPer(t.revenue, t.orders),
+
+		RevenueRetentionRate:     positiveRatio(t.baseRevCur, t.baseRevPrev),
+		NewCustomerRetentionRate: ratio(t.newPrevRetained, t.newPrev),
+		NewCustomersPerMonth:     ratio(t.newc, int64(p.G.Months())),
+		WinBackRate:              ratio(t.wonBack, t.lostPrev),
+
+		Complaints:                  c.count,
+		Complainants:                t.complainants,
+		ComplaintRate:               ratio(t.complainants, t.active),
+		ComplaintResolvedRate:       ratio(c.resolved, c.count),
+		AvgResolutionHours:          ratio(c.durationMs, c.timed*3_600_000),
+		ComplaintSatisfaction:       ratio(c.satSum, c.rated),
+		ComplainantRetentionRate:    ratio(t.compRetained, t.compBase),
+		NonComplainantRetentionRate: ratio(t.quietRetained, t.quietBase),
+
+		AtRiskCustomers:     t.atRisk,
+		AtRiskRetentionRate: ratio(t.riskPrevKept, t.riskPrev),
+
+		RevenueNewCents:           t.revNew,
+		RevenueReactivatedCents:   t.revReactivated,
+		RevenueExpansionCents:     t.expansion,
+		RevenueContractionCents:   t.contraction,
+		RevenueChurnedCents:       t.churnRevPrev,
+		RevenueOtherCents:         t.revOther,
+		GrossRevenueRetentionRate: positiveRatio(t.grossKept, t.baseRevPrev),
+	}
+}
+
+// categoryStats lists the complaint categories of P with a non-zero
+// figure, by complaints, then name.
+func (a *scopeAcc) categoryStats(s *State) []CategoryStat {
+	var out []CategoryStat
+	for c, ac := range a.categories {
+		if *ac == (categoryAcc{}) {
+			continue
+		}
+		out = append(out, CategoryStat{Category: s.cats[c], Complaints: ac.complaints, Complainants: ac.complainants,
+			Resolved: ac.resolved, BaseComplainants: ac.base, Retained: ac.retained})
+	}
+	slices.SortFunc(out, func(x, y CategoryStat) int {
+		return cmp.Or(cmp.Compare(y.Complaints, x.Complaints), cmp.Compare(x.Category, y.Category))
 	})
-	n := len(base)
+	return out
+}
+
+// tiers puts problem customers (rev(c, P-1) <= 0, or two or more
+// complaints in P-1) in their own tier and ranks the rest of the base by
+// revenue in P-1: the top 20 % (rounded up) are key customers, up to 50 %
+// (rounded up) ordinary, the rest small; a customer tied with one of a
+// higher tier takes that tier. It sets each member's tier and leaves base
+// sorted by id.
+func tiers(base []baseMember) []Tier {
+	problem := func(m *baseMember) bool { return m.revPrev <= 0 || m.complaintsPrev >= 2 }
+	slices.SortFunc(base, func(x, y baseMember) int {
+		return cmp.Or(cmp.Compare(boolInt(problem(&x)), boolInt(problem(&y))), cmp.Compare(y.revPrev, x.revPrev), cmp.Compare(x.id, y.id))
+	})
+	n := 0
+	for n < len(base) && !problem(&base[n]) {
+		n++
+	}
 	keyN, ordinaryN := (n*2+9)/10, (n+1)/2
-	out := []Tier{{Kind: TierKey}, {Kind: TierOrdinary}, {Kind: TierSmall}}
+	out := []Tier{{Kind: TierProblem}, {Kind: TierKey}, {Kind: TierOrdinary}, {Kind: TierSmall}}
 	kind := TierKey
-	for r, m := range base {
-		if r == 0 || m.revPrev != base[r-1].revPrev {
+	for r := range base {
+		m := &base[r]
+		switch {
+		case r >= n:
+			kind = TierProblem
+		case r == 0 || m.revPrev != base[r-1].revPrev:
 			switch {
 			case r < keyN:
 				kind = TierKey
@@ -600,7 +588,8 @@ func tiers(base []baseMember) []Tier {
 				kind = TierSmall
 			}
 		}
-		t := &out[kind]
+		m.tier = kind
+		t := &out[kind-TierProblem]
 		t.Base++
 		t.RevenuePrevCents += m.revPrev
 		if m.retained {
@@ -615,5 +604,6 @@ func tiers(base []baseMember) []Tier {
 		t.RetentionRate = ratio(t.Retained, t.Base)
 		t.RelativeChurnRate = positiveRatio(t.ChurnedPrevCents, t.RevenuePrevCents)
 	}
+	slices.SortFunc(base, func(x, y baseMember) int { return cmp.Compare(x.id, y.id) })
 	return out
 }

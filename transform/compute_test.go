@@ -2,6 +2,8 @@ package transform_test
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -209,12 +211,154 @@ func TestTiersTakeTheHigherTierOnTies(t *testing.T) {
 			orders = append(orders, order(id, "x", "2026-09-05 10:00:00", cents))
 		}
 	}
-	tiers := compute(t, orders, nil, "2026-09").Company.Tiers
-	if tiers[0].Base != 3 || tiers[1].Base != 2 || tiers[2].Base != 5 {
-		t.Fatalf("tier sizes %d/%d/%d, want 3/2/5 (ceil 20 %% = 2 plus one tie; up to ceil 50 %% = 5)", tiers[0].Base, tiers[1].Base, tiers[2].Base)
+	// Two problem customers, whatever they spent: p1's refunds outweighed
+	// its purchases in P-1, p2 complained twice in P-1.
+	orders = append(orders, order("p1", "x", "2026-08-05 10:00:00", 5000), order("p1", "x", "2026-08-06 10:00:00", -6000),
+		order("p2", "x", "2026-08-05 10:00:00", 99900), order("p2", "x", "2026-09-05 10:00:00", 100))
+	complaints := []extract.Complaint{
+		{ID: "k1", CustomerID: "p2", Department: "x", CreatedAt: at("2026-08-06 10:00:00"), ResolvedAt: at("2026-08-07 10:00:00")},
+		{ID: "k2", CustomerID: "p2", Department: "x", CreatedAt: at("2026-08-08 10:00:00"), ResolvedAt: at("2026-08-09 10:00:00")},
 	}
-	if tiers[0].Retained != 2 || tiers[0].RevenuePrevCents != 2800 || tiers[0].ChurnedPrevCents != 900 {
-		t.Errorf("key tier = %+v", tiers[0])
+	res := compute(t, orders, complaints, "2026-09")
+	tiers := res.Company.Tiers
+	if len(tiers) != 4 || tiers[0].Kind != transform.TierProblem || tiers[1].Kind != transform.TierKey {
+		t.Fatalf("tiers = %+v, want problem, key, ordinary, small", tiers)
+	}
+	if tiers[0].Base != 2 || tiers[1].Base != 3 || tiers[2].Base != 2 || tiers[3].Base != 5 {
+		t.Fatalf("tier sizes %d/%d/%d/%d, want 2/3/2/5 (problem apart; ceil 20 %% = 2 plus one tie; up to ceil 50 %% = 5)",
+			tiers[0].Base, tiers[1].Base, tiers[2].Base, tiers[3].Base)
+	}
+	if tiers[1].Retained != 2 || tiers[1].RevenuePrevCents != 2800 || tiers[1].ChurnedPrevCents != 900 {
+		t.Errorf("key tier = %+v", tiers[1])
+	}
+	if p := tiers[0]; p.Retained != 1 || p.Churned != 1 || p.RevenuePrevCents != 98900 || p.ChurnedPrevCents != -1000 {
+		t.Errorf("problem tier = %+v", p)
+	}
+	tierOf := map[string]transform.TierKind{}
+	for _, c := range res.Company.Churned {
+		tierOf[c.CustomerID] = c.Tier
+	}
+	if tierOf["p1"] != transform.TierProblem || tierOf["c01"] != transform.TierKey || tierOf["c03"] != transform.TierOrdinary || tierOf["c09"] != transform.TierSmall {
+		t.Errorf("tiers on the churned list = %v", tierOf)
+	}
+}
+
+// TestOpenComplaintSignal: a complaint open at the end of P fires the
+// complaint signal whenever it was created; one resolved at or after the
+// end of P counts as open then, so a later resolution never changes P.
+func TestOpenComplaintSignal(t *testing.T) {
+	t.Parallel()
+	var orders []extract.Order
+	for _, id := range []string{"old", "late", "done", "edge", "rated"} {
+		orders = append(orders, order(id, "x", "2026-08-05 10:00:00", 1000), order(id, "x", "2026-09-05 10:00:00", 1000))
+	}
+	complaints := []extract.Complaint{
+		// created in June, never resolved: open at the end of September
+		{ID: "1", CustomerID: "old", Department: "x", CreatedAt: at("2026-06-10 10:00:00")},
+		// created in August, resolved in October: open at the end of September
+		{ID: "2", CustomerID: "late", Department: "x", CreatedAt: at("2026-08-10 10:00:00"), ResolvedAt: at("2026-10-02 10:00:00")},
+		// created in August, resolved in September: not open at its end
+		{ID: "3", CustomerID: "done", Department: "x", CreatedAt: at("2026-08-10 10:00:00"), ResolvedAt: at("2026-09-02 10:00:00")},
+		// resolved exactly at the first instant of October: open at the end of September
+		{ID: "4", CustomerID: "edge", Department: "x", CreatedAt: at("2026-09-10 10:00:00"), ResolvedAt: at("2026-10-01 00:00:00")},
+		// created in September, resolved, rated 2
+		{ID: "5", CustomerID: "rated", Department: "x", CreatedAt: at("2026-09-10 10:00:00"), ResolvedAt: at("2026-09-11 10:00:00"), Satisfaction: 2, Rated: true},
+	}
+	s := compute(t, orders, complaints, "2026-09").Departments[0]
+	open := map[string]int64{}
+	for _, a := range s.AtRisk {
+		if a.Signals != transform.SignalComplaint {
+			t.Errorf("%s signals %b, want the complaint signal only", a.CustomerID, a.Signals)
+		}
+		open[a.CustomerID] = a.OpenComplaints
+	}
+	want := map[string]int64{"old": 1, "late": 1, "edge": 1, "rated": 0}
+	if !maps.Equal(open, want) {
+		t.Errorf("at risk with open complaints = %v, want %v", open, want)
+	}
+	if got := s.Current().AtRiskCustomers; got != 4 {
+		t.Errorf("at_risk_customers = %d, want 4", got)
+	}
+	// In August, "old" and "late" were open at the month's end, and "done"
+	// too (resolved in September): all three at risk then; all bought in
+	// September.
+	if got := s.Previous().AtRiskCustomers; got != 3 {
+		t.Errorf("at_risk_customers in August = %d, want 3", got)
+	}
+	if r := s.Current().AtRiskRetentionRate; !r.Valid || r.Value != 1 {
+		t.Errorf("at_risk_retention_rate = %+v, want 1", r)
+	}
+	if len(s.AtRiskPrev) != 3 || s.AtRiskPrevTotal != 3 || !s.AtRiskPrev[0].Bought {
+		t.Errorf("follow-up = %+v", s.AtRiskPrev)
+	}
+}
+
+// TestRevenueBridge works one scope's bridge out by hand: every kind of
+// customer, refunds of customers without a purchase in either period
+// included.
+func TestRevenueBridge(t *testing.T) {
+	t.Parallel()
+	res := compute(t, []extract.Order{
+		order("grow", "x", "2026-08-05 10:00:00", 1000), order("grow", "x", "2026-09-05 10:00:00", 1500),
+		order("shrink", "x", "2026-08-05 10:00:00", 4000), order("shrink", "x", "2026-09-05 10:00:00", 1000),
+		order("gone", "x", "2026-08-05 10:00:00", 2000), order("gone", "x", "2026-09-06 10:00:00", -300), // churned, refund in P
+		order("back", "x", "2026-06-05 10:00:00", 700), order("back", "x", "2026-09-05 10:00:00", 800),
+		order("new", "x", "2026-09-05 10:00:00", 900), order("new", "x", "2026-09-06 10:00:00", -100),
+		order("ghost", "x", "2026-08-07 10:00:00", -250), order("ghost", "x", "2026-09-07 10:00:00", -50), // refunds only
+	}, nil, "2026-09")
+	s := res.Departments[0].Current()
+	// revenue: Aug 1000+4000+2000-250 = 6750; Sep 1500+1000-300+800+800-50 = 3750
+	want := map[string]int64{
+		"revenue_new": 800, "revenue_reactivated": 800, "revenue_expansion": 500, "revenue_contraction": 3000,
+		"revenue_churned": 2000,
+		// refunds without a purchase in P: gone -300, ghost -50; minus the
+		// revenue in P-1 of those without a purchase then: ghost -250
+		"revenue_other": -300 - 50 + 250,
+	}
+	got := map[string]int64{}
+	for _, m := range transform.Metrics {
+		if _, ok := want[m.Key]; ok {
+			got[m.Key] = m.Of(s).Int
+		}
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("bridge = %v, want %v", got, want)
+	}
+	if s.RevenueCents != 3750 || res.Departments[0].Previous().RevenueCents != 6750 {
+		t.Fatalf("revenue %d after %d", s.RevenueCents, res.Departments[0].Previous().RevenueCents)
+	}
+	if g := s.GrossRevenueRetentionRate; !g.Valid || g.Value != float64(1000+1000)/7000 {
+		t.Errorf("gross revenue retention = %+v, want 2000/7000", g)
+	}
+}
+
+func TestComplaintCategories(t *testing.T) {
+	t.Parallel()
+	res := compute(t, []extract.Order{
+		order("a", "x", "2026-08-05 10:00:00", 1000), order("a", "x", "2026-09-05 10:00:00", 1000),
+		order("b", "x", "2026-08-05 10:00:00", 1000),
+	}, []extract.Complaint{
+		{ID: "1", CustomerID: "a", Department: "x", CreatedAt: at("2026-08-10 10:00:00"), Category: "delivery"},
+		{ID: "2", CustomerID: "b", Department: "x", CreatedAt: at("2026-08-10 10:00:00"), Category: "delivery"},
+		{ID: "3", CustomerID: "b", Department: "x", CreatedAt: at("2026-08-11 10:00:00"), Category: "quality"},
+		{ID: "4", CustomerID: "a", Department: "x", CreatedAt: at("2026-09-10 10:00:00"), ResolvedAt: at("2026-09-11 10:00:00"), Category: "delivery"},
+		{ID: "5", CustomerID: "a", Department: "x", CreatedAt: at("2026-09-12 10:00:00"), Category: "delivery"},
+		{ID: "6", Department: "x", CreatedAt: at("2026-09-12 10:00:00")},
+	}, "2026-09")
+	s := res.Departments[0]
+	want := []transform.CategoryStat{
+		{Category: "delivery", Complaints: 2, Complainants: 1, Resolved: 1, BaseComplainants: 2, Retained: 1},
+		{Category: transform.Uncategorized, Complaints: 1},
+		{Category: "quality", BaseComplainants: 1},
+	}
+	if !slices.Equal(s.Categories, want) {
+		t.Errorf("categories = %+v, want %+v", s.Categories, want)
+	}
+	if len(s.Churned) != 1 || !slices.Equal(s.Churned[0].Categories, []string{"delivery", "quality"}) {
+		t.Errorf("churned = %+v, want b with delivery and quality", s.Churned)
+	}
+	if !slices.Equal(res.Company.Categories, want) {
+		t.Errorf("company categories = %+v", res.Company.Categories)
 	}
 }
 

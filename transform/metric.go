@@ -68,6 +68,20 @@ type Snapshot struct {
 	ComplaintSatisfaction       Ratio
 	ComplainantRetentionRate    Ratio
 	NonComplainantRetentionRate Ratio
+
+	// Version 2.
+	AtRiskCustomers     int64 // |Risk(P)|
+	AtRiskRetentionRate Ratio // |Risk(P-1) ∩ A(P)| / |Risk(P-1)|
+
+	// The revenue bridge: RevenueCents(P) - RevenueCents(P-1) = New +
+	// Reactivated + Expansion - Contraction - Churned + Other.
+	RevenueNewCents           int64
+	RevenueReactivatedCents   int64
+	RevenueExpansionCents     int64
+	RevenueContractionCents   int64 // a positive amount
+	RevenueChurnedCents       int64
+	RevenueOtherCents         int64
+	GrossRevenueRetentionRate Ratio
 }
 
 // Kind says how a metric's value is to be read and shown.
@@ -145,4 +159,13 @@ var Metrics = []Metric{
 	{"complaint_satisfaction", Number, 1, quotient(Number, func(s *Snapshot) Ratio { return s.ComplaintSatisfaction })},
 	{"complainant_retention_rate", Fraction, 1, quotient(Fraction, func(s *Snapshot) Ratio { return s.ComplainantRetentionRate })},
 	{"non_complainant_retention_rate", Fraction, 1, quotient(Fraction, func(s *Snapshot) Ratio { return s.NonComplainantRetentionRate })},
+	{"at_risk_customers", Count, -1, count(func(s *Snapshot) int64 { return s.AtRiskCustomers })},
+	{"at_risk_retention_rate", Fraction, 1, quotient(Fraction, func(s *Snapshot) Ratio { return s.AtRiskRetentionRate })},
+	{"revenue_new", Money, 1, money(func(s *Snapshot) int64 { return s.RevenueNewCents })},
+	{"revenue_reactivated", Money, 1, money(func(s *Snapshot) int64 { return s.RevenueReactivatedCents })},
+	{"revenue_expansion", Money, 1, money(func(s *Snapshot) int64 { return s.RevenueExpansionCents })},
+	{"revenue_contraction", Money, -1, money(func(s *Snapshot) int64 { return s.RevenueContractionCents })},
+	{"revenue_churned", Money, -1, money(func(s *Snapshot) int64 { return s.RevenueChurnedCents })},
+	{"revenue_other", Money, 0, money(func(s *Snapshot) int64 { return s.RevenueOtherCents })},
+	{"gross_revenue_retention_rate", Fraction, 1, quotient(Fraction, func(s *Snapshot) Ratio { return s.GrossRevenueRetentionRate })},
 }

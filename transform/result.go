@@ -37,8 +37,15 @@ type Scope struct {
 	AtRisk      []AtRiskCustomer  // by value at risk, descending, at most Options.AtRiskLimit
 	AtRiskTotal int               // customers at risk before the limit
 
-	Cohorts []Cohort // one per acquisition period of the history window
-	Tiers   []Tier   // key, ordinary, small
+	// AtRiskPrev follows up the customers at risk at the end of P-1: what
+	// each did in P. By value at risk then, descending, at most
+	// Options.AtRiskLimit; AtRiskPrevTotal counts them all.
+	AtRiskPrev      []FollowUp
+	AtRiskPrevTotal int
+
+	Cohorts    []Cohort       // one per acquisition period of the history window
+	Tiers      []Tier         // problem, key, ordinary, small
+	Categories []CategoryStat // complaint categories of P with a non-zero figure, by complaints, descending
 }
 
 // Current is the snapshot of the reported period.
@@ -55,6 +62,8 @@ type ChurnedCustomer struct {
 	RevenuePrevCents int64     // rev(c, P-1)
 	OrdersPrev       int64     // purchases in P-1
 	Share            Ratio     // rev(c, P-1) over the churned customers' total rev in P-1
+	Tier             TierKind  // the customer's value tier in B(P)
+	Categories       []string  // the categories of its complaints created in P-1, sorted: the likely cause
 }
 
 // Signal is a reason a customer is at risk.
@@ -64,7 +73,7 @@ type Signal uint8
 const (
 	SignalFewerPurchases Signal = 1 << iota // purchases in P below half their average
 	SignalLowerRevenue                      // revenue in P below half their average
-	SignalComplaint                         // a complaint in P still open or rated 1–2
+	SignalComplaint                         // a complaint open at the end of P, or one created in P rated 1–2
 )
 
 // Signals lists every signal in display order.
@@ -94,8 +103,35 @@ type AtRiskCustomer struct {
 	Orders         int64     // purchases in P
 	RevenueCents   int64     // rev(c, P)
 	LastPurchase   time.Time // the day of the latest purchase, in P: midnight in the report time zone
-	OpenComplaints int64     // complaints created up to P and not resolved
+	OpenComplaints int64     // complaints open at the end of P: created by then, resolved_at NULL or later
+	Tier           TierKind  // its value tier in B(P); TierNone when it was not active in P-1
 }
+
+// FollowUp is one customer of Risk(P-1), the at-risk list of the period
+// before, with what it did in P: whether the work on it kept it.
+type FollowUp struct {
+	CustomerID       string
+	Signals          Signal  // the signals that fired in P-1
+	ValueAtRisk      float64 // as computed in P-1, currency units
+	RevenuePrevCents int64   // rev(c, P-1)
+	Bought           bool    // active in P: kept
+	Orders           int64   // purchases in P
+	RevenueCents     int64   // rev(c, P)
+}
+
+// CategoryStat is the complaints of one category in P, and how the base's
+// complainants of that category in P-1 were kept.
+type CategoryStat struct {
+	Category         string // Uncategorized for NULL or empty
+	Complaints       int64  // created in P
+	Complainants     int64  // distinct customers among them
+	Resolved         int64  // of those complaints, resolved_at not NULL
+	BaseComplainants int64  // customers of B(P) who complained in P-1 in this category
+	Retained         int64  // of them, those in A(P)
+}
+
+// RetentionRate is Retained / BaseComplainants.
+func (c CategoryStat) RetentionRate() Ratio { return ratio(c.Retained, c.BaseComplainants) }
 
 // Cohort is the customers acquired in one period and how many of them were
 // active in each period since.
@@ -111,22 +147,29 @@ func (c Cohort) Rate(k int) Ratio { return ratio(c.Active[k], c.Size) }
 // TierKind is a value tier of the base.
 type TierKind uint8
 
-// Value tiers, highest first.
+// Value tiers in the order they are shown. Problem customers come first;
+// the rest of B(P) is ranked by rev(c, P-1).
 const (
-	TierKey      TierKind = iota // 关键客户: the top 20 % of B(P) by rev(c, P-1)
-	TierOrdinary                 // 普通客户: the next 30 %
+	TierNone     TierKind = iota // not in B(P)
+	TierProblem                  // 问题客户: rev(c, P-1) <= 0, or two or more complaints in P-1
+	TierKey                      // 关键客户: the top 20 % of the rest
+	TierOrdinary                 // 普通客户: up to 50 %
 	TierSmall                    // 小客户: the rest
 )
 
-// Key names the tier for machines and label tables.
+// Key names the tier for machines and label tables; "" for TierNone.
 func (k TierKind) Key() string {
 	switch k {
+	case TierProblem:
+		return "problem"
 	case TierKey:
 		return "key"
 	case TierOrdinary:
 		return "ordinary"
+	case TierSmall:
+		return "small"
 	}
-	return "small"
+	return ""
 }
 
 // Tier is the retention of one value tier of the base B(P).

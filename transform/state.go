@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"math"
 	"time"
 
 	"retention/extract"
@@ -9,6 +10,10 @@ import (
 // Unassigned is the department key of rows whose department is NULL or
 // empty. Only workbook labels translate it.
 const Unassigned = "(unassigned)"
+
+// Uncategorized is the category key of complaints whose category is NULL
+// or empty. Only workbook labels translate it.
+const Uncategorized = "(uncategorized)"
 
 // State is the fold of orders and complaints: per customer and department,
 // what happened in each period. It keeps no row, only per-period sums, so
@@ -30,11 +35,16 @@ type State struct {
 	records     arena[record]        // further departments of a customer
 	periods     arena[periodStat]    // one per customer, department and period with a row
 	complaintSt arena[complaintStat] // one per customer, department and period with a complaint
+	spans       arena[openSpan]      // complaints still open at the end of the period they were created in
+	catLinks    arena[catLink]       // the categories of a complaintStat's complaints
 
 	depts     []string
 	deptIndex map[string]int32
+	cats      []string // complaint categories; Uncategorized for NULL or empty
+	catIndex  map[string]int32
 
 	complaints map[deptPeriod]*complaintAgg
+	byCategory map[deptPeriodCat]*categoryAgg
 	quality    Quality
 	clock      clock
 	// Rows used, by period: the data-quality sheet counts those dated after
@@ -65,14 +75,40 @@ type periodStat struct {
 type complaintStat struct {
 	period int32
 	count  uint32 // complaints created in the period
-	open   uint32 // of which resolved_at is NULL
-	alarm  uint32 // of which open or rated 1–2
+	low    uint32 // of which rated 1–2
 	prev   int32
+	spans  int32 // the first openSpan of those still open at the period's end, -1 none
+	cats   int32 // the first catLink of their distinct categories, -1 none
+}
+
+// openSpan is a complaint still open at the end of the period it was
+// created in: it stays open at the end of every period before until, the
+// period of its resolved_at (MaxInt32 while resolved_at is NULL).
+type openSpan struct {
+	until int32
+	next  int32
+}
+
+// catLink is one category of a complaintStat's complaints.
+type catLink struct {
+	cat  int32
+	next int32
 }
 
 type deptPeriod struct {
 	dept   int32
 	period int32
+}
+
+type deptPeriodCat struct {
+	dept, period, cat int32
+}
+
+// categoryAgg sums the complaints of one department, period and category,
+// including those without a customer.
+type categoryAgg struct {
+	count    int64
+	resolved int64
 }
 
 // complaintAgg sums the complaints of one department and period, including
@@ -102,7 +138,9 @@ func New(g Granularity, loc *time.Location) *State {
 		loc:        loc,
 		customers:  newTable(),
 		deptIndex:  make(map[string]int32),
+		catIndex:   make(map[string]int32),
 		complaints: make(map[deptPeriod]*complaintAgg),
+		byCategory: make(map[deptPeriodCat]*categoryAgg),
 		quality:    newQuality(),
 		clock:      clock{g: g, loc: loc},
 	}
@@ -228,8 +266,10 @@ func (s *State) AddComplaint(c extract.Complaint) {
 	}
 	agg.count++
 	open := c.ResolvedAt.IsZero()
+	until := int32(math.MaxInt32) // the period it was resolved in
 	if !open {
 		agg.resolved++
+		until, _ = s.clock.at(c.ResolvedAt)
 		if dur := c.ResolvedAt.Sub(c.CreatedAt); dur >= 0 {
 			agg.durationMs += dur.Milliseconds()
 			agg.timed++
@@ -245,17 +285,62 @@ func (s *State) AddComplaint(c extract.Complaint) {
 		agg.satSum += int64(c.Satisfaction)
 		agg.rated++
 	}
+	cat := s.category(c.Category)
+	ca := s.byCategory[deptPeriodCat{d, p, cat}]
+	if ca == nil {
+		ca = &categoryAgg{}
+		s.byCategory[deptPeriodCat{d, p, cat}] = ca
+	}
+	ca.count++
+	if !open {
+		ca.resolved++
+	}
 	if c.CustomerID == "" {
 		return
 	}
 	cs := s.complaint(s.record(c.CustomerID, d), p)
 	cs.count++
-	if open {
-		cs.open++
+	if rated && c.Satisfaction <= 2 {
+		cs.low++
 	}
-	if open || (rated && c.Satisfaction <= 2) {
-		cs.alarm++
+	s.addSpan(cs, until)
+	s.addCategory(cs, cat)
+}
+
+// addSpan records that a complaint of cs's period was resolved in period
+// until; only one still open at the end of its own period needs a span.
+func (s *State) addSpan(cs *complaintStat, until int32) {
+	if until > cs.period {
+		i, sp := s.spans.add()
+		*sp = openSpan{until: until, next: cs.spans}
+		cs.spans = i
 	}
+}
+
+// addCategory adds cat to cs's categories unless it is there already.
+func (s *State) addCategory(cs *complaintStat, cat int32) {
+	for l := cs.cats; l >= 0; l = s.catLinks.at(l).next {
+		if s.catLinks.at(l).cat == cat {
+			return
+		}
+	}
+	i, l := s.catLinks.add()
+	*l = catLink{cat: cat, next: cs.cats}
+	cs.cats = i
+}
+
+// category interns a complaint category.
+func (s *State) category(name string) int32 {
+	if name == "" {
+		name = Uncategorized
+	}
+	c, ok := s.catIndex[name]
+	if !ok {
+		c = int32(len(s.cats))
+		s.cats = append(s.cats, name)
+		s.catIndex[name] = c
+	}
+	return c
 }
 
 // plausible is the earliest instant a row may carry: timestamps of 1970
@@ -399,7 +484,7 @@ func (s *State) complaint(rec *record, p int32) *complaintStat {
 		later, i = st, st.prev
 	}
 	n, st := s.complaintSt.add()
-	*st = complaintStat{period: p, prev: i}
+	*st = complaintStat{period: p, prev: i, spans: -1, cats: -1}
 	if later == nil {
 		rec.complaints = n
 	} else {
@@ -436,8 +521,13 @@ func (s *State) Merge(o *State) {
 				ocs := o.complaintSt.at(i)
 				t := s.complaint(rec, ocs.period)
 				t.count += ocs.count
-				t.open += ocs.open
-				t.alarm += ocs.alarm
+				t.low += ocs.low
+				for sp := ocs.spans; sp >= 0; sp = o.spans.at(sp).next {
+					s.addSpan(t, o.spans.at(sp).until)
+				}
+				for l := ocs.cats; l >= 0; l = o.catLinks.at(l).next {
+					s.addCategory(t, s.category(o.cats[o.catLinks.at(l).cat]))
+				}
 				i = ocs.prev
 			}
 			if orec.next < 0 {
@@ -454,6 +544,16 @@ func (s *State) Merge(o *State) {
 			s.complaints[k] = agg
 		}
 		agg.add(a)
+	}
+	for k, a := range o.byCategory {
+		k.dept, k.cat = s.dept(o.depts[k.dept]), s.category(o.cats[k.cat])
+		agg := s.byCategory[k]
+		if agg == nil {
+			agg = &categoryAgg{}
+			s.byCategory[k] = agg
+		}
+		agg.count += a.count
+		agg.resolved += a.resolved
 	}
 	s.quality.merge(&o.quality)
 	s.orderRows.merge(&o.orderRows)

@@ -134,6 +134,15 @@ func TestWorkedExample(t *testing.T) {
 		if snap == nil {
 			t.Fatalf("department %q has no snapshot for %v", dept, row["period"])
 		}
+		known := map[string]bool{"department": true, "period": true}
+		for _, m := range transform.Metrics {
+			known[m.Key] = true
+		}
+		for k := range row {
+			if !known[k] {
+				t.Errorf("the worked example has %s, which transform does not compute", k)
+			}
+		}
 		for _, m := range transform.Metrics {
 			w, ok := row[m.Key]
 			if !ok {
