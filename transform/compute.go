@@ -69,11 +69,19 @@ func (s *State) Compute(p Period, opt Options) (*Result, error) {
 	}
 
 	r := &Result{Period: p, Location: s.loc, Quality: s.Quality()}
-	if n := s.orderRows.after(p.N); n > 0 {
-		r.Quality.Note(TableOrders, ReasonAfterPeriod, Noted, n)
-	}
-	if n := s.complaintRows.after(p.N); n > 0 {
-		r.Quality.Note(TableComplaints, ReasonAfterPeriod, Noted, n)
+	for d, name := range s.depts {
+		dq := r.Quality.Departments[name]
+		for _, rows := range []struct {
+			table string
+			rows  *periodRows
+		}{{TableOrders, &s.orderRows[d]}, {TableComplaints, &s.complaintRows[d]}} {
+			if n := rows.rows.after(p.N); n > 0 {
+				r.Quality.Note(rows.table, ReasonAfterPeriod, Noted, n)
+				dq.Note(rows.table, ReasonAfterPeriod, Noted, n)
+			}
+		}
+		dq.Sort()
+		r.Quality.Departments[name] = dq
 	}
 	r.Quality.Sort()
 	for t := w.first; t <= w.p; t++ {

@@ -388,3 +388,47 @@ func TestCustomerIDsKeptApart(t *testing.T) {
 		t.Errorf("active customers = %d, want 7 distinct ids", got)
 	}
 }
+
+// TestQualityByDepartment: each department counts the findings of its own
+// rows; the company counts them all.
+func TestQualityByDepartment(t *testing.T) {
+	t.Parallel()
+	noCustomer := order("", "east", "2026-09-05 10:00:00", 100)
+	noCustomer.Defect = extract.DefectNullCustomer
+	res := compute(t, []extract.Order{
+		order("a", "east", "2026-08-05 10:00:00", 1000), order("a", "east", "2026-09-05 10:00:00", -100), noCustomer,
+		order("b", "north", "2026-09-05 10:00:00", 1000), order("b", "north", "2026-10-05 10:00:00", 1000),
+		order("c", "", "2026-09-05 10:00:00", 1000),
+	}, []extract.Complaint{{ID: "k", Department: "north", CreatedAt: at("2026-09-02 10:00:00")}}, "2026-09")
+	count := func(q transform.Quality, table, reason string) int64 {
+		for _, f := range q.Findings {
+			if f.Table == table && f.Reason == reason {
+				return f.Count
+			}
+		}
+		return 0
+	}
+	east, north, none := res.Quality.Departments["east"], res.Quality.Departments["north"], res.Quality.Departments[transform.Unassigned]
+	for _, c := range []struct {
+		name      string
+		got, want int64
+	}{
+		{"company orders read", res.Quality.OrdersRead, 6},
+		{"east orders read", east.OrdersRead, 3},
+		{"east skipped", east.SkippedOrders, 1},
+		{"north skipped", north.SkippedOrders, 0},
+		{"company skipped", res.Quality.SkippedOrders, 1},
+		{"east refunds", count(east, transform.TableOrders, transform.ReasonRefund), 1},
+		{"north refunds", count(north, transform.TableOrders, transform.ReasonRefund), 0},
+		{"north after the period", count(north, transform.TableOrders, transform.ReasonAfterPeriod), 1},
+		{"east after the period", count(east, transform.TableOrders, transform.ReasonAfterPeriod), 0},
+		{"company after the period", count(res.Quality, transform.TableOrders, transform.ReasonAfterPeriod), 1},
+		{"north complaint without customer", count(north, transform.TableComplaints, transform.ReasonCustomerMissing), 1},
+		{"unassigned department missing", count(none, transform.TableOrders, transform.ReasonDepartmentMissing), 1},
+		{"east department missing", count(east, transform.TableOrders, transform.ReasonDepartmentMissing), 0},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
+		}
+	}
+}

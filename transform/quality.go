@@ -76,6 +76,12 @@ type Quality struct {
 	SkippedComplaints int64
 	Findings          []Finding // by handling, then table and reason
 
+	// Departments breaks the above down by the department of the rows
+	// (Unassigned for rows without one). Findings that belong to no
+	// department (the customers query's) are company-wide only. nil in
+	// the breakdown itself.
+	Departments map[string]Quality
+
 	index map[findingKey]int
 }
 
@@ -147,6 +153,7 @@ func (q *Quality) merge(o *Quality) {
 func (q *Quality) clone() Quality {
 	c := *q
 	c.index = nil
+	c.Departments = nil
 	c.Findings = make([]Finding, len(q.Findings))
 	for i, f := range q.Findings {
 		f.Examples = slices.Clone(f.Examples)

@@ -46,10 +46,12 @@ type State struct {
 	complaints map[deptPeriod]*complaintAgg
 	byCategory map[deptPeriodCat]*categoryAgg
 	quality    Quality
-	clock      clock
-	// Rows used, by period: the data-quality sheet counts those dated after
-	// the reported period.
-	orderRows, complaintRows periodRows
+	// deptQuality is quality by department: the rows of each department.
+	deptQuality []Quality
+	clock       clock
+	// Rows used, by department and period: the data-quality sheets count
+	// those dated after the reported period.
+	orderRows, complaintRows []periodRows
 	keys                     []uint64 // AddOrders' customer keys of a batch
 	scratch                  []int32  // AddOrders' list of period stats to touch
 	touched                  uint64   // keeps AddOrders' loads from being optimised away
@@ -168,30 +170,32 @@ func (s *State) orderKey(o *extract.Order) uint64 {
 }
 
 func (s *State) addOrder(o *extract.Order, key uint64) {
+	d := s.dept(o.Department)
 	s.quality.OrdersRead++
+	s.deptQuality[d].OrdersRead++
 	if o.Defect != extract.DefectNone {
-		s.quality.skip(TableOrders, o.Defect.String(), o.ID)
+		s.skip(TableOrders, d, o.Defect.String(), o.ID)
 		return
 	}
 	if o.OrderedAt.Before(plausible) {
-		s.quality.skip(TableOrders, ReasonImplausibleTime, o.ID)
+		s.skip(TableOrders, d, ReasonImplausibleTime, o.ID)
 		return
 	}
 	if o.Flags != 0 {
-		s.noteFlags(TableOrders, o.Flags, o.ID)
+		s.noteFlags(TableOrders, d, o.Flags, o.ID)
 	}
 	if o.Department == "" {
-		s.quality.Note(TableOrders, ReasonDepartmentMissing, Noted, 1)
+		s.note(TableOrders, d, ReasonDepartmentMissing, Noted, "")
 	}
 	switch {
 	case o.AmountCents < 0:
-		s.quality.Note(TableOrders, ReasonRefund, Noted, 1)
+		s.note(TableOrders, d, ReasonRefund, Noted, "")
 	case o.AmountCents == 0:
-		s.quality.Note(TableOrders, ReasonZeroAmount, Noted, 1)
+		s.note(TableOrders, d, ReasonZeroAmount, Noted, "")
 	}
 	p, day := s.clock.at(o.OrderedAt)
-	s.orderRows.add(p)
-	ps := s.period(s.recordOf(key, o.CustomerID, s.dept(o.Department)), p)
+	s.orderRows[d].add(p)
+	ps := s.period(s.recordOf(key, o.CustomerID, d), p)
 	ps.rev += o.AmountCents
 	if o.AmountCents > 0 {
 		if ps.orders == 0 || day > ps.last {
@@ -238,27 +242,28 @@ func (s *State) AddOrders(batch []extract.Order) {
 
 // AddComplaint folds one row of the complaints query.
 func (s *State) AddComplaint(c extract.Complaint) {
+	d := s.dept(c.Department)
 	s.quality.ComplaintsRead++
+	s.deptQuality[d].ComplaintsRead++
 	if c.Defect != extract.DefectNone {
-		s.quality.skip(TableComplaints, c.Defect.String(), c.ID)
+		s.skip(TableComplaints, d, c.Defect.String(), c.ID)
 		return
 	}
 	if c.CreatedAt.Before(plausible) {
-		s.quality.skip(TableComplaints, ReasonImplausibleTime, c.ID)
+		s.skip(TableComplaints, d, ReasonImplausibleTime, c.ID)
 		return
 	}
 	if c.Flags != 0 {
-		s.noteFlags(TableComplaints, c.Flags, c.ID)
+		s.noteFlags(TableComplaints, d, c.Flags, c.ID)
 	}
 	if c.Department == "" {
-		s.quality.Note(TableComplaints, ReasonDepartmentMissing, Noted, 1, c.ID)
+		s.note(TableComplaints, d, ReasonDepartmentMissing, Noted, c.ID)
 	}
 	if c.CustomerID == "" {
-		s.quality.Note(TableComplaints, ReasonCustomerMissing, Noted, 1, c.ID)
+		s.note(TableComplaints, d, ReasonCustomerMissing, Noted, c.ID)
 	}
 	p, _ := s.clock.at(c.CreatedAt)
-	s.complaintRows.add(p)
-	d := s.dept(c.Department)
+	s.complaintRows[d].add(p)
 	agg := s.complaints[deptPeriod{d, p}]
 	if agg == nil {
 		agg = &complaintAgg{}
@@ -274,12 +279,12 @@ func (s *State) AddComplaint(c extract.Complaint) {
 			agg.durationMs += dur.Milliseconds()
 			agg.timed++
 		} else {
-			s.quality.Note(TableComplaints, ReasonResolvedBeforeCreated, Repaired, 1, c.ID)
+			s.note(TableComplaints, d, ReasonResolvedBeforeCreated, Repaired, c.ID)
 		}
 	}
 	rated := c.Rated && c.Satisfaction >= 1 && c.Satisfaction <= 5
 	if c.Rated && !rated {
-		s.quality.Note(TableComplaints, ReasonSatisfactionRange, Repaired, 1, c.ID)
+		s.note(TableComplaints, d, ReasonSatisfactionRange, Repaired, c.ID)
 	}
 	if rated {
 		agg.satSum += int64(c.Satisfaction)
@@ -347,13 +352,27 @@ func (s *State) category(name string) int32 {
 // are epoch placeholders (a zero written as a date), not events.
 var plausible = time.Date(1971, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func (s *State) noteFlags(table string, f extract.Flag, id string) {
+func (s *State) noteFlags(table string, d int32, f extract.Flag, id string) {
 	if f&extract.FlagIDMissing != 0 {
-		s.quality.Note(table, ReasonIDMissing, Repaired, 1)
+		s.note(table, d, ReasonIDMissing, Repaired, "")
 	}
 	if f&extract.FlagInvalidUTF8 != 0 {
-		s.quality.Note(table, ReasonInvalidUTF8, Repaired, 1, id)
+		s.note(table, d, ReasonInvalidUTF8, Repaired, id)
 	}
+}
+
+// skip counts a row of department d left out of every figure, company-wide
+// and in its department.
+func (s *State) skip(table string, d int32, reason, id string) {
+	s.quality.skip(table, reason, id)
+	s.deptQuality[d].skip(table, reason, id)
+}
+
+// note counts a row of department d under reason, company-wide and in its
+// department.
+func (s *State) note(table string, d int32, reason string, h Handling, id string) {
+	s.quality.Note(table, reason, h, 1, id)
+	s.deptQuality[d].Note(table, reason, h, 1, id)
 }
 
 // periodRows counts rows by period, cheaply when consecutive rows share a
@@ -414,6 +433,9 @@ func (s *State) dept(name string) int32 {
 		d = int32(len(s.depts))
 		s.depts = append(s.depts, name)
 		s.deptIndex[name] = d
+		s.deptQuality = append(s.deptQuality, newQuality())
+		s.orderRows = append(s.orderRows, periodRows{})
+		s.complaintRows = append(s.complaintRows, periodRows{})
 	}
 	return d
 }
@@ -556,9 +578,21 @@ func (s *State) Merge(o *State) {
 		agg.resolved += a.resolved
 	}
 	s.quality.merge(&o.quality)
-	s.orderRows.merge(&o.orderRows)
-	s.complaintRows.merge(&o.complaintRows)
+	for od, name := range o.depts {
+		d := s.dept(name)
+		s.deptQuality[d].merge(&o.deptQuality[od])
+		s.orderRows[d].merge(&o.orderRows[od])
+		s.complaintRows[d].merge(&o.complaintRows[od])
+	}
 }
 
-// Quality returns the row counts and data-quality findings so far.
-func (s *State) Quality() Quality { return s.quality.clone() }
+// Quality returns the row counts and data-quality findings so far,
+// company-wide and by department.
+func (s *State) Quality() Quality {
+	q := s.quality.clone()
+	q.Departments = make(map[string]Quality, len(s.depts))
+	for d, name := range s.depts {
+		q.Departments[name] = s.deptQuality[d].clone()
+	}
+	return q
+}
