@@ -153,17 +153,27 @@ func (s *State) count(w window, acc *partAcc, slots []slot) {
 		}
 		id := s.customers.id(slot)
 		buf.reset()
+		depts, deptsPrev := prof.deptBuf[:0], prof.deptPrevBuf[:0] // the departments it bought from in p, in p-1
 		for rec := &slot.rec; ; rec = s.records.at(rec.next) {
 			periods, complaints := buf.load(s, rec)
 			if prof.load(w, s, periods, complaints) {
 				acc.depts[rec.dept].add(w, prof, id)
+				n := w.size()
+				if prof.isActive(n - 1) {
+					depts = append(depts, rec.dept)
+				}
+				if prof.isActive(n - 2) {
+					deptsPrev = append(deptsPrev, rec.dept)
+				}
 			}
 			if rec.next < 0 {
 				break
 			}
 		}
+		prof.deptBuf, prof.deptPrevBuf = depts, deptsPrev
 		periods, complaints := buf.merged()
 		if prof.load(w, s, periods, complaints) {
+			prof.depts, prof.deptsPrev = depts, deptsPrev
 			acc.company.add(w, prof, id)
 		}
 	}
@@ -236,7 +246,9 @@ type scopeAcc struct {
 	cohortActive [][]int64
 	churned      []ChurnedCustomer
 	churnedCats  [][]int32 // the categories of each churned customer's complaints in P-1
+	churnedDepts [][]int32 // company-wide: the departments each churned customer bought from in P-1
 	atRisk       []AtRiskCustomer
+	atRiskDepts  [][]int32 // company-wide: the departments each at-risk customer bought from in P
 	followUp     []FollowUp
 	base         []baseMember
 	categories   map[int32]*categoryAcc
@@ -271,7 +283,9 @@ func (a *scopeAcc) merge(o *scopeAcc) {
 	}
 	a.churned = append(a.churned, o.churned...)
 	a.churnedCats = append(a.churnedCats, o.churnedCats...)
+	a.churnedDepts = append(a.churnedDepts, o.churnedDepts...)
 	a.atRisk = append(a.atRisk, o.atRisk...)
+	a.atRiskDepts = append(a.atRiskDepts, o.atRiskDepts...)
 	a.followUp = append(a.followUp, o.followUp...)
 	a.base = append(a.base, o.base...)
 	for c, oc := range o.categories {
@@ -315,6 +329,7 @@ func (a *scopeAcc) add(w window, f *profile, id string) {
 				OrdersPrev:       f.orders[i-1],
 			})
 			a.churnedCats = append(a.churnedCats, slices.Clone(f.catsPrev))
+			a.churnedDepts = append(a.churnedDepts, slices.Clone(f.deptsPrev))
 		}
 		for _, c := range f.catsPrev {
 			ac := a.category(c)
@@ -339,6 +354,7 @@ func (a *scopeAcc) add(w window, f *profile, id string) {
 			OpenComplaints: int64(f.openEnd[i]),
 			ValueAtRisk:    f.look[i].valueAtRisk(f.rev[i]),
 		})
+		a.atRiskDepts = append(a.atRiskDepts, slices.Clone(f.depts))
 	}
 	if f.risk[i-1] != 0 {
 		a.followUp = append(a.followUp, FollowUp{
@@ -468,12 +484,16 @@ func (a *scopeAcc) finish(w window, s *State, opt Options, company bool, dept st
 			c.Categories = append(c.Categories, s.cats[cat])
 		}
 		slices.Sort(c.Categories)
+		c.Departments = s.deptNames(a.churnedDepts[i])
 	}
 	slices.SortFunc(a.churned, func(x, y ChurnedCustomer) int {
 		return cmp.Or(cmp.Compare(y.RevenuePrevCents, x.RevenuePrevCents), cmp.Compare(x.CustomerID, y.CustomerID))
 	})
 	sc.Churned = a.churned
 
+	for i := range a.atRisk {
+		a.atRisk[i].Departments = s.deptNames(a.atRiskDepts[i])
+	}
 	slices.SortFunc(a.atRisk, func(x, y AtRiskCustomer) int {
 		return cmp.Or(cmp.Compare(y.ValueAtRisk, x.ValueAtRisk), cmp.Compare(x.CustomerID, y.CustomerID))
 	})
@@ -494,6 +514,22 @@ func (a *scopeAcc) finish(w window, s *State, opt Options, company bool, dept st
 	}
 	sc.Categories = a.categoryStats(s)
 	return sc
+}
+
+// deptNames names departments, sorted as Result.Departments are; nil for
+// none (a department's own lists).
+func (s *State) deptNames(ds []int32) []string {
+	if len(ds) == 0 {
+		return nil
+	}
+	names := make([]string, len(ds))
+	for i, d := range ds {
+		names[i] = s.depts[d]
+	}
+	slices.SortFunc(names, func(a, b string) int {
+		return cmp.Or(cmp.Compare(boolInt(a == Unassigned), boolInt(b == Unassigned)), cmp.Compare(a, b))
+	})
+	return names
 }
 
 // snapshot turns the counts of history period j into the spec's metrics.

@@ -432,3 +432,27 @@ func TestQualityByDepartment(t *testing.T) {
 		}
 	}
 }
+
+// TestCompanyListsNameDepartments: company-wide, a customer is listed once,
+// with the departments it bought from.
+func TestCompanyListsNameDepartments(t *testing.T) {
+	t.Parallel()
+	res := compute(t, []extract.Order{
+		order("a", "north", "2026-08-05 10:00:00", 1000), order("a", "east", "2026-08-06 10:00:00", 500), order("a", "", "2026-07-06 10:00:00", 500),
+		order("b", "east", "2026-08-05 10:00:00", 1000), order("b", "north", "2026-09-05 10:00:00", 100), order("b", "", "2026-09-06 10:00:00", 100),
+	}, nil, "2026-09")
+	c := res.Company
+	if len(c.Churned) != 1 || c.Churned[0].CustomerID != "a" || !slices.Equal(c.Churned[0].Departments, []string{"east", "north"}) {
+		t.Errorf("company churned = %+v, want a of east and north", c.Churned)
+	}
+	if len(c.AtRisk) != 1 || !slices.Equal(c.AtRisk[0].Departments, []string{"north", transform.Unassigned}) {
+		t.Errorf("company at risk = %+v, want b of north and (unassigned)", c.AtRisk)
+	}
+	for _, d := range res.Departments {
+		for _, l := range d.Churned {
+			if l.Departments != nil {
+				t.Errorf("%s lists departments on its own list: %+v", d.Department, l)
+			}
+		}
+	}
+}

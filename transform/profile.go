@@ -20,6 +20,9 @@ type profile struct {
 	look    []lookback
 
 	cats, catsPrev []int32 // categories of the complaints created in p, in p-1
+	// Company-wide only: the departments it bought from in p, in p-1.
+	depts, deptsPrev     []int32
+	deptBuf, deptPrevBuf []int32 // their storage, reused
 
 	first    int32 // period of the first purchase ever
 	hasFirst bool
@@ -72,6 +75,7 @@ func (f *profile) load(w window, s *State, periods []periodStat, complaints []co
 	clear(f.orders)
 	clear(f.rev)
 	f.hasFirst, f.touched = false, false
+	f.depts, f.deptsPrev = nil, nil
 	any := false
 	for _, ps := range periods {
 		if ps.orders > 0 && !f.hasFirst {

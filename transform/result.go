@@ -64,6 +64,7 @@ type ChurnedCustomer struct {
 	Share            Ratio     // rev(c, P-1) over the churned customers' total rev in P-1
 	Tier             TierKind  // the customer's value tier in B(P)
 	Categories       []string  // the categories of its complaints created in P-1, sorted: the likely cause
+	Departments      []string  // company-wide: the departments it bought from in P-1; nil in a department's list
 }
 
 // Signal is a reason a customer is at risk.
@@ -105,6 +106,7 @@ type AtRiskCustomer struct {
 	LastPurchase   time.Time // the day of the latest purchase, in P: midnight in the report time zone
 	OpenComplaints int64     // complaints open at the end of P: created by then, resolved_at NULL or later
 	Tier           TierKind  // its value tier in B(P); TierNone when it was not active in P-1
+	Departments    []string  // company-wide: the departments it bought from in P; nil in a department's list
 }
 
 // FollowUp is one customer of Risk(P-1), the at-risk list of the period
