@@ -157,7 +157,7 @@ func (s *State) count(w window, acc *partAcc, slots []slot) {
 		for rec := &slot.rec; ; rec = s.records.at(rec.next) {
 			periods, complaints := buf.load(s, rec)
 			if prof.load(w, s, periods, complaints) {
-				acc.depts[rec.dept].add(w, prof, id)
+				acc.depts[rec.dept].add(w, prof, id, slot.owner)
 				n := w.size()
 				if prof.isActive(n - 1) {
 					depts = append(depts, rec.dept)
@@ -174,7 +174,7 @@ func (s *State) count(w window, acc *partAcc, slots []slot) {
 		periods, complaints := buf.merged()
 		if prof.load(w, s, periods, complaints) {
 			prof.depts, prof.deptsPrev = depts, deptsPrev
-			acc.company.add(w, prof, id)
+			acc.company.add(w, prof, id, slot.owner)
 		}
 	}
 }
@@ -252,7 +252,16 @@ type scopeAcc struct {
 	followUp     []FollowUp
 	base         []baseMember
 	categories   map[int32]*categoryAcc
+	owners       map[int32]*ownerAcc // by owner: 0 none, else 1 + index in State.owners
 	touched      bool
+}
+
+// ownerAcc counts one owner's customers in the reported period.
+type ownerAcc struct {
+	base, retained, churned, churnedPrevCents int64
+	atRisk                                    int64
+	value600                                  int64 // Σ value at risk, in 1/600 of a currency unit: exact
+	riskPrev, riskPrevKept                    int64
 }
 
 func newScopeAcc(w window) *scopeAcc {
@@ -263,6 +272,7 @@ func newScopeAcc(w window) *scopeAcc {
 		cohortSize:   make([]int64, h),
 		cohortActive: make([][]int64, h),
 		categories:   map[int32]*categoryAcc{},
+		owners:       map[int32]*ownerAcc{},
 	}
 	for q := range a.cohortActive {
 		a.cohortActive[q] = make([]int64, h-q)
@@ -296,7 +306,53 @@ func (a *scopeAcc) merge(o *scopeAcc) {
 		ac.base += oc.base
 		ac.retained += oc.retained
 	}
+	for k, oo := range o.owners {
+		ao := a.owners[k]
+		if ao == nil {
+			ao = &ownerAcc{}
+			a.owners[k] = ao
+		}
+		ao.base += oo.base
+		ao.retained += oo.retained
+		ao.churned += oo.churned
+		ao.churnedPrevCents += oo.churnedPrevCents
+		ao.atRisk += oo.atRisk
+		ao.value600 += oo.value600
+		ao.riskPrev += oo.riskPrev
+		ao.riskPrevKept += oo.riskPrevKept
+	}
 	a.touched = a.touched || o.touched
+}
+
+// addOwner counts a customer into its owner's figures of the reported
+// period, dense index i.
+func (a *scopeAcc) addOwner(f *profile, i int, owner int32) {
+	at, ap := f.isActive(i), f.isActive(i-1)
+	if !ap && f.risk[i] == 0 && f.risk[i-1] == 0 {
+		return
+	}
+	o := a.owners[owner]
+	if o == nil {
+		o = &ownerAcc{}
+		a.owners[owner] = o
+	}
+	if ap {
+		o.base++
+		if at {
+			o.retained++
+		} else {
+			o.churned++
+			o.churnedPrevCents += f.rev[i-1]
+		}
+	}
+	if f.risk[i] != 0 {
+		o.atRisk++
+		o.value600 += f.look[i].value600(f.rev[i])
+	}
+	if f.risk[i-1] != 0 {
+		o.riskPrev++
+		o.riskPrevKept += int64(boolInt(at))
+	}
 }
 
 func (a *scopeAcc) category(c int32) *categoryAcc {
@@ -309,7 +365,7 @@ func (a *scopeAcc) category(c int32) *categoryAcc {
 }
 
 // add counts one customer's profile into the scope.
-func (a *scopeAcc) add(w window, f *profile, id string) {
+func (a *scopeAcc) add(w window, f *profile, id string, owner int32) {
 	a.touched = a.touched || f.touched
 	off := int(w.ext - w.lo) // dense index of the first snapshot period
 	for j := range a.trend {
@@ -356,6 +412,7 @@ func (a *scopeAcc) add(w window, f *profile, id string) {
 		})
 		a.atRiskDepts = append(a.atRiskDepts, slices.Clone(f.depts))
 	}
+	a.addOwner(f, i, owner)
 	if f.risk[i-1] != 0 {
 		a.followUp = append(a.followUp, FollowUp{
 			CustomerID:       id,
@@ -513,7 +570,27 @@ func (a *scopeAcc) finish(w window, s *State, opt Options, company bool, dept st
 		sc.Cohorts = append(sc.Cohorts, Cohort{Period: Period{G: s.g, N: w.first + int32(q)}, Size: size, Active: a.cohortActive[q]})
 	}
 	sc.Categories = a.categoryStats(s)
+	sc.Owners = a.ownerStats(s)
 	return sc
+}
+
+// ownerStats lists the owners by value at risk, descending, customers
+// without an owner last.
+func (a *scopeAcc) ownerStats(s *State) []OwnerStat {
+	out := make([]OwnerStat, 0, len(a.owners))
+	for k, o := range a.owners {
+		st := OwnerStat{Base: o.base, Retained: o.retained, Churned: o.churned, ChurnedRevenuePrevCents: o.churnedPrevCents,
+			AtRisk: o.atRisk, ValueAtRisk: float64(o.value600) / 600, AtRiskPrev: o.riskPrev, AtRiskPrevKept: o.riskPrevKept}
+		if k > 0 {
+			st.Owner = s.owners[k-1]
+		}
+		out = append(out, st)
+	}
+	slices.SortFunc(out, func(x, y OwnerStat) int {
+		return cmp.Or(cmp.Compare(boolInt(x.Owner == ""), boolInt(y.Owner == "")), cmp.Compare(y.ValueAtRisk, x.ValueAtRisk),
+			cmp.Compare(y.ChurnedRevenuePrevCents, x.ChurnedRevenuePrevCents), cmp.Compare(x.Owner, y.Owner))
+	})
+	return out
 }
 
 // deptNames names departments, sorted as Result.Departments are; nil for

@@ -456,3 +456,43 @@ func TestCompanyListsNameDepartments(t *testing.T) {
 		}
 	}
 }
+
+// TestOwners: the figures by owner add up what each rep's customers did;
+// customers without an owner form their own group, listed last.
+func TestOwners(t *testing.T) {
+	t.Parallel()
+	st := transform.New(transform.Month, shanghai)
+	for _, o := range []extract.Order{
+		order("a", "x", "2026-08-05 10:00:00", 1000), order("a", "x", "2026-09-05 10:00:00", 1000), // retained
+		order("b", "x", "2026-08-05 10:00:00", 3000), // churned
+		order("c", "x", "2026-08-05 10:00:00", 9000), order("c", "x", "2026-09-05 10:00:00", 100), // at risk: value 90
+		order("d", "x", "2026-08-05 10:00:00", 500), // churned, no owner
+	} {
+		st.AddOrder(o)
+	}
+	for id, owner := range map[string]string{"a": "王芳", "b": "王芳", "c": "李雷", "d": "", "nobody": "李雷"} {
+		if known := st.SetOwner(id, owner); known != (id != "nobody") {
+			t.Errorf("SetOwner(%s) = %v", id, known)
+		}
+	}
+	p, _ := transform.ParsePeriod("2026-09")
+	res, err := st.Compute(p, transform.Options{History: 2, AtRiskLimit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []transform.OwnerStat{
+		{Owner: "李雷", Base: 1, Retained: 1, AtRisk: 1, ValueAtRisk: 90},
+		{Owner: "王芳", Base: 2, Retained: 1, Churned: 1, ChurnedRevenuePrevCents: 3000},
+		{Owner: "", Base: 1, Churned: 1, ChurnedRevenuePrevCents: 500},
+	}
+	if !slices.Equal(res.Company.Owners, want) {
+		t.Errorf("owners = %+v, want %+v", res.Company.Owners, want)
+	}
+	if !slices.Equal(res.Departments[0].Owners, want) {
+		t.Errorf("department owners = %+v", res.Departments[0].Owners)
+	}
+	from, _ := transform.ParsePeriod("2026-09")
+	if st.ActiveBetween("b", from, from) || !st.ActiveBetween("a", from, from) || st.ActiveBetween("nobody", from, from) {
+		t.Error("ActiveBetween is wrong")
+	}
+}

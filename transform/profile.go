@@ -47,6 +47,15 @@ func (l lookback) valueAtRisk(revCents int64) float64 {
 	return float64(l.rev) / float64(l.n*100)
 }
 
+// value600 is valueAtRisk in 1/600 of a currency unit, exactly: 600 is
+// 100 cents times 6, which every lookback length divides.
+func (l lookback) value600(revCents int64) int64 {
+	if l.n == 0 {
+		return revCents * 6
+	}
+	return l.rev * 6 / l.n
+}
+
 // signals are the at-risk signals of a period with orders purchases and
 // revenue rev: below half of the lookback's average, strictly.
 func (l lookback) signals(orders, rev int64) Signal {

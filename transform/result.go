@@ -46,7 +46,28 @@ type Scope struct {
 	Cohorts    []Cohort       // one per acquisition period of the history window
 	Tiers      []Tier         // problem, key, ordinary, small
 	Categories []CategoryStat // complaint categories of P with a non-zero figure, by complaints, descending
+	// Owners sums P by the customers' owners (State.SetOwner), by value at
+	// risk, descending; the customers without an owner last, as Owner "".
+	Owners []OwnerStat
 }
+
+// OwnerStat is one owner's (sales rep's) customers in P: the base and what
+// became of it, the customers at risk now, and how last period's were kept.
+type OwnerStat struct {
+	Owner                   string // "" for customers without an owner
+	Base, Retained, Churned int64  // of B(P)
+	ChurnedRevenuePrevCents int64  // Σ rev(c, P-1) over the churned
+	AtRisk                  int64  // |Risk(P)|
+	ValueAtRisk             float64
+	AtRiskPrev              int64 // |Risk(P-1)|
+	AtRiskPrevKept          int64 // of them, active in P
+}
+
+// RetentionRate is Retained / Base.
+func (o OwnerStat) RetentionRate() Ratio { return ratio(o.Retained, o.Base) }
+
+// AtRiskRetentionRate is AtRiskPrevKept / AtRiskPrev.
+func (o OwnerStat) AtRiskRetentionRate() Ratio { return ratio(o.AtRiskPrevKept, o.AtRiskPrev) }
 
 // Current is the snapshot of the reported period.
 func (s *Scope) Current() *Snapshot { return &s.Snapshots[len(s.Snapshots)-1] }

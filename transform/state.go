@@ -42,6 +42,8 @@ type State struct {
 	deptIndex map[string]int32
 	cats      []string // complaint categories; Uncategorized for NULL or empty
 	catIndex  map[string]int32
+	owners    []string // the sales reps named by SetOwner
+	ownerIdx  map[string]int32
 
 	complaints map[deptPeriod]*complaintAgg
 	byCategory map[deptPeriodCat]*categoryAgg
@@ -141,6 +143,7 @@ func New(g Granularity, loc *time.Location) *State {
 		customers:  newTable(),
 		deptIndex:  make(map[string]int32),
 		catIndex:   make(map[string]int32),
+		ownerIdx:   make(map[string]int32),
 		complaints: make(map[deptPeriod]*complaintAgg),
 		byCategory: make(map[deptPeriodCat]*categoryAgg),
 		quality:    newQuality(),
@@ -346,6 +349,55 @@ func (s *State) category(name string) int32 {
 		s.catIndex[name] = c
 	}
 	return c
+}
+
+// SetOwner records the owner (the sales rep) of a customer, from the
+// customers query, for the figures by owner; "" is no owner. A customer
+// with no order or complaint is in no figure and is not recorded: SetOwner
+// reports whether the customer is known.
+func (s *State) SetOwner(customerID, owner string) bool {
+	key, _ := s.customers.key(customerID)
+	sl := s.customers.lookup(key, customerID)
+	if sl == nil {
+		return false
+	}
+	sl.owner = 0
+	if owner != "" {
+		o, ok := s.ownerIdx[owner]
+		if !ok {
+			o = int32(len(s.owners))
+			s.owners = append(s.owners, owner)
+			s.ownerIdx[owner] = o
+		}
+		sl.owner = o + 1
+	}
+	return true
+}
+
+// ActiveBetween reports whether a customer made a purchase, in any
+// department, in a period from from to to: whether a list of those
+// periods can name it.
+func (s *State) ActiveBetween(customerID string, from, to Period) bool {
+	key, _ := s.customers.key(customerID)
+	sl := s.customers.lookup(key, customerID)
+	if sl == nil {
+		return false
+	}
+	for rec := &sl.rec; ; rec = s.records.at(rec.next) {
+		for i := rec.periods; i >= 0; {
+			ps := s.periods.at(i)
+			if ps.period < from.N {
+				break
+			}
+			if ps.period <= to.N && ps.orders > 0 {
+				return true
+			}
+			i = ps.prev
+		}
+		if rec.next < 0 {
+			return false
+		}
+	}
 }
 
 // plausible is the earliest instant a row may carry: timestamps of 1970
@@ -556,6 +608,9 @@ func (s *State) Merge(o *State) {
 				break
 			}
 			orec = o.records.at(orec.next)
+		}
+		if slot.owner != 0 {
+			s.SetOwner(id, o.owners[slot.owner-1])
 		}
 	}
 	for k, a := range o.complaints {

@@ -21,9 +21,10 @@ type table struct {
 }
 
 type slot struct {
-	key  uint64
-	text int32 // 0: empty; -1: numeric id; else 1 + index in texts
-	rec  record
+	key   uint64
+	text  int32 // 0: empty; -1: numeric id; else 1 + index in texts
+	owner int32 // 0: none; else 1 + index in State.owners
+	rec   record
 }
 
 const textKey = 1 << 63
@@ -92,20 +93,28 @@ func (t *table) find(key uint64, id string, d int32) *slot {
 	}
 }
 
-// peek returns the latest period stat of the first record of a customer,
-// if it is known, without adding anything; -1 otherwise.
-func (t *table) peek(key uint64, id string) int32 {
+// lookup returns the slot of a customer, or nil if it is not known.
+func (t *table) lookup(key uint64, id string) *slot {
 	numeric := key&textKey == 0
 	mask := len(t.slots) - 1
 	for i := t.home(key); ; i = (i + 1) & mask {
 		s := &t.slots[i]
 		if s.text == 0 {
-			return -1
+			return nil
 		}
 		if s.key == key && (numeric || t.texts[s.text-1] == id) {
-			return s.rec.periods
+			return s
 		}
 	}
+}
+
+// peek returns the latest period stat of the first record of a customer,
+// if it is known, without adding anything; -1 otherwise.
+func (t *table) peek(key uint64, id string) int32 {
+	if s := t.lookup(key, id); s != nil {
+		return s.rec.periods
+	}
+	return -1
 }
 
 func (t *table) grow() {
