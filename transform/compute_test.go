@@ -464,7 +464,7 @@ func TestOwners(t *testing.T) {
 	st := transform.New(transform.Month, shanghai)
 	for _, o := range []extract.Order{
 		order("a", "x", "2026-08-05 10:00:00", 1000), order("a", "x", "2026-09-05 10:00:00", 1000), // retained
-		order("b", "x", "2026-08-05 10:00:00", 3000), // churned
+		order("b", "x", "2026-08-05 10:00:00", 3000),                                              // churned
 		order("c", "x", "2026-08-05 10:00:00", 9000), order("c", "x", "2026-09-05 10:00:00", 100), // at risk: value 90
 		order("d", "x", "2026-08-05 10:00:00", 500), // churned, no owner
 	} {
