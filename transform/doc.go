@@ -46,20 +46,49 @@
 //	complainant_retention_rate     share of B(P) that complained in P-1 and is in A(P)
 //	non_complainant_retention_rate share of B(P) that did not complain in P-1 and is in A(P)
 //
+// Version 2 keys:
+//
+//	at_risk_customers              |Risk(P)|
+//	at_risk_retention_rate         |Risk(P-1) ∩ A(P)| / |Risk(P-1)|
+//	revenue_new                    Σ_{c∈N} rev(c,P)
+//	revenue_reactivated            Σ_{c∈W} rev(c,P)
+//	revenue_expansion              Σ_{c∈R} max(0, rev(c,P) - rev(c,P-1))
+//	revenue_contraction            Σ_{c∈R} max(0, rev(c,P-1) - rev(c,P))
+//	revenue_churned                Σ_{c∈L} rev(c,P-1)
+//	revenue_other                  Σ_{c∉A(P)} rev(c,P) - Σ_{c∉B(P)} rev(c,P-1)
+//	gross_revenue_retention_rate   Σ_{c∈R} min(rev(c,P), rev(c,P-1)) / Σ_{c∈B} rev(c,P-1), undefined when <= 0
+//
+// The bridge is exact: revenue(P) - revenue(P-1) = new + reactivated +
+// expansion - contraction - churned + other, to the cent.
+//
+// Risk(P) is the customers of A(P) for whom a signal fires: purchases or
+// revenue in P strictly below half their average over the up to three
+// most recent earlier periods in which they were active (in this scope,
+// however long ago), or a complaint open at the end of P (created before
+// it, resolved_at NULL or at/after it: a later resolution never changes a
+// past period) or created in P and rated 1–2.
+//
+// Tiers rank B(P): problem customers (rev(c,P-1) <= 0, or two or more
+// complaints in P-1 in the scope) apart; the rest by rev(c,P-1), ranks up
+// to ceil(20 %) key, up to ceil(50 %) ordinary, ties taking the higher tier.
+// Complaint categories (NULL or empty: Uncategorized) count the complaints
+// of P and keep the base's complainants of P-1 per category.
+//
 // A quotient whose denominator is zero is an invalid Ratio, never 0 or NaN.
 // Money is int64 cents; averages of money are float64 currency units.
 //
 // Rules the spec leaves open, decided here and stated in the README:
-//   - Value tiers: of the base ranked by rev(c,P-1) descending, ranks up to
-//     ceil(20 %) are key, up to ceil(50 %) ordinary; ties take the higher tier.
 //   - At-risk value for a customer with no earlier active period is rev(c,P).
-//   - A complaint is open while its resolved_at is NULL; "open complaints"
-//     counts those created up to the end of P.
+//   - "Open complaints" on the at-risk list counts those open at the end of
+//     P, as the signal does.
 //   - A satisfaction outside 1–5 counts as not rated; a complaint resolved
 //     before it was created counts as resolved but not in the mean time.
 //     Both are data-quality warnings.
 //   - A department gets a scope when it has a row in the history window or
 //     the period before it.
+//
+// Data quality is counted company-wide and by the department of each row;
+// the figures by owner use the owners folded in with SetOwner.
 //
 // The State is a value that merges: folding two sets of rows separately and
 // merging gives the State of folding them together.
