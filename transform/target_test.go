@@ -1,0 +1,47 @@
+package transform_test
+
+import (
+	"fmt"
+	"testing"
+
+	"retention/transform"
+)
+
+func ptr(f float64) *float64 { return &f }
+
+// TestAlertsOnTheWorkedExample is the case: retention_rate min 0.7
+// everywhere, relative_churn_rate max 0.01 for 华东 only, retention_rate
+// min 0.99 for 华北, whose ratio is null.
+func TestAlertsOnTheWorkedExample(t *testing.T) {
+	t.Parallel()
+	st := transform.New(transform.Month, shanghai)
+	for _, o := range workedOrders() {
+		st.AddOrder(o)
+	}
+	for _, c := range workedComplaints() {
+		st.AddComplaint(c)
+	}
+	p, _ := transform.ParsePeriod("2026-09")
+	res, err := st.Compute(p, transform.Options{History: 2, AtRiskLimit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alerts := transform.Alerts(res, []transform.Target{
+		{Metric: "retention_rate", Min: ptr(0.7)},
+		{Metric: "relative_churn_rate", Max: ptr(0.01), Scopes: []string{"华东"}},
+		{Metric: "retention_rate", Min: ptr(0.99), Scopes: []string{"华北"}},
+		{Metric: "revenue", Min: ptr(505), Max: ptr(505), Scopes: []string{transform.CompanyScope}}, // exactly met: no alert
+	})
+	var got []string
+	for _, a := range alerts {
+		got = append(got, fmt.Sprintf("%s|%v|%s|%s|%.4f", a.Department, a.Company, a.Period, a.Metric, a.Value))
+	}
+	want := []string{
+		"|true|2026-09|retention_rate|0.6667",
+		"华东|false|2026-09|retention_rate|0.6667",
+		"华东|false|2026-09|relative_churn_rate|0.0492",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("alerts:\n got %q\nwant %q", got, want)
+	}
+}
