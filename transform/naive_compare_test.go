@@ -36,6 +36,13 @@ import (
 // productionLists is where production's v2 fields are to be mapped.
 const productionHasV2 = false
 
+// productionKeepsMicroseconds holds back the exact comparison of
+// avg_resolution_hours: production sums whole milliseconds, the spec keeps
+// microseconds. While it is false that one figure may differ by up to a
+// millisecond (in hours); set it to true, then delete it, when production
+// keeps microseconds.
+const productionKeepsMicroseconds = false
+
 // isV2Key reports whether key is one of v2Keys.
 func isV2Key(key string) bool { return slices.Contains(v2Keys, key) }
 
@@ -173,7 +180,11 @@ func sameFigure(key string, a, b refValue, mode cmpMode) bool {
 	case refCount, refMoney:
 		return a.n == b.n
 	}
-	return a.null || math.Abs(a.x-b.x) <= 1e-12*math.Max(1, math.Abs(a.x))
+	tol := 1e-12 * math.Max(1, math.Abs(a.x))
+	if key == "avg_resolution_hours" && mode.reference && !productionKeepsMicroseconds {
+		tol += float64(time.Millisecond) / float64(time.Hour)
+	}
+	return a.null || math.Abs(a.x-b.x) <= tol
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) <= 1e-12*math.Max(1, math.Abs(a)) }

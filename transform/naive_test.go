@@ -44,8 +44,11 @@ import (
 // naiveSeeds seed the generator; each gives a different data set.
 var naiveSeeds = []uint64{1, 2, 20260923}
 
-// naiveZones are the report zones the differential runs in.
-var naiveZones = []*time.Location{shanghai}
+// naiveZones are the report zones the differential runs in: Shanghai, and
+// New York, which has daylight saving time and cuts its periods 12 or 13
+// hours after Shanghai. The rows are the same for both; the generator puts
+// rows at the period starts and DST transitions of each.
+var naiveZones = []*time.Location{shanghai, mustLoad("America/New_York")}
 
 // zoneName labels a zone in a subtest name, without the slash that would
 // make it two levels.
@@ -70,6 +73,10 @@ func genMonth(i int) time.Time { return monthStart(shanghai, i) }
 
 var minusFive = time.FixedZone("UTC-5", -5*3600)
 
+// genCategories are the complaint categories: a few names, NULL or empty
+// (""), a name that differs from another only in case, and odd text.
+var genCategories = []string{"quality", "delivery", "billing", "", "Quality", " 物流/延迟\t(二次) "}
+
 type naiveData struct {
 	seed       uint64
 	orders     []extract.Order
@@ -78,10 +85,14 @@ type naiveData struct {
 
 // genData makes a deterministic data set: a few hundred customers over four
 // years in several departments, with refunds, zero amounts, customers who
-// only ever refund, rows at and one second before period starts, rows in
-// other time zones, defective rows, complaints with and without a customer,
-// open, resolved, resolved before created, rated in and out of 1–5, from
-// customers who never ordered, and rows after the reported periods.
+// only ever refund or whose refunds outweigh their purchases, timestamps to
+// the microsecond, rows at, one microsecond and one second before period
+// starts and around DST transitions of each report zone, rows in other time
+// zones, defective rows, complaints with and without a customer or a
+// category, open, resolved (before created, within minutes, in a later
+// period, exactly at a period end or a microsecond before), rated in and out
+// of 1–5, several from one customer in one period, from customers who never
+// ordered, and rows after the reported periods.
 func genData(seed uint64) naiveData {
 	r := rand.New(rand.NewPCG(seed, seed*0x9e3779b97f4a7c15+1))
 	d := naiveData{seed: seed}
@@ -97,9 +108,13 @@ func genData(seed uint64) naiveData {
 		}
 		return t
 	}
+	// upTo is a random duration in (0, max], in whole microseconds.
+	upTo := func(max time.Duration) time.Duration {
+		return time.Duration(1+r.Int64N(int64(max/time.Microsecond))) * time.Microsecond
+	}
 	randIn := func(m int) time.Time {
 		start, end := genMonth(m), genMonth(m+1)
-		return start.Add(time.Duration(r.Int64N(int64(end.Sub(start)/time.Second))) * time.Second)
+		return start.Add(upTo(end.Sub(start)) - time.Microsecond)
 	}
 	order := func(cust, dept string, ts time.Time, cents int64) {
 		d.orders = append(d.orders, extract.Order{
@@ -175,7 +190,8 @@ func genData(seed uint64) naiveData {
 		}
 	}
 	// Tiny: a handful of customers whose refunds often outweigh their
-	// purchases, so that revenue denominators are <= 0.
+	// purchases, so that revenue denominators are <= 0 and customers of the
+	// base have rev(c,P-1) <= 0 (problem customers).
 	for m := range genMonths {
 		for _, id := range []string{custs[1], custs[2], "T1", "T2"} {
 			if r.IntN(3) == 0 {
@@ -199,60 +215,73 @@ func genData(seed uint64) naiveData {
 	for range 40 {
 		order(custs[r.IntN(nCust)], "Old", randIn(r.IntN(12)), purchase())
 	}
-	// Rows exactly at the start of a period and one second before it.
-	for m := 1; m < genMonths+genFuture; m++ {
-		if m%12 != 0 && r.IntN(2) == 0 {
-			continue
+	// Rows exactly at the start of a month of each report zone (and so of
+	// its quarters and years), one microsecond and one second before it.
+	for _, loc := range naiveZones {
+		for m := 1; m < genMonths+genFuture; m++ {
+			if m%3 != 0 && r.IntN(2) == 0 {
+				continue
+			}
+			start := monthStart(loc, m)
+			for range 1 + r.IntN(2) {
+				for _, dt := range []time.Duration{0, -time.Microsecond, -time.Second} {
+					order(custs[r.IntN(nCust)], mainDepts[r.IntN(len(mainDepts))], start.Add(dt), purchase())
+				}
+			}
 		}
-		for range 1 + r.IntN(3) {
-			order(custs[r.IntN(nCust)], mainDepts[r.IntN(len(mainDepts))], genMonth(m), purchase())
-			order(custs[r.IntN(nCust)], mainDepts[r.IntN(len(mainDepts))], genMonth(m).Add(-time.Second), purchase())
+	}
+	// Rows around each DST transition of a report zone: the day of a
+	// purchase is cut with the offset in force at its instant.
+	for _, loc := range naiveZones {
+		for t := genMonth(0); ; {
+			_, next := t.In(loc).ZoneBounds()
+			if next.IsZero() || !next.Before(genMonth(genMonths+genFuture)) {
+				break
+			}
+			for _, dt := range []time.Duration{-time.Hour - time.Microsecond, -time.Microsecond, 0, time.Microsecond, time.Hour} {
+				order(custs[r.IntN(nCust)], mainDepts[r.IntN(len(mainDepts))], next.Add(dt), purchase())
+			}
+			t = next
 		}
 	}
 
-	// Complaints: half tied to an order (same customer and department, that
-	// month or the next), half anywhere.
-	complaintDepts := append(slices.Clone(mainDepts), "Tiny", "Service")
-	usable := slices.Clone(d.orders)
-	for i := range 4 * nCust {
-		c := extract.Complaint{ID: fmt.Sprintf("k%d", i+1), Category: "quality"}
-		var ts time.Time
-		if r.IntN(2) == 0 {
-			o := usable[r.IntN(len(usable))]
-			c.CustomerID, c.Department = o.CustomerID, o.Department
-			m := 0
-			for genMonth(m+1).Compare(o.OrderedAt) <= 0 {
-				m++
-			}
-			ts = randIn(min(m+r.IntN(2), genMonths+genFuture-1))
-		} else {
-			c.CustomerID = custs[r.IntN(nCust)]
-			switch r.IntN(10) {
-			case 0:
-				c.CustomerID = ""
-			case 1:
-				c.CustomerID = fmt.Sprintf("Z%03d", r.IntN(30)) // never ordered
-			}
-			c.Department = complaintDepts[r.IntN(len(complaintDepts))]
-			m := r.IntN(genMonths + genFuture)
-			switch r.IntN(10) {
-			case 0:
-				ts = genMonth(m)
-			case 1:
-				ts = genMonth(m).Add(-time.Second)
-			default:
-				ts = randIn(m)
-			}
+	// periodEnd is the end, in loc, of the month, quarter or year (kind 0,
+	// 1, 2) that holds t: where a complaint resolved then is still open at
+	// the end of its period.
+	periodEnd := func(t time.Time, loc *time.Location, kind int) time.Time {
+		y, m, _ := t.In(loc).Date()
+		switch kind {
+		case 0:
+			return time.Date(y, m+1, 1, 0, 0, 0, 0, loc)
+		case 1:
+			return time.Date(y, time.Month((int(m)-1)/3*3+4), 1, 0, 0, 0, 0, loc)
 		}
-		c.CreatedAt = inZone(ts)
-		switch x := r.IntN(20); {
+		return time.Date(y+1, time.January, 1, 0, 0, 0, 0, loc)
+	}
+	complaint := func(cust, dept string, ts time.Time) {
+		c := extract.Complaint{ID: fmt.Sprintf("k%d", len(d.complaints)+1), CustomerID: cust, Department: dept,
+			CreatedAt: inZone(ts), Category: genCategories[r.IntN(len(genCategories))]}
+		switch x := r.IntN(24); {
 		case x < 6: // open
 		case x < 7:
-			c.ResolvedAt = ts.Add(-time.Duration(1+r.Int64N(100*3600)) * time.Second)
+			c.ResolvedAt = ts.Add(-upTo(100 * time.Hour))
 		case x < 8:
 			c.ResolvedAt = ts
+		case x < 10: // within minutes: a millisecond shows in the mean time
+			c.ResolvedAt = ts.Add(upTo(10 * time.Minute))
+		case x < 12: // often in a later quarter or year
+			c.ResolvedAt = ts.Add(upTo(400 * 24 * time.Hour))
+		case x < 14: // at the end of a period of a report zone (still open
+			// at that end), or a microsecond before it
+			c.ResolvedAt = periodEnd(ts, naiveZones[r.IntN(len(naiveZones))], r.IntN(3))
+			if x == 13 {
+				c.ResolvedAt = c.ResolvedAt.Add(-time.Microsecond)
+			}
 		default:
-			c.ResolvedAt = inZone(ts.Add(time.Duration(1+r.Int64N(500*3600)) * time.Second))
+			c.ResolvedAt = ts.Add(upTo(500 * time.Hour))
+		}
+		if !c.ResolvedAt.IsZero() {
+			c.ResolvedAt = inZone(c.ResolvedAt)
 		}
 		if r.IntN(3) > 0 {
 			c.Rated, c.Satisfaction = true, 1+r.IntN(5)
@@ -263,6 +292,50 @@ func genData(seed uint64) naiveData {
 			c.Satisfaction = 1 // not rated: must be ignored
 		}
 		d.complaints = append(d.complaints, c)
+	}
+	monthOf := func(t time.Time) int {
+		m := 0
+		for genMonth(m+1).Compare(t) <= 0 {
+			m++
+		}
+		return m
+	}
+
+	// Complaints: half tied to an order (same customer and department, that
+	// month or the next), half anywhere.
+	complaintDepts := append(slices.Clone(mainDepts), "Tiny", "Service")
+	usable := slices.Clone(d.orders)
+	for range 4 * nCust {
+		if r.IntN(2) == 0 {
+			o := usable[r.IntN(len(usable))]
+			complaint(o.CustomerID, o.Department, randIn(min(monthOf(o.OrderedAt)+r.IntN(2), genMonths+genFuture-1)))
+			continue
+		}
+		cust := custs[r.IntN(nCust)]
+		switch r.IntN(10) {
+		case 0:
+			cust = ""
+		case 1:
+			cust = fmt.Sprintf("Z%03d", r.IntN(30)) // never ordered
+		}
+		m := r.IntN(genMonths + genFuture)
+		ts := randIn(m)
+		switch loc := naiveZones[r.IntN(len(naiveZones))]; r.IntN(10) {
+		case 0:
+			ts = monthStart(loc, m)
+		case 1:
+			ts = monthStart(loc, m).Add(-time.Microsecond)
+		}
+		complaint(cust, complaintDepts[r.IntN(len(complaintDepts))], ts)
+	}
+	// Two or three complaints of one customer in one month and department:
+	// a problem customer of the next period when it bought.
+	for range nCust / 4 {
+		o := usable[r.IntN(len(usable))]
+		m := monthOf(o.OrderedAt)
+		for range 2 + r.IntN(2) {
+			complaint(o.CustomerID, o.Department, randIn(m))
+		}
 	}
 
 	// Defective rows: copies of good rows that must be skipped, some in a
@@ -1438,10 +1511,10 @@ func TestNaiveDifferential(t *testing.T) {
 		"at-risk lookback 0", "at-risk lookback 1", "at-risk lookback 3", "at-risk signal purchases",
 		"at-risk signal revenue", "at-risk signal complaint", "at-risk open complaints",
 		"at-risk complaint signal from a complaint of an earlier period", "at-risk without a tier",
-		"at-risk retention defined",
-		"revenue_other non-zero", "gross revenue retention null with a base",
+		"complaint resolved exactly at the end of a history period", "at-risk retention defined",
+		"revenue_other non-zero", "gross revenue retention null with a base", "resolution time with a fraction of a millisecond",
 		"tier tie promoted to key", "problem tier by revenue <= 0", "problem tier by two complaints",
-		"churned with categories",
+		"churned with categories", "category (uncategorized)", "category with odd text",
 		"follow-up cut to the limit", "follow-up bought", "follow-up did not buy", "unassigned scope",
 	})
 }
