@@ -17,34 +17,12 @@ import (
 	"retention/transform"
 )
 
-// productionHasV2 holds back the comparisons of what the spec's "Version 2
-// additions" define and production does not compute yet. It goes (set it to
-// true, then delete it) when production implements v2. Flipping it makes
-// these comparisons of the reference with production:
-//   - a v2 metric key (v2Keys) missing from transform.Metrics is an error
-//     (a v2 key production has is compared either way);
-//   - the at-risk list whole, with the v2 complaint signal, open complaints
-//     counted at the end of P, and the total: today only the rows with a
-//     purchases or revenue signal are compared, without those fields;
-//   - the tier column of the churned and at-risk lists, and the churned
-//     customers' complaint categories of P-1;
-//   - the four tiers (problem, key, ordinary, small): today production's
-//     three tiers are compared with the reference's ranking of the whole
-//     base;
-//   - the complaints by category and the at-risk follow-up of P-1.
-//
-// productionLists is where production's v2 fields are to be mapped.
-const productionHasV2 = false
-
 // productionKeepsMicroseconds holds back the exact comparison of
 // avg_resolution_hours: production sums whole milliseconds, the spec keeps
 // microseconds. While it is false that one figure may differ by up to a
 // millisecond (in hours); set it to true, then delete it, when production
 // keeps microseconds.
 const productionKeepsMicroseconds = false
-
-// isV2Key reports whether key is one of v2Keys.
-func isV2Key(key string) bool { return slices.Contains(v2Keys, key) }
 
 // ----------------------------------------------------------------------------
 // Production's Result in the reference's shapes.
@@ -115,14 +93,26 @@ func productionLists(s *transform.Scope) refLists {
 	for _, c := range s.Churned {
 		out.Churned = append(out.Churned, refChurned{
 			Customer: c.CustomerID, LastPurchase: c.LastPurchase, RevPrev: c.RevenuePrevCents,
-			OrdersPrev: c.OrdersPrev, Share: productionRatio(c.Share),
+			OrdersPrev: c.OrdersPrev, Share: productionRatio(c.Share), Tier: c.Tier.Key(), Categories: c.Categories,
 		})
 	}
 	for _, c := range s.AtRisk {
 		out.AtRisk = append(out.AtRisk, refAtRisk{
 			Customer: c.CustomerID, Signals: productionSignals(c.Signals), ValueAtRisk: c.ValueAtRisk,
 			Lookback: c.Lookback, AvgOrders: c.AvgOrders, Orders: c.Orders, Revenue: c.RevenueCents,
-			LastPurchase: c.LastPurchase, OpenComplaints: c.OpenComplaints,
+			LastPurchase: c.LastPurchase, OpenComplaints: c.OpenComplaints, Tier: c.Tier.Key(),
+		})
+	}
+	for _, c := range s.AtRiskPrev {
+		out.FollowUp = append(out.FollowUp, refFollowUp{
+			Customer: c.CustomerID, Bought: c.Bought, Revenue: c.RevenueCents, Orders: c.Orders,
+			ValueAtRisk: c.ValueAtRisk, Signals: productionSignals(c.Signals),
+		})
+	}
+	for _, c := range s.Categories {
+		out.Categories = append(out.Categories, refCategory{
+			Category: c.Category, Complaints: c.Complaints, Complainants: c.Complainants, Resolved: c.Resolved,
+			BaseComplainants: c.BaseComplainants, Retained: c.Retained,
 		})
 	}
 	for _, t := range s.Tiers {
@@ -166,10 +156,6 @@ type cmpMode struct {
 	reference bool // want is the reference, got production: the switches apply
 }
 
-// full reports whether everything is compared, v2 included: always between
-// two production results, and against the reference once productionHasV2.
-func (m cmpMode) full() bool { return !m.reference || productionHasV2 }
-
 // sameFigure compares two values of one metric key: counts and money
 // exactly, quotients to a relative 1e-12 (both sides divide exact integers).
 func sameFigure(key string, a, b refValue, mode cmpMode) bool {
@@ -195,13 +181,11 @@ func sameTime(a, b time.Time) bool {
 	return a.Equal(b) && a.Location().String() == b.Location().String()
 }
 
-func sameChurned(full bool) func(a, b refChurned) bool {
-	return func(a, b refChurned) bool {
-		v1 := a.Customer == b.Customer && sameTime(a.LastPurchase, b.LastPurchase) && a.RevPrev == b.RevPrev &&
-			a.OrdersPrev == b.OrdersPrev && sameRatio(a.Share, b.Share)
-		// The spec gives the categories no order: compared as sets.
-		return v1 && (!full || (a.Tier == b.Tier && slices.Equal(slices.Sorted(slices.Values(a.Categories)), slices.Sorted(slices.Values(b.Categories)))))
-	}
+func sameChurned(a, b refChurned) bool {
+	// The spec gives the categories no order: compared as sets.
+	return a.Customer == b.Customer && sameTime(a.LastPurchase, b.LastPurchase) && a.RevPrev == b.RevPrev &&
+		a.OrdersPrev == b.OrdersPrev && sameRatio(a.Share, b.Share) && a.Tier == b.Tier &&
+		slices.Equal(slices.Sorted(slices.Values(a.Categories)), slices.Sorted(slices.Values(b.Categories)))
 }
 
 func sameAtRisk(a, b refAtRisk) bool {
@@ -328,8 +312,8 @@ func compareScope(d *resultDiff, want, got *refScope, mode cmpMode) {
 }
 
 // compareFigures compares every metric key either side has: a key of the
-// reference that production lacks is an error (a v2 key only once
-// productionHasV2), and so is a key production has and the spec does not.
+// reference that production lacks is an error, and so is a key production
+// has and the spec does not.
 func compareFigures(d *resultDiff, name string, want, got *refFigures, mode cmpMode) {
 	d.t.Helper()
 	if got.Period != want.Period {
@@ -347,7 +331,6 @@ func compareFigures(d *resultDiff, name string, want, got *refFigures, mode cmpM
 		g, inGot := got.Values[key]
 		switch {
 		case !inWant && !inGot:
-		case !inGot && mode.reference && isV2Key(key) && !productionHasV2:
 		case !inGot:
 			d.errorf("%s %s: %s is missing (want %v)", name, want.Period, key, w)
 		case !inWant && mode.reference:
@@ -363,50 +346,19 @@ func compareFigures(d *resultDiff, name string, want, got *refFigures, mode cmpM
 func compareLists(d *resultDiff, name string, want, got *refScope, mode cmpMode) {
 	d.t.Helper()
 	w, g := &want.Lists, &got.Lists
-	full := mode.full()
-	compareList(d, name+" churned", w.Churned, g.Churned, sameChurned(full))
+	compareList(d, name+" churned", w.Churned, g.Churned, sameChurned)
 	compareList(d, name+" cohorts", w.Cohorts, g.Cohorts, sameCohort)
-	if !full {
-		compareAtRiskUntilV2(d, name, want.untilV2.atRiskAll, g)
-		compareList(d, name+" tiers (key, ordinary, small over the whole base)", want.untilV2.tiers3, g.Tiers, sameTier)
-		return
-	}
 	if g.AtRiskTotal != w.AtRiskTotal {
 		d.errorf("%s: at-risk total = %d, want %d", name, g.AtRiskTotal, w.AtRiskTotal)
 	}
 	compareList(d, name+" at risk", w.AtRisk, g.AtRisk, sameAtRisk)
 	compareList(d, name+" at-risk follow-up", w.FollowUp, g.FollowUp, sameFollowUp)
-	compareList(d, name+" complaints by category", w.Categories, sortedCategories(g.Categories), func(a, b refCategory) bool { return a == b })
+	compareList(d, name+" complaints by category", sortedCategories(w.Categories), sortedCategories(g.Categories), func(a, b refCategory) bool { return a == b })
 	compareList(d, name+" tiers", w.Tiers, g.Tiers, sameTier)
 }
 
 func sortedCategories(rows []refCategory) []refCategory {
 	return slices.SortedFunc(slices.Values(rows), func(a, b refCategory) int { return strings.Compare(a.Category, b.Category) })
-}
-
-// compareAtRiskUntilV2 compares what production's first-release at-risk
-// list shares with the spec's: the rows with a purchases or revenue signal,
-// without the complaint signal, open complaints and tier. Those rows are a
-// prefix of the reference's (both lists are sorted the same way, and
-// production's may hold other rows between them, for its complaint
-// signal); all of them when production's list is not cut.
-func compareAtRiskUntilV2(d *resultDiff, name string, all []refAtRisk, got *refLists) {
-	d.t.Helper()
-	behaviour := func(rows []refAtRisk) []refAtRisk {
-		var out []refAtRisk
-		for _, r := range rows {
-			if r.Signals.Purchases || r.Signals.Revenue {
-				r.Signals.Complaint, r.OpenComplaints, r.Tier = false, 0, ""
-				out = append(out, r)
-			}
-		}
-		return out
-	}
-	w, g := behaviour(all), behaviour(got.AtRisk)
-	if len(got.AtRisk) < got.AtRiskTotal && len(g) <= len(w) {
-		w = w[:len(g)]
-	}
-	compareList(d, name+" at risk (rows with a purchases or revenue signal)", w, g, sameAtRisk)
 }
 
 // ----------------------------------------------------------------------------

@@ -650,15 +650,6 @@ type refScope struct {
 	Figures    []refFigures
 	YearAgo    refFigures
 	Lists      refLists
-
-	// untilV2 holds what the comparison uses while production computes
-	// the first release: it goes with productionHasV2.
-	untilV2 refUntilV2
-}
-
-type refUntilV2 struct {
-	atRiskAll []refAtRisk // Risk(P) before the cut
-	tiers3    []refTier   // key, ordinary, small over the whole of B(P): the first release's tiers
 }
 
 type refFinding struct {
@@ -1387,10 +1378,6 @@ func (m *naiveModel) scope(sc *naiveScope, dept string, periods []transform.Peri
 		Categories:  m.categories(sc, p),
 		Tiers:       m.tierRows(sc, p, m.tierOf(sc, p), refTierNames),
 		Cohorts:     m.cohorts(sc, periods, p),
-	}
-	s.untilV2 = refUntilV2{
-		atRiskAll: all,
-		tiers3:    m.tierRows(sc, p, rankTiers(sc, p.Add(-1), sc.active(p.Add(-1))), refTierNames[1:]),
 	}
 	return s
 }
