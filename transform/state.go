@@ -78,18 +78,18 @@ type deptPeriod struct {
 // complaintAgg sums the complaints of one department and period, including
 // those without a customer.
 type complaintAgg struct {
-	count      int64
-	resolved   int64
-	durationMs int64 // resolved_at - created_at, summed over timed
-	timed      int64 // resolved complaints with resolved_at >= created_at
-	satSum     int64
-	rated      int64
+	count    int64
+	resolved int64
+	duration micros // resolved_at - created_at, summed over timed
+	timed    int64  // resolved complaints with resolved_at >= created_at
+	satSum   int64
+	rated    int64
 }
 
 func (a *complaintAgg) add(b *complaintAgg) {
 	a.count += b.count
 	a.resolved += b.resolved
-	a.durationMs += b.durationMs
+	a.duration.addSum(b.duration)
 	a.timed += b.timed
 	a.satSum += b.satSum
 	a.rated += b.rated
@@ -230,8 +230,10 @@ func (s *State) AddComplaint(c extract.Complaint) {
 	open := c.ResolvedAt.IsZero()
 	if !open {
 		agg.resolved++
-		if dur := c.ResolvedAt.Sub(c.CreatedAt); dur >= 0 {
-			agg.durationMs += dur.Milliseconds()
+	}
+	if !c.ResolvedAt.IsZero() {
+		if us, ok := elapsed(c.CreatedAt, c.ResolvedAt); ok {
+			agg.duration.add(us)
 			agg.timed++
 		} else {
 			s.quality.Note(TableComplaints, ReasonResolvedBeforeCreated, Repaired, 1, c.ID)
