@@ -79,9 +79,9 @@ type deptPeriod struct {
 // those without a customer.
 type complaintAgg struct {
 	count    int64
-	resolved int64
+	resolved int64  // resolved_at not NULL, readable or not
 	duration micros // resolved_at - created_at, summed over timed
-	timed    int64  // resolved complaints with resolved_at >= created_at
+	timed    int64  // resolved complaints with a readable resolved_at >= created_at
 	satSum   int64
 	rated    int64
 }
@@ -227,7 +227,9 @@ func (s *State) AddComplaint(c extract.Complaint) {
 		s.complaints[deptPeriod{d, p}] = agg
 	}
 	agg.count++
-	open := c.ResolvedAt.IsZero()
+	// A resolved_at that cannot be read is not NULL: the complaint was
+	// resolved, at a time nobody can tell (FlagResolvedAtInvalid).
+	open := c.ResolvedAt.IsZero() && c.Flags&extract.FlagResolvedAtInvalid == 0
 	if !open {
 		agg.resolved++
 	}
@@ -270,6 +272,12 @@ func (s *State) noteFlags(table string, f extract.Flag, id string) {
 	}
 	if f&extract.FlagInvalidUTF8 != 0 {
 		s.quality.Note(table, ReasonInvalidUTF8, Repaired, 1, id)
+	}
+	if f&extract.FlagSatisfactionInvalid != 0 {
+		s.quality.Note(table, ReasonSatisfactionInvalid, Repaired, 1, id)
+	}
+	if f&extract.FlagResolvedAtInvalid != 0 {
+		s.quality.Note(table, ReasonResolvedAtInvalid, Repaired, 1, id)
 	}
 }
 
