@@ -6,6 +6,7 @@
 package sourcetest
 
 import (
+	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
@@ -136,6 +137,39 @@ func (d *DB) ExecFile(t testing.TB, path string) {
 	}
 	d.Exec(t, Split(string(b))...)
 }
+
+// ExecInZone runs each statement on one connection whose session time
+// zone is zone ("+08:00"), as an application writing in that zone does:
+// a real server converts the TIMESTAMP values it is given from that zone
+// to UTC. The embedded server does not (see ConvertsTimestamps).
+func (d *DB) ExecInZone(t testing.TB, zone string, stmts ...string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := d.conn.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SET time_zone = '"+strings.ReplaceAll(zone, "'", "''")+"'"); err != nil {
+		t.Fatalf("setting the session time zone to %s: %v", zone, err)
+	}
+	for _, s := range stmts {
+		if _, err := conn.ExecContext(ctx, s); err != nil {
+			t.Fatalf("%s: %v", abbreviate(s), err)
+		}
+	}
+	// The connection goes back to the pool: leave it as the others are.
+	if _, err := conn.ExecContext(ctx, "SET time_zone = @@global.time_zone"); err != nil {
+		t.Fatalf("resetting the session time zone: %v", err)
+	}
+}
+
+// ConvertsTimestamps reports whether the server converts TIMESTAMP values
+// between the session's time zone and UTC, as MySQL and MariaDB do. The
+// embedded server (go-mysql-server v0.20) does not: it stores a TIMESTAMP
+// as written and returns it as stored, whatever the session's zone (it
+// reports the column's type as TIMESTAMP all the same).
+func (d *DB) ConvertsTimestamps() bool { return d.Embedded == nil }
 
 // Conn is a connection pool to the test database, for assertions.
 func (d *DB) Conn() *sql.DB { return d.conn }
