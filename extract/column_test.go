@@ -10,32 +10,12 @@ import (
 	"retention/extract/sourcetest"
 )
 
-// plus8 is the session zone of the application that wrote the test rows.
-var plus8 = time.FixedZone("+08:00", 8*3600)
-
-// timestampLiteral is how a TIMESTAMP that an application, its session
-// at +08:00, writes as wall (its Shanghai wall-clock time) is given to the
-// test server by ExecInZone(+08:00): as written on a real server, which
-// converts it to UTC; on the embedded server, which stores what it is
-// given and converts nothing (sourcetest.ConvertsTimestamps), as the UTC
-// text a real server keeps.
-func timestampLiteral(d *sourcetest.DB, wall string) string {
-	if d.ConvertsTimestamps() {
-		return "'" + wall + "'"
-	}
-	t, err := time.ParseInLocation("2006-01-02 15:04:05.999999", wall, plus8)
-	if err != nil {
-		panic(err)
-	}
-	return "'" + t.UTC().Format("2006-01-02 15:04:05.999999") + "'"
-}
-
 // typedTable creates a table holding the spec's values in the types real
 // schemas store them in, three rows (n = 1, 2, 3), written by an
 // application whose session is at +08:00.
 func typedTable(t *testing.T, d *sourcetest.DB) {
 	t.Helper()
-	ts := func(wall string) string { return timestampLiteral(d, wall) }
+	ts := func(wall string) string { return d.TimestampLiteral(t, "+08:00", wall) }
 	d.ExecInZone(t, "+08:00",
 		`CREATE TABLE typed (
 		  n INT PRIMARY KEY,

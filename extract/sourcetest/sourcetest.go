@@ -171,6 +171,29 @@ func (d *DB) ExecInZone(t testing.TB, zone string, stmts ...string) {
 // reports the column's type as TIMESTAMP all the same).
 func (d *DB) ConvertsTimestamps() bool { return d.Embedded == nil }
 
+// TimestampLiteral is the SQL literal with which ExecInZone(zone) stores
+// in a TIMESTAMP column the instant that wall ("2026-09-01 03:00:00",
+// fractional seconds allowed) names at offset zone ("+08:00"): wall
+// itself on a real server, which converts it from the session's zone to
+// UTC; on the embedded server, which converts nothing, the UTC text a real
+// server keeps.
+func (d *DB) TimestampLiteral(t testing.TB, zone, wall string) string {
+	t.Helper()
+	if d.ConvertsTimestamps() {
+		return "'" + wall + "'"
+	}
+	off, err := time.Parse("-07:00", zone)
+	if err != nil {
+		t.Fatalf("zone %q: %v", zone, err)
+	}
+	_, secs := off.Zone()
+	at, err := time.ParseInLocation("2006-01-02 15:04:05.999999", wall, time.FixedZone(zone, secs))
+	if err != nil {
+		t.Fatalf("timestamp %q: %v", wall, err)
+	}
+	return "'" + at.UTC().Format("2006-01-02 15:04:05.999999") + "'"
+}
+
 // Conn is a connection pool to the test database, for assertions.
 func (d *DB) Conn() *sql.DB { return d.conn }
 
