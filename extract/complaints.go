@@ -44,7 +44,7 @@ func (s *Snapshot) complaintFields(r *rowReader, names *interner) Complaint {
 	case !null:
 		c.Flags |= FlagSatisfactionInvalid
 	}
-	t, ok, null := r.time(3)
+	t, ok, null := r.timestamp(3)
 	switch {
 	case null:
 		c.Defect = DefectNullTime
@@ -54,7 +54,7 @@ func (s *Snapshot) complaintFields(r *rowReader, names *interner) Complaint {
 		return c
 	}
 	c.CreatedAt = t
-	switch t, ok, null := r.time(4); {
+	switch t, ok, null := r.timestamp(4); {
 	case !ok:
 		c.Flags |= FlagResolvedAtInvalid
 	case !null:

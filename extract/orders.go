@@ -52,7 +52,7 @@ func (s *Snapshot) orderFields(r *rowReader, depts *interner) Order {
 	if !valid {
 		o.Flags |= FlagInvalidUTF8
 	}
-	t, ok, null := r.time(3)
+	t, ok, null := r.timestamp(3)
 	switch {
 	case null:
 		o.Defect = DefectNullTime

@@ -168,10 +168,10 @@ func (r *rowReader) integer(i int) (int64, bool) {
 	return 0, false
 }
 
-// time is the i-th required column, a timestamp, as an instant. ok is
+// timestamp is the i-th required column, a timestamp, as an instant. ok is
 // false for a value that is not a date-time; null for NULL and the zero
 // date.
-func (r *rowReader) time(i int) (t time.Time, ok, null bool) {
+func (r *rowReader) timestamp(i int) (t time.Time, ok, null bool) {
 	b := r.col(i)
 	if b == nil {
 		return time.Time{}, true, true
