@@ -122,7 +122,10 @@ func TestCheck(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("check exits %d: %s", code, stderr)
 	}
-	for _, want := range []string{"source.orders     ok, 17 rows", "source.complaints ok, 4 rows", "no customers table", "period      2026-09 (month)"} {
+	for _, want := range []string{"source.orders     ok, 17 rows", "source.complaints ok, 4 rows", "no customers table", "period      2026-09 (month)",
+		// how each timestamp column will be read, before the first run
+		"ordered_at DATETIME: wall-clock Asia/Shanghai", "created_at DATETIME: wall-clock Asia/Shanghai",
+		"resolved_at DATETIME: wall-clock Asia/Shanghai"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("check output lacks %q:\n%s", want, out)
 		}

@@ -3,7 +3,6 @@ package extract
 import (
 	"context"
 	"iter"
-	"strconv"
 )
 
 // Complaints streams the rows of the complaints query, like Orders.
@@ -39,20 +38,13 @@ func (s *Snapshot) complaintFields(r *rowReader, names *interner) Complaint {
 	if !validDept || !validCategory || !validText(cust) {
 		c.Flags |= FlagInvalidUTF8
 	}
-	if sat := r.col(5); sat != nil {
-		v, err := strconv.Atoi(string(sat))
-		if err != nil {
-			// A fractional or textual rating is out of the 1–5 range.
-			v = -1
-		}
+	switch v, whole, null := r.rating(5); {
+	case whole:
 		c.Satisfaction, c.Rated = v, true
+	case !null:
+		c.Flags |= FlagSatisfactionInvalid
 	}
-	created := r.col(3)
-	if created == nil {
-		c.Defect = DefectNullTime
-		return c
-	}
-	t, ok, null := parseTime(created, s.clock)
+	t, ok, null := r.timestamp(3)
 	switch {
 	case null:
 		c.Defect = DefectNullTime
@@ -62,14 +54,11 @@ func (s *Snapshot) complaintFields(r *rowReader, names *interner) Complaint {
 		return c
 	}
 	c.CreatedAt = t
-	if resolved := r.col(4); resolved != nil {
-		t, ok, null := parseTime(resolved, s.clock)
-		switch {
-		case !ok:
-			c.Defect = DefectBadResolvedTime
-		case !null:
-			c.ResolvedAt = t
-		}
+	switch t, ok, null := r.timestamp(4); {
+	case !ok:
+		c.Flags |= FlagResolvedAtInvalid
+	case !null:
+		c.ResolvedAt = t
 	}
 	return c
 }

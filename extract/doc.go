@@ -9,11 +9,20 @@
 // Invariants:
 //   - Amounts are parsed from their decimal text into integer cents without
 //     floating point; more than two decimal places are rounded half away
-//     from zero.
-//   - Timestamps are the source's wall-clock times read in the source time
-//     zone.
+//     from zero. A FLOAT or DOUBLE amount is first written as the shortest
+//     decimal that is the same float (0.1, as the server prints it, not
+//     0.10000000149); text may have blanks around it.
+//   - Timestamps are instants, decided per column once per query from the
+//     type the server reports (TimeColumn): a TIMESTAMP is read in UTC, the
+//     zone the job sets on every session; DATETIME, DATE and text are
+//     wall-clock times in the source time zone. Microseconds are kept.
+//   - Ratings are read by value, as DECIMAL, FLOAT/DOUBLE, integer or text
+//     ("4.0", " 4 "); ids as BIGINT, BIGINT UNSIGNED (above 2^63 as text)
+//     or text.
 //   - A value that is NULL or unreadable does not stop the stream: the row is
-//     yielded with a Defect, for transform to skip and count.
+//     yielded with a Defect, for transform to skip and count, or, when the
+//     row is still usable (a rating or resolved_at that cannot be read),
+//     with a Flag, for transform to count.
 //   - Required columns are matched case-insensitively; a query that lacks one
 //     fails before its first row with a ColumnError naming the query and
 //     the column.

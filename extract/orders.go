@@ -52,12 +52,7 @@ func (s *Snapshot) orderFields(r *rowReader, depts *interner) Order {
 	if !valid {
 		o.Flags |= FlagInvalidUTF8
 	}
-	ts := r.col(3)
-	if ts == nil {
-		o.Defect = DefectNullTime
-		return o
-	}
-	t, ok, null := parseTime(ts, s.clock)
+	t, ok, null := r.timestamp(3)
 	switch {
 	case null:
 		o.Defect = DefectNullTime
@@ -72,7 +67,7 @@ func (s *Snapshot) orderFields(r *rowReader, depts *interner) Order {
 		o.Defect = DefectNullAmount
 		return o
 	}
-	cents, ok, inRange := parseCents(amount)
+	cents, ok, inRange := parseCents(trimBlanks(amount))
 	switch {
 	case !ok:
 		o.Defect = DefectBadAmount

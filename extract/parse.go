@@ -197,3 +197,58 @@ func num(b []byte) (int, bool) {
 func daysIn(m time.Month, y int) int {
 	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
+
+// maxRating bounds the ratings kept as they are: any whole number beyond
+// it is as far outside 1–5 as it.
+const maxRating = 1 << 30
+
+func clampInt(v int64) int {
+	return int(max(min(v, maxRating), -maxRating))
+}
+
+// parseRating reads a rating given as text by value: a whole number, with
+// or without a sign, a fraction of zeros ("4.0", as DECIMAL(3,1) prints
+// it) and blanks around it (" 4 "). whole is false for anything else:
+// 4.5, "good", an empty text.
+func parseRating(b []byte) (v int, whole bool) {
+	b = trimBlanks(b)
+	neg := false
+	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
+		neg = b[0] == '-'
+		b = b[1:]
+	}
+	var n int64
+	digits := 0
+	for ; digits < len(b) && b[digits] >= '0' && b[digits] <= '9'; digits++ {
+		n = min(n*10+int64(b[digits]-'0'), maxRating)
+	}
+	rest := b[digits:]
+	if len(rest) > 0 && rest[0] == '.' {
+		rest = rest[1:]
+		for len(rest) > 0 && rest[0] == '0' {
+			rest = rest[1:]
+			digits++ // "0.0" is a number, "." is not
+		}
+	}
+	if digits == 0 || len(rest) > 0 {
+		return 0, false
+	}
+	if neg {
+		n = -n
+	}
+	return clampInt(n), true
+}
+
+// trimBlanks cuts the spaces, tabs and line breaks around a number given
+// as text, which MySQL ignores when it reads one.
+func trimBlanks(b []byte) []byte {
+	for len(b) > 0 && isBlank(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isBlank(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

@@ -84,6 +84,40 @@ func TestParseTime(t *testing.T) {
 	}
 }
 
+func TestParseRating(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in    string
+		v     int
+		whole bool
+	}{
+		{"4", 4, true},
+		{"4.0", 4, true}, // DECIMAL(3,1)
+		{" 4 ", 4, true},
+		{"\t5\r\n", 5, true},
+		{"+3", 3, true},
+		{"4.", 4, true},
+		{"-1", -1, true},
+		{"0.0", 0, true},
+		{"10.00", 10, true},
+		{"99999999999999999999", maxRating, true}, // far outside 1–5, and stays so
+		{"4.5", 0, false},
+		{"4.05", 0, false},
+		{"good", 0, false},
+		{"4 stars", 0, false},
+		{"", 0, false},
+		{"  ", 0, false},
+		{".", 0, false},
+		{"-", 0, false},
+		{"1e0", 0, false},
+	}
+	for _, tt := range tests {
+		if v, whole := parseRating([]byte(tt.in)); v != tt.v || whole != tt.whole {
+			t.Errorf("parseRating(%q) = %d, %v; want %d, %v", tt.in, v, whole, tt.v, tt.whole)
+		}
+	}
+}
+
 // TestZoneClock: the cached conversion agrees with time.Date for wall-clock
 // times from 1900 to 2200 in zones with and without daylight saving time,
 // visited in order and at random, the hours that happen twice or never

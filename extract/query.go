@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -96,19 +97,23 @@ func columnIndex(query string, cols, required []string) ([]int, error) {
 }
 
 // rowReader reads the rows of a query from the driver and hands out the
-// required columns by position, as text.
+// required columns by position, as text or as the values the driver gave.
 type rowReader struct {
 	rows driver.Rows
 	vals []driver.Value
 	idx  []int
 	bufs [][]byte // per required column, for values the driver did not give as bytes
-	name string
+	// Per required timestamp column (nil for the others): how it is read,
+	// and the clock that turns its text into instants.
+	times  []*TimeColumn
+	clocks []*zoneClock
+	name   string
 }
 
-// each runs query q on the snapshot's connection and calls fn for every
-// row until fn returns false. Values given to fn are valid until it
-// returns.
-func (s *Snapshot) each(ctx context.Context, q Query, required []string, fn func(r *rowReader) bool) error {
+// query runs q on the snapshot's connection and calls fn with a reader
+// positioned before its first row, once the required columns are found
+// and the reading of each decided.
+func (s *Snapshot) query(ctx context.Context, q Query, required []string, fn func(r *rowReader) error) error {
 	return s.conn.Raw(func(dc any) error {
 		qc, ok := dc.(driver.QueryerContext)
 		if !ok {
@@ -125,8 +130,18 @@ func (s *Snapshot) each(ctx context.Context, q Query, required []string, fn func
 			return err
 		}
 		r := &rowReader{rows: rows, vals: make([]driver.Value, len(cols)), idx: idx, bufs: make([][]byte, len(required)), name: q.Name}
+		r.times, r.clocks = timeColumns(rows, cols, required, idx, s.loc)
+		return fn(r)
+	})
+}
+
+// each runs query q on the snapshot's connection and calls fn for every
+// row until fn returns false. Values given to fn are valid until it
+// returns.
+func (s *Snapshot) each(ctx context.Context, q Query, required []string, fn func(r *rowReader) bool) error {
+	return s.query(ctx, q, required, func(r *rowReader) error {
 		for {
-			err := rows.Next(r.vals)
+			err := r.rows.Next(r.vals)
 			if errors.Is(err, io.EOF) {
 				return nil
 			}
@@ -141,10 +156,56 @@ func (s *Snapshot) each(ctx context.Context, q Query, required []string, fn func
 }
 
 // integer is the value of the i-th required column when the driver gave
-// it as an integer.
+// it as an integer that fits an int64: any integer column but an
+// UNSIGNED BIGINT above 2^63-1, which is read as text.
 func (r *rowReader) integer(i int) (int64, bool) {
-	n, ok := r.vals[r.idx[i]].(int64)
-	return n, ok
+	switch v := r.vals[r.idx[i]].(type) {
+	case int64:
+		return v, true
+	case uint64:
+		return int64(v), v <= math.MaxInt64
+	}
+	return 0, false
+}
+
+// timestamp is the i-th required column, a timestamp, as an instant. ok is
+// false for a value that is not a date-time; null for NULL and the zero
+// date.
+func (r *rowReader) timestamp(i int) (t time.Time, ok, null bool) {
+	b := r.col(i)
+	if b == nil {
+		return time.Time{}, true, true
+	}
+	return parseTime(b, r.clocks[i])
+}
+
+// rating is the i-th required column read by value as a whole number,
+// whether the driver gave an integer (TINYINT, INT, BIGINT UNSIGNED), a
+// float (FLOAT, DOUBLE) or text (DECIMAL "4.0", VARCHAR " 4 "). whole is
+// false for a value that is not a whole number (4.5, "good"); null for
+// NULL.
+func (r *rowReader) rating(i int) (v int, whole, null bool) {
+	switch x := r.vals[r.idx[i]].(type) {
+	case nil:
+		return 0, false, true
+	case int64:
+		return clampInt(x), true, false
+	case uint64:
+		return clampInt(int64(min(x, math.MaxInt64))), true, false
+	case float64:
+		return floatRating(x)
+	case float32:
+		return floatRating(float64(x))
+	}
+	v, whole = parseRating(r.col(i))
+	return v, whole, false
+}
+
+func floatRating(f float64) (int, bool, bool) {
+	if f != math.Trunc(f) { // a fraction, or NaN
+		return 0, false, false
+	}
+	return clampInt(int64(max(min(f, 1<<40), -1<<40))), true, false
 }
 
 // col is the value of the i-th required column as text; nil for NULL. It

@@ -13,15 +13,14 @@ type Defect uint8
 // Defects, one per reason a row is skipped. The names returned by String
 // are the reasons shown in the data-quality sheet, the manifest and the log.
 const (
-	DefectNone            Defect = iota
-	DefectNullCustomer           // customer_id is NULL or empty
-	DefectNullTime               // ordered_at / created_at is NULL or a zero date
-	DefectBadTime                // ordered_at / created_at is not a date-time
-	DefectNullAmount             // amount is NULL
-	DefectBadAmount              // amount is not a decimal number
-	DefectAmountRange            // amount is outside DECIMAL(14,2)
-	DefectBadResolvedTime        // resolved_at is not a date-time
-	DefectDuplicateID            // order_id or complaint_id already read: the first row is used
+	DefectNone         Defect = iota
+	DefectNullCustomer        // customer_id is NULL or empty
+	DefectNullTime            // ordered_at / created_at is NULL or a zero date
+	DefectBadTime             // ordered_at / created_at is not a date-time
+	DefectNullAmount          // amount is NULL
+	DefectBadAmount           // amount is not a decimal number
+	DefectAmountRange         // amount is outside DECIMAL(14,2)
+	DefectDuplicateID         // order_id or complaint_id already read: the first row is used
 )
 
 // Flag marks what extract noticed in a row it could read.
@@ -31,18 +30,24 @@ type Flag uint8
 const (
 	FlagIDMissing   Flag = 1 << iota // order_id or complaint_id is NULL or empty
 	FlagInvalidUTF8                  // a text value is not valid UTF-8 (shown with U+FFFD)
+	// A complaint's satisfaction is not NULL but not a whole number
+	// either (4.5, "good"): the complaint is used, as not rated.
+	FlagSatisfactionInvalid
+	// A complaint's resolved_at is not NULL but not a date-time either:
+	// the complaint was resolved, at a time nobody can read (ResolvedAt
+	// is zero).
+	FlagResolvedAtInvalid
 )
 
 var defectNames = [...]string{
-	DefectNone:            "none",
-	DefectNullCustomer:    "customer_id_missing",
-	DefectNullTime:        "timestamp_missing",
-	DefectBadTime:         "timestamp_invalid",
-	DefectNullAmount:      "amount_missing",
-	DefectBadAmount:       "amount_invalid",
-	DefectAmountRange:     "amount_out_of_range",
-	DefectBadResolvedTime: "resolved_at_invalid",
-	DefectDuplicateID:     "id_duplicate",
+	DefectNone:         "none",
+	DefectNullCustomer: "customer_id_missing",
+	DefectNullTime:     "timestamp_missing",
+	DefectBadTime:      "timestamp_invalid",
+	DefectNullAmount:   "amount_missing",
+	DefectBadAmount:    "amount_invalid",
+	DefectAmountRange:  "amount_out_of_range",
+	DefectDuplicateID:  "id_duplicate",
 }
 
 func (d Defect) String() string {
@@ -65,8 +70,8 @@ type Order struct {
 	CustomerNum     uint64
 	NumericCustomer bool
 	Department      string    // "" when NULL or empty
-	OrderedAt       time.Time // the source's wall-clock time read in the source time zone
-	AmountCents     int64     // amount in minor units, exact
+	OrderedAt       time.Time // the instant: see TimeColumn
+	AmountCents     int64     // amount in minor units, exact, read by value from a DECIMAL, DOUBLE, integer or text
 	Defect          Defect
 	Flags           Flag
 }
@@ -84,13 +89,15 @@ func (o *Order) Customer() string {
 
 // Complaint is one row of the complaints query.
 type Complaint struct {
-	ID           string    // complaint_id as the source returns it; "" when NULL
-	CustomerID   string    // "" when NULL or empty: counted, but not as a complainant
-	Department   string    // "" when NULL or empty
-	CreatedAt    time.Time // in the source time zone
-	ResolvedAt   time.Time // zero when NULL (the complaint is open)
-	Satisfaction int       // meaningful only when Rated
-	Rated        bool      // satisfaction is not NULL
+	ID         string    // complaint_id as the source returns it; "" when NULL
+	CustomerID string    // "" when NULL or empty: counted, but not as a complainant
+	Department string    // "" when NULL or empty
+	CreatedAt  time.Time // the instant: see TimeColumn
+	// ResolvedAt is zero when NULL (the complaint is open) or unreadable
+	// (FlagResolvedAtInvalid: resolved at an unknown time).
+	ResolvedAt   time.Time
+	Satisfaction int  // meaningful only when Rated; a whole number, perhaps outside 1–5
+	Rated        bool // satisfaction is a whole number (NULL: not rated; otherwise FlagSatisfactionInvalid)
 	Category     string
 	Defect       Defect
 	Flags        Flag

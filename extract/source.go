@@ -14,14 +14,15 @@ import (
 // Source is a connection pool to the source database.
 type Source struct {
 	db  *sqlx.DB
-	loc *time.Location
-	dsn string // redacted, for messages
+	loc *time.Location // zone of the wall-clock timestamps (DATETIME, DATE, text)
+	dsn string         // redacted, for messages
 }
 
 // Open connects to the MySQL-compatible server at dsn (go-sql-driver's
-// form) and checks that it answers. Timestamps will be read as wall-clock
-// times in loc. The job sets the driver parameters it relies on itself, so
-// a DSN needs none.
+// form) and checks that it answers. DATETIME, DATE and text timestamps
+// will be read as wall-clock times in loc; TIMESTAMP columns as the
+// instants they are. The job sets the driver parameters it relies on
+// itself, so a DSN needs none.
 func Open(ctx context.Context, dsn string, loc *time.Location) (*Source, error) {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
@@ -39,6 +40,11 @@ func Open(ctx context.Context, dsn string, loc *time.Location) (*Source, error) 
 	if cfg.Params == nil {
 		cfg.Params = map[string]string{}
 	}
+	// Every connection runs SET time_zone = '+00:00' when it opens, so the
+	// server hands TIMESTAMP values over in UTC whatever its own zone, the
+	// account's default or a time_zone in the DSN: an offset needs no named
+	// time-zone tables. DATETIME values are never converted by any zone.
+	cfg.Params["time_zone"] = sessionTimeZone
 	conn, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("configuring the source connection: %w", redactErr(err, dsn))
@@ -110,7 +116,7 @@ func (r *redacted) Unwrap() error { return r.err }
 // reads millions of rows, and that layer cost a third of the time.
 type Snapshot struct {
 	conn   *sql.Conn
-	clock  *zoneClock // the source's time zone
+	loc    *time.Location // the zone of the source's wall-clock timestamps
 	closed bool
 }
 
@@ -124,7 +130,7 @@ func (s *Source) Snapshot(ctx context.Context) (*Snapshot, error) {
 		conn.Close()
 		return nil, fmt.Errorf("starting a read-only transaction on %s: %w", s.dsn, err)
 	}
-	return &Snapshot{conn: conn, clock: newZoneClock(s.loc)}, nil
+	return &Snapshot{conn: conn, loc: s.loc}, nil
 }
 
 // Close ends the transaction (it changed nothing, so it is rolled back)

@@ -44,11 +44,12 @@ func Check(ctx context.Context, opt RunOptions, w io.Writer) error {
 		}{customers, extract.CustomerColumns})
 	}
 	for _, q := range queries {
-		n, err := snap.Probe(ctx, q.q, q.required)
+		p, err := snap.Probe(ctx, q.q, q.required)
 		if err != nil {
 			return sourceFail(err)
 		}
-		fmt.Fprintf(w, "%-17s ok, %d rows\n", q.q.Name, n)
+		fmt.Fprintf(w, "%-17s ok, %d rows\n", q.q.Name, p.Rows)
+		printTimes(w, p)
 	}
 	if !c.Source.CustomersSet {
 		ok, err := snap.TableExists(ctx, "customers")
@@ -56,11 +57,11 @@ func Check(ctx context.Context, opt RunOptions, w io.Writer) error {
 			return sourceFail(err)
 		}
 		if ok {
-			n, err := snap.Probe(ctx, customers, extract.CustomerColumns)
+			p, err := snap.Probe(ctx, customers, extract.CustomerColumns)
 			if err != nil {
 				return sourceFail(err)
 			}
-			fmt.Fprintf(w, "%-17s ok, %d rows\n", customers.Name, n)
+			fmt.Fprintf(w, "%-17s ok, %d rows\n", customers.Name, p.Rows)
 		} else {
 			fmt.Fprintf(w, "%-17s no customers table: lists will show customer ids without names\n", customers.Name)
 		}
@@ -76,4 +77,13 @@ func Check(ctx context.Context, opt RunOptions, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "period      %s (%s), written to %s/%s/%s/\n", p, p.G, c.Report.OutDir, p.G, p)
 	return nil
+}
+
+// printTimes says how each timestamp column of a probed query will be
+// read, so that an operator sees it before the first run: "ordered_at
+// TIMESTAMP: instant", "created_at DATETIME: wall-clock Asia/Shanghai".
+func printTimes(w io.Writer, p extract.Probed) {
+	for _, c := range p.Times {
+		fmt.Fprintf(w, "%-17s   %s\n", "", c)
+	}
 }

@@ -204,7 +204,7 @@ var zhCN = Labels{
 	"reason.amount_missing":             "金额为空",
 	"reason.amount_invalid":             "金额无法识别",
 	"reason.amount_out_of_range":        "金额超出 DECIMAL(14,2) 范围",
-	"reason.resolved_at_invalid":        "解决时间无法识别",
+	"reason.resolved_at_invalid":        "解决时间无法识别（计为已解决，不计入平均解决时长）",
 	"reason.id_duplicate":               "编号重复（只用第一行）",
 	"reason.timestamp_implausible":      "时间早于 1971 年（占位值，不是真实日期）",
 	"reason.text_invalid_utf8":          "文本不是有效的 UTF-8（无效字节显示为 �）",
@@ -216,6 +216,7 @@ var zhCN = Labels{
 	"reason.complaint_without_customer": "客户编号为空：计入投诉数，不计入投诉客户",
 	"reason.customer_duplicate":         "客户编号重复（只用第一行）",
 	"reason.satisfaction_out_of_range":  "满意度不在 1–5 之间（按未评分处理）",
+	"reason.satisfaction_invalid":       "满意度不是整数（如 4.5 或文字，按未评分处理）",
 	"reason.resolved_before_created":    "解决时间早于创建时间（不计入平均解决时长）",
 }
 
@@ -393,7 +394,7 @@ var en = Labels{
 	"reason.amount_missing":             "amount is empty",
 	"reason.amount_invalid":             "amount is not a number",
 	"reason.amount_out_of_range":        "amount is beyond DECIMAL(14,2)",
-	"reason.resolved_at_invalid":        "resolved_at is not a date-time",
+	"reason.resolved_at_invalid":        "resolved_at is not a date-time (counted as resolved, left out of the mean resolution time)",
 	"reason.id_duplicate":               "id already read (the first row is used)",
 	"reason.timestamp_implausible":      "timestamp before 1971 (a placeholder, not a date)",
 	"reason.text_invalid_utf8":          "text not valid UTF-8 (invalid bytes shown as �)",
@@ -405,5 +406,6 @@ var en = Labels{
 	"reason.complaint_without_customer": "customer_id is empty: a complaint, not a complainant",
 	"reason.customer_duplicate":         "customer id repeated (the first row is used)",
 	"reason.satisfaction_out_of_range":  "satisfaction outside 1–5 (treated as not rated)",
+	"reason.satisfaction_invalid":       "satisfaction is not a whole number, such as 4.5 or text (treated as not rated)",
 	"reason.resolved_before_created":    "resolved before created (left out of the mean resolution time)",
 }

@@ -641,7 +641,7 @@ func (a *scopeAcc) snapshot(p Period, j int) Snapshot {
 		Complainants:                t.complainants,
 		ComplaintRate:               ratio(t.complainants, t.active),
 		ComplaintResolvedRate:       ratio(c.resolved, c.count),
-		AvgResolutionHours:          ratio(c.durationMs, c.timed*3_600_000),
+		AvgResolutionHours:          c.duration.meanHours(c.timed),
 		ComplaintSatisfaction:       ratio(c.satSum, c.rated),
 		ComplainantRetentionRate:    ratio(t.compRetained, t.compBase),
 		NonComplainantRetentionRate: ratio(t.quietRetained, t.quietBase),

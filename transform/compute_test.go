@@ -496,3 +496,55 @@ func TestOwners(t *testing.T) {
 		t.Error("ActiveBetween is wrong")
 	}
 }
+
+// TestResolutionToTheMicrosecond: resolution times are summed to the
+// microsecond, and a complaint whose resolved_at cannot be read is a
+// complaint, resolved, out of the mean time and not open, counted as
+// repaired; so is one whose rating is not a whole number.
+func TestResolutionToTheMicrosecond(t *testing.T) {
+	t.Parallel()
+	micro := func(s string) time.Time {
+		v, err := time.ParseInLocation("2006-01-02 15:04:05.999999", s, shanghai)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	res := compute(t, []extract.Order{order("z", "x", "2026-08-03 10:00:00", 1000), order("z", "x", "2026-09-03 10:00:00", 1000)},
+		[]extract.Complaint{
+			// 998 µs: whole milliseconds would make it 0
+			{ID: "1", CustomerID: "z", Department: "x", CreatedAt: micro("2026-09-05 10:00:00.000001"), ResolvedAt: micro("2026-09-05 10:00:00.000999"),
+				Satisfaction: 5, Rated: true},
+			// 1 h 500 µs
+			{ID: "2", CustomerID: "y", Department: "x", CreatedAt: micro("2026-09-06 10:00:00"), ResolvedAt: micro("2026-09-06 11:00:00.0005")},
+			// resolved at a time nobody can read, rated "good"
+			{ID: "3", CustomerID: "z", Department: "x", CreatedAt: micro("2026-09-07 10:00:00"),
+				Flags: extract.FlagResolvedAtInvalid | extract.FlagSatisfactionInvalid},
+		}, "2026-09")
+	// mean of 998 µs and 3 600 000 500 µs = 1 800 000 749 µs = 0.500000208055… h
+	want := map[string]any{"complaints": int64(3), "complainants": int64(2), "complaint_resolved_rate": 1.0,
+		"avg_resolution_hours": 1_800_000_749.0 / 3_600_000_000, "complaint_satisfaction": 5.0}
+	if diff := metricDiff(res.Company.Current(), want); diff != "" {
+		t.Errorf("2026-09 company metrics (-want +got):\n%s", diff)
+	}
+	// Customer z is active with a complaint that is not open and rated 5:
+	// nothing puts it at risk.
+	if len(res.Company.AtRisk) != 0 {
+		t.Errorf("at risk: %+v, want nobody (the unreadable resolution is not open)", res.Company.AtRisk)
+	}
+	got := map[string]transform.Handling{}
+	for _, f := range res.Quality.Findings {
+		if f.Table == transform.TableComplaints {
+			got[f.Reason] = f.Handling
+			if f.Count != 1 || len(f.Examples) != 1 || f.Examples[0] != "3" {
+				t.Errorf("finding %s: %d rows, examples %v; want 1 row, complaint 3", f.Reason, f.Count, f.Examples)
+			}
+		}
+	}
+	if len(got) != 2 || got[transform.ReasonResolvedAtInvalid] != transform.Repaired || got[transform.ReasonSatisfactionInvalid] != transform.Repaired {
+		t.Errorf("complaint findings %v, want resolved_at_invalid and satisfaction_invalid, repaired", got)
+	}
+	if res.Quality.SkippedComplaints != 0 {
+		t.Errorf("%d complaints skipped, want none", res.Quality.SkippedComplaints)
+	}
+}

@@ -41,7 +41,7 @@
 //	complaints, complainants       complaints created in P; distinct customers among them
 //	complaint_rate                 complainants / |A|
 //	complaint_resolved_rate        resolved / complaints
-//	avg_resolution_hours           mean resolved_at - created_at of the resolved ones
+//	avg_resolution_hours           mean resolved_at - created_at of the resolved ones, exact to the microsecond
 //	complaint_satisfaction         mean satisfaction of the rated ones (1–5)
 //	complainant_retention_rate     share of B(P) that complained in P-1 and is in A(P)
 //	non_complainant_retention_rate share of B(P) that did not complain in P-1 and is in A(P)
@@ -81,9 +81,15 @@
 //   - At-risk value for a customer with no earlier active period is rev(c,P).
 //   - "Open complaints" on the at-risk list counts those open at the end of
 //     P, as the signal does.
-//   - A satisfaction outside 1–5 counts as not rated; a complaint resolved
-//     before it was created counts as resolved but not in the mean time.
-//     Both are data-quality warnings.
+//   - A resolved_at that cannot be read (extract.FlagResolvedAtInvalid) is
+//     not NULL: the complaint was resolved, at a time nobody can tell. It
+//     counts in complaints, complainants and complaint_resolved_rate as
+//     resolved, never as open, and not in avg_resolution_hours.
+//   - A satisfaction that is a whole number outside 1–5, or not a whole
+//     number (extract.FlagSatisfactionInvalid: 4.5, "good"), counts as not
+//     rated; a complaint resolved before it was created counts as resolved
+//     but not in the mean time. All three are data-quality warnings
+//     (repaired), as is an unreadable resolved_at.
 //   - A department gets a scope when it has a row in the history window or
 //     the period before it.
 //

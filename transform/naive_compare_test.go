@@ -17,13 +17,6 @@ import (
 	"retention/transform"
 )
 
-// productionKeepsMicroseconds holds back the exact comparison of
-// avg_resolution_hours: production sums whole milliseconds, the spec keeps
-// microseconds. While it is false that one figure may differ by up to a
-// millisecond (in hours); set it to true, then delete it, when production
-// keeps microseconds.
-const productionKeepsMicroseconds = false
-
 // ----------------------------------------------------------------------------
 // Production's Result in the reference's shapes.
 
@@ -153,12 +146,12 @@ func (d *resultDiff) errorf(format string, args ...any) {
 // cmpMode says what a comparison is of.
 type cmpMode struct {
 	findings  bool // compare the data-quality findings (without their example ids)
-	reference bool // want is the reference, got production: the switches apply
+	reference bool // want is the reference, got production
 }
 
 // sameFigure compares two values of one metric key: counts and money
 // exactly, quotients to a relative 1e-12 (both sides divide exact integers).
-func sameFigure(key string, a, b refValue, mode cmpMode) bool {
+func sameFigure(a, b refValue) bool {
 	if a.kind != b.kind || a.null != b.null {
 		return false
 	}
@@ -167,15 +160,12 @@ func sameFigure(key string, a, b refValue, mode cmpMode) bool {
 		return a.n == b.n
 	}
 	tol := 1e-12 * math.Max(1, math.Abs(a.x))
-	if key == "avg_resolution_hours" && mode.reference && !productionKeepsMicroseconds {
-		tol += float64(time.Millisecond) / float64(time.Hour)
-	}
 	return a.null || math.Abs(a.x-b.x) <= tol
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) <= 1e-12*math.Max(1, math.Abs(a)) }
 
-func sameRatio(a, b refValue) bool { return sameFigure("", a, b, cmpMode{}) }
+func sameRatio(a, b refValue) bool { return sameFigure(a, b) }
 
 func sameTime(a, b time.Time) bool {
 	return a.Equal(b) && a.Location().String() == b.Location().String()
@@ -337,7 +327,7 @@ func compareFigures(d *resultDiff, name string, want, got *refFigures, mode cmpM
 			d.errorf("%s %s: production has %s = %v, which is not a key of the spec", name, want.Period, key, g)
 		case !inWant:
 			d.errorf("%s %s: %s = %v, want no such key", name, want.Period, key, g)
-		case !sameFigure(key, w, g, mode):
+		case !sameFigure(w, g):
 			d.errorf("%s %s %s = %v, want %v", name, want.Period, key, g, w)
 		}
 	}

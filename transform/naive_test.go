@@ -362,7 +362,7 @@ func genData(seed uint64) naiveData {
 		}
 		d.orders = append(d.orders, o)
 	}
-	complaintDefects := []extract.Defect{extract.DefectNullTime, extract.DefectBadTime, extract.DefectBadResolvedTime}
+	complaintDefects := []extract.Defect{extract.DefectNullTime, extract.DefectBadTime}
 	for range len(d.complaints)/50 + 1 {
 		c := d.complaints[r.IntN(len(d.complaints))]
 		c.ID = fmt.Sprintf("k%d", len(d.complaints)+1)
@@ -392,16 +392,20 @@ func genData(seed uint64) naiveData {
 		}
 		d.orders = append(d.orders, o)
 	}
-	for k := range len(d.complaints)/60 + 2 {
+	for k := range len(d.complaints)/30 + 5 {
 		c := d.complaints[r.IntN(len(d.complaints))]
 		c.ID = fmt.Sprintf("p%d", k)
-		switch k % 3 {
+		switch k % 5 {
 		case 0:
 			c.CreatedAt = time.Unix(int64(r.IntN(86400*300)), 0)
 		case 1:
 			c.Flags = extract.FlagIDMissing
 		case 2:
 			c.Flags = extract.FlagInvalidUTF8
+		case 3:
+			c.Flags, c.Rated, c.Satisfaction = extract.FlagSatisfactionInvalid, false, 0
+		case 4:
+			c.Flags, c.ResolvedAt = extract.FlagResolvedAtInvalid, time.Time{}
 		}
 		d.complaints = append(d.complaints, c)
 	}
@@ -791,6 +795,19 @@ func (m *naiveModel) flagged(table string, f extract.Flag) {
 	if f&extract.FlagInvalidUTF8 != 0 {
 		m.findings[naiveFindingKey{table, transform.ReasonInvalidUTF8, transform.Repaired}]++
 	}
+	if f&extract.FlagSatisfactionInvalid != 0 {
+		m.findings[naiveFindingKey{table, transform.ReasonSatisfactionInvalid, transform.Repaired}]++
+	}
+	if f&extract.FlagResolvedAtInvalid != 0 {
+		m.findings[naiveFindingKey{table, transform.ReasonResolvedAtInvalid, transform.Repaired}]++
+	}
+}
+
+// naiveResolved: a complaint is resolved when its resolved_at is not NULL.
+// One whose resolved_at cannot be read is not NULL: it was resolved, at a
+// time nobody can tell (README's rules), so it is open at no period's end.
+func naiveResolved(c extract.Complaint) bool {
+	return !c.ResolvedAt.IsZero() || c.Flags&extract.FlagResolvedAtInvalid != 0
 }
 
 func newNaiveScope() *naiveScope {
@@ -994,7 +1011,7 @@ func (m *naiveModel) risk(sc *naiveScope, q transform.Period) map[string]naiveRi
 		x.signals.Purchases = x.lookback > 0 && 2*now.orders*x.lookback < x.sumOrders
 		x.signals.Revenue = x.lookback > 0 && 2*now.rev*x.lookback < x.sumRev
 		for _, k := range sc.byCustomer[c] {
-			if k.CreatedAt.Before(end) && (k.ResolvedAt.IsZero() || !k.ResolvedAt.Before(end)) {
+			if k.CreatedAt.Before(end) && (!naiveResolved(k.Complaint) || (!k.ResolvedAt.IsZero() && !k.ResolvedAt.Before(end))) {
 				x.open++
 				x.signals.Complaint = true
 			}
@@ -1060,8 +1077,10 @@ func (m *naiveModel) figures(sc *naiveScope, q transform.Period) refFigures {
 	v["complaint_rate"] = nRatio(len(complainants), len(A))
 	var resolved, timed, micros, rated, satSum int64
 	for _, k := range cs {
-		if !k.ResolvedAt.IsZero() {
+		if naiveResolved(k.Complaint) {
 			resolved++
+		}
+		if !k.ResolvedAt.IsZero() {
 			if d := k.ResolvedAt.Sub(k.CreatedAt); d >= 0 {
 				timed++
 				micros += d.Microseconds()
@@ -1326,7 +1345,7 @@ func (m *naiveModel) categories(sc *naiveScope, p transform.Period) []refCategor
 				continue
 			}
 			row.Complaints++
-			if !k.ResolvedAt.IsZero() {
+			if naiveResolved(k.Complaint) {
 				row.Resolved++
 			}
 			if k.CustomerID != "" {

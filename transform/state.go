@@ -118,18 +118,18 @@ type categoryAgg struct {
 // complaintAgg sums the complaints of one department and period, including
 // those without a customer.
 type complaintAgg struct {
-	count      int64
-	resolved   int64
-	durationMs int64 // resolved_at - created_at, summed over timed
-	timed      int64 // resolved complaints with resolved_at >= created_at
-	satSum     int64
-	rated      int64
+	count    int64
+	resolved int64  // resolved_at not NULL, readable or not
+	duration micros // resolved_at - created_at, summed over timed
+	timed    int64  // resolved complaints with a readable resolved_at >= created_at
+	satSum   int64
+	rated    int64
 }
 
 func (a *complaintAgg) add(b *complaintAgg) {
 	a.count += b.count
 	a.resolved += b.resolved
-	a.durationMs += b.durationMs
+	a.duration.addSum(b.duration)
 	a.timed += b.timed
 	a.satSum += b.satSum
 	a.rated += b.rated
@@ -273,13 +273,19 @@ func (s *State) AddComplaint(c extract.Complaint) {
 		s.complaints[deptPeriod{d, p}] = agg
 	}
 	agg.count++
-	open := c.ResolvedAt.IsZero()
+	// A resolved_at that cannot be read is not NULL: the complaint was
+	// resolved, at a time nobody can tell (FlagResolvedAtInvalid), so it is
+	// open at the end of no period.
+	open := c.ResolvedAt.IsZero() && c.Flags&extract.FlagResolvedAtInvalid == 0
 	until := int32(math.MaxInt32) // the period it was resolved in
 	if !open {
 		agg.resolved++
+		until = p
+	}
+	if !c.ResolvedAt.IsZero() {
 		until, _ = s.clock.at(c.ResolvedAt)
-		if dur := c.ResolvedAt.Sub(c.CreatedAt); dur >= 0 {
-			agg.durationMs += dur.Milliseconds()
+		if us, ok := elapsed(c.CreatedAt, c.ResolvedAt); ok {
+			agg.duration.add(us)
 			agg.timed++
 		} else {
 			s.note(TableComplaints, d, ReasonResolvedBeforeCreated, Repaired, c.ID)
@@ -410,6 +416,12 @@ func (s *State) noteFlags(table string, d int32, f extract.Flag, id string) {
 	}
 	if f&extract.FlagInvalidUTF8 != 0 {
 		s.note(table, d, ReasonInvalidUTF8, Repaired, id)
+	}
+	if f&extract.FlagSatisfactionInvalid != 0 {
+		s.quality.Note(table, ReasonSatisfactionInvalid, Repaired, 1, id)
+	}
+	if f&extract.FlagResolvedAtInvalid != 0 {
+		s.quality.Note(table, ReasonResolvedAtInvalid, Repaired, 1, id)
 	}
 }
 

@@ -6,6 +6,7 @@
 package sourcetest
 
 import (
+	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
@@ -135,6 +136,62 @@ func (d *DB) ExecFile(t testing.TB, path string) {
 		t.Fatal(err)
 	}
 	d.Exec(t, Split(string(b))...)
+}
+
+// ExecInZone runs each statement on one connection whose session time
+// zone is zone ("+08:00"), as an application writing in that zone does:
+// a real server converts the TIMESTAMP values it is given from that zone
+// to UTC. The embedded server does not (see ConvertsTimestamps).
+func (d *DB) ExecInZone(t testing.TB, zone string, stmts ...string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := d.conn.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SET time_zone = '"+strings.ReplaceAll(zone, "'", "''")+"'"); err != nil {
+		t.Fatalf("setting the session time zone to %s: %v", zone, err)
+	}
+	for _, s := range stmts {
+		if _, err := conn.ExecContext(ctx, s); err != nil {
+			t.Fatalf("%s: %v", abbreviate(s), err)
+		}
+	}
+	// The connection goes back to the pool: leave it as the others are.
+	if _, err := conn.ExecContext(ctx, "SET time_zone = @@global.time_zone"); err != nil {
+		t.Fatalf("resetting the session time zone: %v", err)
+	}
+}
+
+// ConvertsTimestamps reports whether the server converts TIMESTAMP values
+// between the session's time zone and UTC, as MySQL and MariaDB do. The
+// embedded server (go-mysql-server v0.20) does not: it stores a TIMESTAMP
+// as written and returns it as stored, whatever the session's zone (it
+// reports the column's type as TIMESTAMP all the same).
+func (d *DB) ConvertsTimestamps() bool { return d.Embedded == nil }
+
+// TimestampLiteral is the SQL literal with which ExecInZone(zone) stores
+// in a TIMESTAMP column the instant that wall ("2026-09-01 03:00:00",
+// fractional seconds allowed) names at offset zone ("+08:00"): wall
+// itself on a real server, which converts it from the session's zone to
+// UTC; on the embedded server, which converts nothing, the UTC text a real
+// server keeps.
+func (d *DB) TimestampLiteral(t testing.TB, zone, wall string) string {
+	t.Helper()
+	if d.ConvertsTimestamps() {
+		return "'" + wall + "'"
+	}
+	off, err := time.Parse("-07:00", zone)
+	if err != nil {
+		t.Fatalf("zone %q: %v", zone, err)
+	}
+	_, secs := off.Zone()
+	at, err := time.ParseInLocation("2006-01-02 15:04:05.999999", wall, time.FixedZone(zone, secs))
+	if err != nil {
+		t.Fatalf("timestamp %q: %v", wall, err)
+	}
+	return "'" + at.UTC().Format("2006-01-02 15:04:05.999999") + "'"
 }
 
 // Conn is a connection pool to the test database, for assertions.
