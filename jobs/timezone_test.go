@@ -186,6 +186,18 @@ var shopFigures = map[string]map[string]any{
 		"complaint_satisfaction":         4.0,                 // DECIMAL 4.0; read as an integer it was "not rated"
 		"complainant_retention_rate":     nil,                 // nobody of the base complained in July
 		"non_complainant_retention_rate": 1.0 / 2,             // c1 of {c1, c2}
+		// v2: Risk(08) = {c1}: k1 (created at the last microsecond of
+		// August) is open at its end, resolved a microsecond into
+		// September; c3 has no earlier active period. Risk(07) is empty.
+		"at_risk_customers":            1.0,
+		"at_risk_retention_rate":       nil,
+		"revenue_new":                  30.0, // c3
+		"revenue_reactivated":          0.0,
+		"revenue_expansion":            100.0, // c1 100 -> 200
+		"revenue_contraction":          0.0,
+		"revenue_churned":              50.0, // c2's July
+		"revenue_other":                0.0,
+		"gross_revenue_retention_rate": 100.0 / 150, // c1 min(200, 100) / the base's July 150
 	},
 	"2026-09": {
 		"active_customers":               4.0, // c1, c2, c4, c5
@@ -215,6 +227,18 @@ var shopFigures = map[string]map[string]any{
 		"complaint_satisfaction":         (2.0 + 5) / 2,
 		"complainant_retention_rate":     1.0, // of the base, c1 complained in August and bought
 		"non_complainant_retention_rate": 0.0, // c3 did not complain and did not buy
+		// v2: Risk(09) = {c2 (k2 rated 2.0), c4 (k3 open)}; c1's 100 is not
+		// below half its average 150, k1 was resolved in September. Of
+		// Risk(08) = {c1}, c1 bought.
+		"at_risk_customers":            2.0,
+		"at_risk_retention_rate":       1.0,
+		"revenue_new":                  100.0, // c4 40 + c5 60
+		"revenue_reactivated":          80.0,  // c2
+		"revenue_expansion":            0.0,
+		"revenue_contraction":          100.0, // c1 200 -> 100
+		"revenue_churned":              30.0,  // c3's August
+		"revenue_other":                0.0,
+		"gross_revenue_retention_rate": 100.0 / 230, // c1 min(100, 200) / 230
 	},
 	"2026-10": {
 		"active_customers":               3.0, // c1, c3, c4
@@ -244,6 +268,18 @@ var shopFigures = map[string]map[string]any{
 		"complaint_satisfaction":         3.0,     // k5 only: k6's 4.5 is not a rating
 		"complainant_retention_rate":     1.0 / 2, // of the base, c2 and c4 complained in September; c4 bought
 		"non_complainant_retention_rate": 1.0 / 2, // c1 and c5 did not; c1 bought
+		// v2: Risk(10) = {c4 (k3 still open), c1 (10 below half of 400/3,
+		// and k6 open)}; c3's k4 was resolved at 00:00 on the 1st. Of
+		// Risk(09) = {c2, c4}, c4 bought.
+		"at_risk_customers":            2.0,
+		"at_risk_retention_rate":       1.0 / 2,
+		"revenue_new":                  0.0,
+		"revenue_reactivated":          70.0,  // c3
+		"revenue_expansion":            50.0,  // c4 40 -> 90
+		"revenue_contraction":          90.0,  // c1 100 -> 10
+		"revenue_churned":              140.0, // c2 80 + c5 60
+		"revenue_other":                0.0,
+		"gross_revenue_retention_rate": (10.0 + 40) / 280, // c1 min(10, 100) + c4 min(90, 40)
 	},
 }
 
