@@ -40,7 +40,11 @@ var lateRows = []string{
 // spent 320 and now 470 of August's 610. The company adds 华北's 70 and
 // the unassigned 25 to revenue and one order each, and customer 1's 70 in
 // 华北 to the base's spending. No count of customers moves, nor anything
-// of July, August, 华北 or the unassigned.
+// of July, August, 华北 or the unassigned. In the revenue bridge, customer
+// 1 (80 in August) now expands by 240 instead of 40 in 华东 (by 310
+// instead of 110 company-wide, with its 70 in 华北), customer 4 (500 in
+// August) contracts by 350 instead of 300, and the retained customers'
+// min(September, August) falls from 80 + 200 to 80 + 150 of 610.
 var wantMoved = []moved{
 	{"", "revenue", 505, 655},
 	{"", "orders", 7, 8},
@@ -54,6 +58,12 @@ var wantMoved = []moved{
 	{"华东", "avg_spend_per_customer", 410.0 / 4, 560.0 / 4},
 	{"华东", "avg_order_value", 410.0 / 5, 560.0 / 6},
 	{"华东", "revenue_retention_rate", 320.0 / 610, 470.0 / 610},
+	{"", "revenue_expansion", 110, 310},
+	{"", "revenue_contraction", 300, 350},
+	{"", "gross_revenue_retention_rate", 280.0 / 610, 230.0 / 610},
+	{"华东", "revenue_expansion", 40, 240},
+	{"华东", "revenue_contraction", 300, 350},
+	{"华东", "gross_revenue_retention_rate", 280.0 / 610, 230.0 / 610},
 }
 
 func sortMoved(m []moved) []moved {
