@@ -224,7 +224,7 @@ func directory(ctx context.Context, snap *extract.Snapshot, c config.Config, res
 			dupIDs = append(dupIDs, cust.ID)
 			continue
 		}
-		dir[cust.ID] = cust
+		dir[cust.ID] = report.Contact{ID: cust.ID, Name: cust.Name, Owner: cust.Owner}
 	}
 	// What the customers query held goes into every result's data quality.
 	for _, res := range results {

@@ -142,7 +142,7 @@ func TestFormulaLikeTextStaysText(t *testing.T) {
 	}
 	for i := 0; i < len(names); i += 2 {
 		id := listed[i/2]
-		dir[id] = extract.Customer{ID: id, Name: names[i], Owner: names[i+1]}
+		dir[id] = Contact{ID: id, Name: names[i], Owner: names[i+1]}
 		hostile[names[i]], hostile[names[i+1]] = true, true
 	}
 	for _, book := range []struct {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"retention/extract"
 	"retention/transform"
 )
 
@@ -28,9 +27,17 @@ type Meta struct {
 	Forced []CheckFailure
 }
 
+// Contact is what a customer list shows of a customer besides the figures:
+// its name and the sales rep who owns it.
+type Contact struct {
+	ID    string
+	Name  string
+	Owner string // the sales rep
+}
+
 // Directory gives customers' names and owners by id. A customer missing
 // from it is listed with blank name and owner.
-type Directory map[string]extract.Customer
+type Directory map[string]Contact
 
 // book is one workbook being written.
 type book struct {
