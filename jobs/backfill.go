@@ -1,19 +1,13 @@
 package jobs
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"retention/config"
-	"retention/report"
+	"retention/report/publication"
 	"retention/transform"
 )
 
@@ -44,7 +38,7 @@ func Backfill(ctx context.Context, opt RunOptions, b BackfillOptions) ([]*Outcom
 	var todo []transform.Period
 	skipped := 0
 	for p := b.From; p.N <= b.To.N; p = p.Add(1) {
-		if !b.Force && Complete(PeriodDir(c.Report.OutDir, p)) {
+		if !b.Force && publication.Complete(publication.PeriodDir(c.Report.OutDir, p)) {
 			skipped++
 			continue
 		}
@@ -73,28 +67,4 @@ func drawBar(w io.Writer, done, total int, p transform.Period) {
 	const width = 30
 	n := done * width / total
 	fmt.Fprintf(w, "\r[%s%s] %d/%d %s", strings.Repeat("=", n), strings.Repeat(" ", width-n), done, total, p)
-}
-
-// Complete reports whether dir holds a whole published period: a manifest
-// whose every file is present with its size and hash.
-func Complete(dir string) bool {
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
-	if err != nil {
-		return false
-	}
-	var m struct{ Files []report.File }
-	if err := json.NewDecoder(bytes.NewReader(b)).Decode(&m); err != nil || len(m.Files) == 0 {
-		return false
-	}
-	for _, f := range m.Files {
-		data, err := os.ReadFile(filepath.Join(dir, filepath.Base(f.Path)))
-		if err != nil || int64(len(data)) != f.Bytes {
-			return false
-		}
-		sum := sha256.Sum256(data)
-		if hex.EncodeToString(sum[:]) != f.SHA256 {
-			return false
-		}
-	}
-	return true
 }

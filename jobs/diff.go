@@ -10,6 +10,7 @@ import (
 
 	"retention/config"
 	"retention/report"
+	"retention/report/publication"
 	"retention/transform"
 )
 
@@ -54,8 +55,8 @@ func Diff(ctx context.Context, opt RunOptions, p transform.Period, against strin
 	}
 	defer ex.close()
 	res := ex.results[0]
-	var moved []report.Restatement
-	for _, r := range report.Restate(res, pub, report.Tolerance{Points: c.Report.RestatementTolerance}) {
+	var moved []publication.Restatement
+	for _, r := range publication.Restate(res, pub, publication.Tolerance{Points: c.Report.RestatementTolerance}) {
 		if r.Period == p {
 			moved = append(moved, r)
 		}

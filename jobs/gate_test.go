@@ -15,6 +15,7 @@ import (
 
 	"retention/extract/sourcetest"
 	"retention/jobs"
+	"retention/report/publication"
 )
 
 // TestGate: each check before publishing, failing on a re-run of a
@@ -138,7 +139,7 @@ func TestStoreFailures(t *testing.T) {
 			if jobs.ExitCode(err) != jobs.ExitStore || !errors.Is(err, jobs.ErrStore) || !strings.Contains(err.Error(), tt.says) || strings.Contains(err.Error(), secret) {
 				t.Fatalf("run: %v (exit %d), want exit %d naming %q", err, jobs.ExitCode(err), jobs.ExitStore, tt.says)
 			}
-			if got := jobs.Complete(jobs.PeriodDir(c.Report.OutDir, mustPeriod(t, "2026-09"))); got != tt.published {
+			if got := publication.Complete(publication.PeriodDir(c.Report.OutDir, mustPeriod(t, "2026-09"))); got != tt.published {
 				t.Errorf("published: %v, want %v", got, tt.published)
 			}
 			if tt.published {
@@ -158,7 +159,7 @@ func TestDamagedManifest(t *testing.T) {
 	d := sourcetest.New(t)
 	d.ExecFile(t, "../testdata/spec/worked_example.sql")
 	c := testConfig(t, d, "")
-	aug := jobs.PeriodDir(c.Report.OutDir, mustPeriod(t, "2026-08"))
+	aug := publication.PeriodDir(c.Report.OutDir, mustPeriod(t, "2026-08"))
 	if err := os.MkdirAll(aug, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +180,7 @@ func TestDamagedManifest(t *testing.T) {
 	if warned != filepath.Join(aug, "manifest.json") {
 		t.Errorf("the damaged manifest was not reported (%q)", warned)
 	}
-	if !jobs.Complete(aug) {
+	if !publication.Complete(aug) {
 		t.Error("the run of 2026-08 did not replace the damaged result")
 	}
 }

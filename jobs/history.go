@@ -6,12 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
-	"maps"
-	"os"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,7 +15,7 @@ import (
 
 	"retention/config"
 	"retention/extract"
-	"retention/report"
+	"retention/report/publication"
 	"retention/transform"
 )
 
@@ -31,52 +26,20 @@ var ErrStore = errors.New("snapshot store")
 // published reads what was published before of periods: from the store
 // when one is configured, else from the manifests in out_dir. With run,
 // only that run's figures count.
-func published(ctx context.Context, c config.Config, periods []transform.Period, run string, log *slog.Logger) (report.Published, error) {
-	g := periods[0].G
+func published(ctx context.Context, c config.Config, periods []transform.Period, run string, log *slog.Logger) (publication.Published, error) {
 	if c.Store.DSN != "" {
 		return publishedInStore(ctx, c.Store.DSN, periods, run)
 	}
-	pub := report.Published{}
-	dirs, err := os.ReadDir(filepath.Join(c.Report.OutDir, g.String()))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fail(KindOutput, fmt.Errorf("reading what was published: %w", err))
-	}
-	first := slices.MinFunc(periods, func(a, b transform.Period) int { return a.Sub(b) })
-	for _, d := range dirs {
-		if !d.IsDir() || strings.HasPrefix(d.Name(), ".") { // staging and old directories
-			continue
-		}
-		// A period's manifest holds its history window, which ends with it:
-		// those of periods before the first wanted hold none of them.
-		if q, err := transform.ParsePeriod(d.Name()); err == nil && q.G == g && q.Sub(first) < 0 {
-			continue
-		}
-		path := filepath.Join(c.Report.OutDir, g.String(), d.Name(), "manifest.json")
-		if err := readManifest(path, pub, run); err != nil {
-			// A damaged manifest must not stop the nightly run, nor the
-			// backfill that would replace it; its figures go uncompared.
-			log.Warn("cannot read a published manifest; its figures are not compared for restatements", "path", path, "error", err.Error())
-		}
-	}
-	wanted := map[string]bool{}
-	for _, p := range periods {
-		wanted[p.String()] = true
-	}
-	maps.DeleteFunc(pub, func(k report.PublishedKey, _ report.PublishedValue) bool { return !wanted[k.Period] })
-	return pub, nil
-}
-
-func readManifest(path string, pub report.Published, run string) error {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil // a period directory without a manifest is not published
-	}
+	pub, damaged, err := publication.ReadManifests(c.Report.OutDir, periods, run)
 	if err != nil {
-		return err
+		return nil, fail(KindOutput, err)
 	}
-	defer f.Close()
-	_, err = report.ReadManifest(f, pub, run)
-	return err
+	for _, d := range damaged {
+		// A damaged manifest must not stop the nightly run, nor the
+		// backfill that would replace it; its figures go uncompared.
+		log.Warn("cannot read a published manifest; its figures are not compared for restatements", "path", d.Path, "error", d.Err.Error())
+	}
+	return pub, nil
 }
 
 // The store's table, created when missing. generated_at is UTC; value is
@@ -146,7 +109,7 @@ func checkStore(ctx context.Context, dsn string, w io.Writer) error {
 
 func storeFail(err error) error { return fail(KindStore, fmt.Errorf("%w: %w", ErrStore, err)) }
 
-func publishedInStore(ctx context.Context, dsn string, periods []transform.Period, run string) (report.Published, error) {
+func publishedInStore(ctx context.Context, dsn string, periods []transform.Period, run string) (publication.Published, error) {
 	db, err := openStore(ctx, dsn)
 	if err != nil {
 		return nil, err
@@ -175,7 +138,7 @@ WHERE s.granularity = ?`
 		return nil, storeFail(fmt.Errorf("reading retention_snapshots: %w", err))
 	}
 	defer rows.Close()
-	pub := report.Published{}
+	pub := publication.Published{}
 	for rows.Next() {
 		var runID, period, metric string
 		var at time.Time
@@ -184,7 +147,7 @@ WHERE s.granularity = ?`
 		if err := rows.Scan(&runID, &at, &period, &dept, &metric, &value); err != nil {
 			return nil, storeFail(fmt.Errorf("reading retention_snapshots: %w", err))
 		}
-		v := report.PublishedValue{RunID: runID, GeneratedAt: at}
+		v := publication.Figure{RunID: runID, GeneratedAt: at}
 		if value.Valid {
 			f, err := strconv.ParseFloat(value.String, 64)
 			if err != nil {
@@ -192,7 +155,7 @@ WHERE s.granularity = ?`
 			}
 			v.Value = &f
 		}
-		pub.Add(report.PublishedKey{Period: period, Department: dept.String, Company: !dept.Valid, Metric: metric}, v)
+		pub.Add(publication.Key{Period: period, Department: dept.String, Company: !dept.Valid, Metric: metric}, v)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, storeFail(fmt.Errorf("reading retention_snapshots: %w", err))
@@ -213,7 +176,7 @@ func storeRun(ctx context.Context, dsn, runID string, at time.Time, results []*t
 	seen := map[key]bool{}
 	var rows [][]any
 	for _, res := range results {
-		for _, row := range report.Snapshots(res) {
+		for _, row := range publication.Snapshots(res) {
 			var dept any
 			d := ""
 			if row.Department != nil {
@@ -263,7 +226,7 @@ func storeValue(v transform.Value) string {
 	case transform.Count:
 		return strconv.FormatInt(v.Int, 10)
 	case transform.Money:
-		return report.Cents(v.Int)
+		return publication.Cents(v.Int)
 	}
 	return strconv.FormatFloat(v.Float, 'f', 12, 64)
 }

@@ -14,6 +14,7 @@ import (
 
 	"retention/extract/sourcetest"
 	"retention/jobs"
+	"retention/report/publication"
 	"retention/transform"
 )
 
@@ -158,7 +159,7 @@ func TestBackfillResumesAfterInterrupt(t *testing.T) {
 	}
 	var done []transform.Period
 	for p := from; p.N <= to.N; p = p.Add(1) {
-		if jobs.Complete(jobs.PeriodDir(c.Report.OutDir, p)) {
+		if publication.Complete(publication.PeriodDir(c.Report.OutDir, p)) {
 			done = append(done, p)
 		}
 	}
@@ -192,7 +193,7 @@ func TestBackfillResumesAfterInterrupt(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := snapshots(t, jobs.PeriodDir(c.Report.OutDir, p)), snapshots(t, o.Dir); got != want {
+		if got, want := snapshots(t, publication.PeriodDir(c.Report.OutDir, p)), snapshots(t, o.Dir); got != want {
 			t.Errorf("%s from the backfill differs from a single run", p)
 		}
 	}

@@ -18,13 +18,9 @@ import (
 
 	"retention/config"
 	"retention/report"
+	"retention/report/publication"
 	"retention/transform"
 )
-
-// PeriodDir is the directory a period is published in.
-func PeriodDir(outDir string, p transform.Period) string {
-	return filepath.Join(outDir, p.G.String(), p.String())
-}
 
 // staging is a private directory that collects a period's files before
 // they are published together.
@@ -195,7 +191,7 @@ func syncDir(dir string) error {
 // lock.
 func publish(ctx context.Context, c config.Config, res *transform.Result, dir report.Directory, meta report.Meta, log *slog.Logger) (*Outcome, error) {
 	t := time.Now()
-	periodDir := PeriodDir(c.Report.OutDir, res.Period)
+	periodDir := publication.PeriodDir(c.Report.OutDir, res.Period)
 	stg, err := newStaging(periodDir, meta.RunID)
 	if err != nil {
 		return nil, fail(KindOutput, err)
@@ -203,19 +199,19 @@ func publish(ctx context.Context, c config.Config, res *transform.Result, dir re
 	defer stg.discard()
 
 	q := res.Quality
-	m := &report.Manifest{
+	m := &publication.Manifest{
 		RunID:       meta.RunID,
 		GeneratedAt: meta.GeneratedAt.In(c.Location).Format(time.RFC3339),
 		Timezone:    c.Timezone,
 		Granularity: res.Period.G.String(),
 		Period:      res.Period.String(),
-		Source: report.SourceCounts{
+		Source: publication.SourceCounts{
 			OrdersRows: q.OrdersRead, ComplaintsRows: q.ComplaintsRead, CustomersRows: meta.CustomersRead,
 			SkippedOrderRows: q.SkippedOrders, SkippedComplaintRows: q.SkippedComplaints,
 		},
-		Files:     []report.File{},
-		Snapshots: report.Snapshots(res),
-		Quality:   report.QualityEntries(q),
+		Files:     []publication.File{},
+		Snapshots: publication.Snapshots(res),
+		Quality:   publication.QualityEntries(q),
 		Restated:  len(meta.Restatements),
 	}
 	for _, f := range meta.Forced {
@@ -225,7 +221,7 @@ func publish(ctx context.Context, c config.Config, res *transform.Result, dir re
 	for i, s := range res.Departments {
 		depts[i] = s.Department
 	}
-	names := fileNames(depts)
+	names := publication.FileNames(depts)
 	type book struct {
 		name   string
 		dept   *string
@@ -237,10 +233,10 @@ func publish(ctx context.Context, c config.Config, res *transform.Result, dir re
 		d := s.Department
 		books = append(books, book{names[d], &d, func(w io.Writer) error { return report.Department(w, res, s, dir, meta) }})
 	}
-	books = append(books, book{"company.xlsx", nil, func(w io.Writer) error { return report.Company(w, res, meta) }})
+	books = append(books, book{publication.CompanyFile, nil, func(w io.Writer) error { return report.Company(w, res, meta) }})
 	// Workbooks are independent: render them on every core, each into its
 	// own staging file, and list them in a fixed order.
-	m.Files = make([]report.File, len(books))
+	m.Files = make([]publication.File, len(books))
 	errs := make([]error, len(books))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -259,7 +255,7 @@ func publish(ctx context.Context, c config.Config, res *transform.Result, dir re
 					errs[i] = fail(KindOutput, err)
 					continue
 				}
-				m.Files[i] = report.File{Path: b.name, Department: b.dept, SHA256: sum, Bytes: n}
+				m.Files[i] = publication.File{Path: b.name, Department: b.dept, SHA256: sum, Bytes: n}
 			}
 		}()
 	}
@@ -273,7 +269,7 @@ func publish(ctx context.Context, c config.Config, res *transform.Result, dir re
 			return nil, err
 		}
 	}
-	if _, _, err := stg.write("manifest.json", func(w io.Writer) error { return report.WriteManifest(w, m) }); err != nil {
+	if _, _, err := stg.write(publication.ManifestFile, func(w io.Writer) error { return publication.WriteManifest(w, m) }); err != nil {
 		return nil, fail(KindOutput, err)
 	}
 	if err := ctx.Err(); err != nil {
@@ -286,7 +282,7 @@ func publish(ctx context.Context, c config.Config, res *transform.Result, dir re
 	for _, f := range m.Files {
 		out.Files = append(out.Files, filepath.Join(periodDir, f.Path))
 	}
-	out.Files = append(out.Files, filepath.Join(periodDir, "manifest.json"))
+	out.Files = append(out.Files, filepath.Join(periodDir, publication.ManifestFile))
 	log.Info("published period", "stage", "report", "period", res.Period.String(), "dir", periodDir, "files", len(out.Files),
 		"duration_ms", time.Since(t).Milliseconds())
 	return out, nil

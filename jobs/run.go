@@ -12,6 +12,7 @@ import (
 
 	"retention/config"
 	"retention/report"
+	"retention/report/publication"
 	"retention/transform"
 )
 
@@ -38,7 +39,7 @@ type Outcome struct {
 	Period   transform.Period
 	Dir      string   // the period's directory
 	Files    []string // paths of the workbooks and the manifest
-	Manifest *report.Manifest
+	Manifest *publication.Manifest
 }
 
 // Granularity parses the configured granularity.
@@ -159,7 +160,7 @@ func executeAll(ctx context.Context, opt RunOptions, runID string, periods []tra
 	for i, res := range ex.results {
 		meta := report.Meta{RunID: runID, GeneratedAt: opt.Now, Locale: c.Report.Locale, Currency: c.Report.Currency,
 			CustomersRead: ex.customersRead, Forced: forced[res.Period],
-			Restatements: report.Restate(res, pub, report.Tolerance{Points: c.Report.RestatementTolerance})}
+			Restatements: publication.Restate(res, pub, publication.Tolerance{Points: c.Report.RestatementTolerance})}
 		if n := len(meta.Restatements); n > 0 {
 			log.Warn("published figures have moved", "stage", "report", "period", res.Period.String(), "restated", n)
 		}

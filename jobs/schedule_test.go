@@ -13,6 +13,7 @@ import (
 
 	"retention/config"
 	"retention/extract/sourcetest"
+	"retention/report/publication"
 )
 
 var shanghai, _ = time.LoadLocation("Asia/Shanghai")
@@ -149,7 +150,7 @@ func TestSchedulerRunsUntilStopped(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Serve after a successful run: %v", err)
 	}
-	if !Complete(filepath.Join(c.Report.OutDir, "month", "2026-09")) {
+	if !publication.Complete(filepath.Join(c.Report.OutDir, "month", "2026-09")) {
 		t.Error("the scheduled run did not publish 2026-09 (the latest complete month on its clock)")
 	}
 }

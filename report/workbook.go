@@ -9,6 +9,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"retention/report/publication"
 	"retention/transform"
 )
 
@@ -21,7 +22,7 @@ type Meta struct {
 	CustomersRead int64  // rows of the customers query; 0 when it did not run
 	// Restatements are the figures of every scope that moved since they
 	// were published; each workbook shows its own scope's.
-	Restatements []Restatement
+	Restatements []publication.Restatement
 	// Forced lists the publishing checks that failed when --force
 	// published anyway; the summary says so.
 	Forced []CheckFailure
