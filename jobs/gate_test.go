@@ -136,7 +136,7 @@ func TestStoreFailures(t *testing.T) {
 				}
 			}
 			_, err := jobs.Run(context.Background(), jobs.RunOptions{Config: c, Period: mustPeriod(t, "2026-09"), Now: time.Now(), Logger: quiet})
-			if jobs.ExitCode(err) != jobs.ExitStore || !errors.Is(err, jobs.ErrStore) || !strings.Contains(err.Error(), tt.says) || strings.Contains(err.Error(), secret) {
+			if jobs.ExitCode(err) != jobs.ExitStore || !errors.Is(err, publication.ErrStore) || !strings.Contains(err.Error(), tt.says) || strings.Contains(err.Error(), secret) {
 				t.Fatalf("run: %v (exit %d), want exit %d naming %q", err, jobs.ExitCode(err), jobs.ExitStore, tt.says)
 			}
 			if got := publication.Complete(publication.PeriodDir(c.Report.OutDir, mustPeriod(t, "2026-09"))); got != tt.published {
