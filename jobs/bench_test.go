@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"retention/config"
 	"retention/extract/sourcetest"
 	"retention/jobs"
 	"retention/transform"
@@ -29,8 +30,8 @@ func BenchmarkBackfill24(b *testing.B) {
 	b.Run("backfill", func(b *testing.B) {
 		for b.Loop() {
 			c.Report.OutDir = b.TempDir()
-			outs, err := jobs.Backfill(context.Background(), jobs.RunOptions{Config: c, Now: now, Logger: quiet},
-				jobs.BackfillOptions{From: first, To: last})
+			backfill := newPlan(b, c, config.Flags{Command: "backfill", From: first.String(), To: last.String()}, now)
+			outs, err := jobs.Backfill(context.Background(), jobs.RunOptions{Plan: backfill, Now: now, Logger: quiet}, nil)
 			if err != nil || len(outs) != 24 {
 				b.Fatalf("backfill: %d periods, %v", len(outs), err)
 			}
@@ -40,7 +41,7 @@ func BenchmarkBackfill24(b *testing.B) {
 		for b.Loop() {
 			c.Report.OutDir = b.TempDir()
 			for p := first; p.N <= last.N; p = p.Add(1) {
-				if _, err := jobs.Run(context.Background(), jobs.RunOptions{Config: c, Period: p, Now: now, Logger: quiet}); err != nil {
+				if _, err := jobs.Run(context.Background(), jobs.RunOptions{Plan: plan(c, p), Now: now, Logger: quiet}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -17,8 +17,8 @@ const DemoCustomers = 3000
 
 // Demo starts an embedded MySQL-compatible server, fills it with generated
 // data ending with the latest complete month, and runs the same pipeline
-// as Run against it over the MySQL protocol. opt.Config supplies the output
-// options; its source is replaced by the embedded server.
+// as Run against it over the MySQL protocol. The plan supplies the period
+// and the output options; its source is replaced by the embedded server.
 func Demo(ctx context.Context, opt RunOptions) (*Outcome, error) {
 	t := time.Now()
 	srv, err := embedded.Start()
@@ -30,7 +30,7 @@ func Demo(ctx context.Context, opt RunOptions) (*Outcome, error) {
 	if err := srv.CreateDatabase(db); err != nil {
 		return nil, fail(KindSource, err)
 	}
-	last := transform.LatestComplete(opt.Now, transform.Month, opt.Config.Location)
+	last := transform.LatestComplete(opt.Now, transform.Month, opt.Plan.Location)
 	data := GenerateDemo(last, DemoCustomers)
 	for _, tbl := range data.tables() {
 		if _, err := srv.CreateTable(db, tbl.name, tbl.cols, rowsOf(tbl.rows)); err != nil {
@@ -40,9 +40,8 @@ func Demo(ctx context.Context, opt RunOptions) (*Outcome, error) {
 	opt.Logger.Info("demo data loaded", "stage", "demo", "server", srv.Addr(), "orders", len(data.Orders),
 		"complaints", len(data.Complaints), "customers", len(data.Customers), "months", fmt.Sprintf("%s..%s", last.Add(-23), last),
 		"duration_ms", time.Since(t).Milliseconds())
-	opt.Config.Source.DSN = srv.DSN(db)
-	opt.Config.Source.Timezone = opt.Config.Timezone
-	opt.Config.Source.Location = opt.Config.Location
+	opt.Plan.Source.DSN = srv.DSN(db)
+	opt.Plan.Source.Location = opt.Plan.Location
 	return Run(ctx, opt)
 }
 

@@ -55,7 +55,7 @@ func TestOutputFullOrReadOnly(t *testing.T) {
 			c := testConfig(t, d, "")
 			// Room for one period but not for a second beside it.
 			c.Report.OutDir = smallFS(t, "240k")
-			opt := jobs.RunOptions{Config: c, Period: mustPeriod(t, "2026-09"), Now: time.Now(), Logger: quiet}
+			opt := jobs.RunOptions{Plan: plan(c, mustPeriod(t, "2026-09")), Now: time.Now(), Logger: quiet}
 			first, err := jobs.Run(context.Background(), opt)
 			if err != nil {
 				t.Fatalf("first run: %v", err)

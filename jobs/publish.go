@@ -202,7 +202,7 @@ func publish(ctx context.Context, c config.Config, res *transform.Result, dir re
 	m := &publication.Manifest{
 		RunID:       meta.RunID,
 		GeneratedAt: meta.GeneratedAt.In(c.Location).Format(time.RFC3339),
-		Timezone:    c.Timezone,
+		Timezone:    c.Location.String(),
 		Granularity: res.Period.G.String(),
 		Period:      res.Period.String(),
 		Source: publication.SourceCounts{

@@ -14,10 +14,6 @@ import (
 	"retention/transform"
 )
 
-// ScheduleParser accepts what the schedule key does: five-field cron
-// expressions, descriptors (@daily, @every 1h) and a CRON_TZ= prefix.
-var ScheduleParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-
 // Scheduler runs the job on the configured schedule until its context
 // ends. At most one run is under way at a time: a run due while the
 // previous one is still going is skipped, and logged.
@@ -33,11 +29,11 @@ type Scheduler struct {
 	cancel  context.CancelFunc
 }
 
-// NewScheduler prepares the schedule of opt.Config in its time zone; now
-// is the clock each run reports from.
+// NewScheduler prepares the plan's schedule in its time zone; now is the
+// clock each run reports from.
 func NewScheduler(opt RunOptions, now func() time.Time) (*Scheduler, error) {
-	c := opt.Config
-	if c.Schedule == "" {
+	c := opt.Plan
+	if c.Schedule.Cron == nil {
 		return nil, &config.Error{Key: "schedule", Msg: "not set; the scheduler needs a cron expression such as \"30 6 * * *\" or @daily"}
 	}
 	s := &Scheduler{opt: opt, now: now}
@@ -45,15 +41,10 @@ func NewScheduler(opt RunOptions, now func() time.Time) (*Scheduler, error) {
 	log := cronLogger{opt.Logger}
 	s.cron = cron.New(
 		cron.WithLocation(c.Location),
-		cron.WithParser(ScheduleParser),
 		cron.WithLogger(log),
 		cron.WithChain(cron.Recover(log), cron.SkipIfStillRunning(log)),
 	)
-	id, err := s.cron.AddFunc(c.Schedule, s.runOnce)
-	if err != nil {
-		return nil, &config.Error{Key: "schedule", Msg: err.Error()}
-	}
-	s.id = id
+	s.id = s.cron.Schedule(c.Schedule.Cron, cron.FuncJob(s.runOnce))
 	return s, nil
 }
 
@@ -74,7 +65,7 @@ func (s *Scheduler) runOnce() {
 	}()
 	opt := s.opt
 	opt.Now = s.now()
-	opt.Period = transform.Period{} // the latest complete one at Now
+	opt.Plan.Periods = []transform.Period{transform.LatestComplete(opt.Now, opt.Plan.Report.Granularity, opt.Plan.Location)}
 	_, err := Run(s.runCtx, opt)
 	s.mu.Lock()
 	if s.runCtx.Err() == nil || err == nil {
@@ -89,8 +80,8 @@ func (s *Scheduler) runOnce() {
 // it. It returns the error of the latest finished run, if it failed.
 func (s *Scheduler) Serve(ctx context.Context) error {
 	s.cron.Start()
-	s.opt.Logger.Info("scheduler started", "stage", "schedule", "schedule", s.opt.Config.Schedule,
-		"timezone", s.opt.Config.Timezone, "next", s.Next().Format(time.RFC3339))
+	s.opt.Logger.Info("scheduler started", "stage", "schedule", "schedule", s.opt.Plan.Schedule.Spec,
+		"timezone", s.opt.Plan.Location.String(), "next", s.Next().Format(time.RFC3339))
 	<-ctx.Done()
 	stopped := s.cron.Stop()
 	s.cancel()

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,14 +19,24 @@ import (
 
 var shanghai, _ = time.LoadLocation("Asia/Shanghai")
 
+// parsedSchedule is the schedule key spec as Load parses it.
+func parsedSchedule(t *testing.T, spec string) config.Schedule {
+	t.Helper()
+	c, err := config.Load(strings.NewReader("schedule: "+strconv.Quote(spec)), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Schedule
+}
+
 func scheduled(t *testing.T, spec string) *Scheduler {
 	t.Helper()
 	c, err := config.Load(strings.NewReader(""), func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Schedule = spec
-	s, err := NewScheduler(RunOptions{Config: c, Logger: quietLog}, time.Now)
+	c.Schedule = parsedSchedule(t, spec)
+	s, err := NewScheduler(RunOptions{Plan: config.Plan{Config: c}, Logger: quietLog}, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +94,7 @@ func TestSchedulerNextIsShanghaiTime(t *testing.T) {
 func TestSchedulerNeedsSchedule(t *testing.T) {
 	t.Parallel()
 	c, _ := config.Load(strings.NewReader(""), func(string) string { return "" })
-	_, err := NewScheduler(RunOptions{Config: c, Logger: quietLog}, time.Now)
+	_, err := NewScheduler(RunOptions{Plan: config.Plan{Config: c}, Logger: quietLog}, time.Now)
 	var ce *config.Error
 	if !errors.As(err, &ce) || ce.Key != "schedule" {
 		t.Errorf("NewScheduler without a schedule: %v", err)
@@ -135,9 +146,9 @@ func TestSchedulerRunsUntilStopped(t *testing.T) {
 	d := sourcetest.New(t)
 	d.ExecFile(t, "../testdata/spec/worked_example.sql")
 	c := testConfig(t, d)
-	c.Schedule = "@every 1s"
+	c.Schedule = parsedSchedule(t, "@every 1s")
 	ev := newEvents()
-	s, err := NewScheduler(RunOptions{Config: c, Logger: slog.New(ev)}, func() time.Time { return time.Date(2026, 10, 5, 6, 30, 0, 0, shanghai) })
+	s, err := NewScheduler(RunOptions{Plan: config.Plan{Config: c}, Logger: slog.New(ev)}, func() time.Time { return time.Date(2026, 10, 5, 6, 30, 0, 0, shanghai) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,9 +178,9 @@ func TestSchedulerShutdownCancelsRun(t *testing.T) {
 	p.On("FROM orders", 1, sourcetest.Fault{Stall: stall, Seen: seen})
 	c := testConfig(t, d)
 	c.Source.DSN = p.DSN()
-	c.Schedule = "@every 1s"
+	c.Schedule = parsedSchedule(t, "@every 1s")
 	ev := newEvents()
-	s, err := NewScheduler(RunOptions{Config: c, Logger: slog.New(ev)}, time.Now)
+	s, err := NewScheduler(RunOptions{Plan: config.Plan{Config: c}, Logger: slog.New(ev)}, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ func extractWithRetry(ctx context.Context, opt RunOptions, periods []transform.P
 		if ctx.Err() != nil {
 			return nil, fail(KindCanceled, ctx.Err())
 		}
-		if !extract.Transient(err) || attempt > opt.Config.Source.Retries {
+		if !extract.Transient(err) || attempt > opt.Plan.Source.Retries {
 			return nil, err
 		}
 		d := backoff(attempt)
@@ -61,7 +61,7 @@ func extractWithRetry(ctx context.Context, opt RunOptions, periods []transform.P
 }
 
 func extractOnce(ctx context.Context, opt RunOptions, periods []transform.Period, log *slog.Logger, lock bool) (_ *extraction, err error) {
-	c := opt.Config
+	c := opt.Plan
 	src, err := extract.Open(ctx, c.Source.DSN, c.Source.Location)
 	if err != nil {
 		return nil, sourceFail(err)
@@ -73,7 +73,7 @@ func extractOnce(ctx context.Context, opt RunOptions, periods []transform.Period
 		}
 	}()
 	if lock {
-		if ex.lock, err = src.Lock(ctx, lockName(c.Report.OutDir), opt.Wait); err != nil {
+		if ex.lock, err = src.Lock(ctx, lockName(c.Report.OutDir), c.Wait); err != nil {
 			if errors.Is(err, extract.ErrLockHeld) {
 				return nil, fail(KindLocked, fmt.Errorf("%w: %w", ErrLocked, err))
 			}
@@ -86,7 +86,7 @@ func extractOnce(ctx context.Context, opt RunOptions, periods []transform.Period
 	}
 	defer snap.Close()
 
-	st, err := fold(ctx, snap, c, periods[0].G, log)
+	st, err := fold(ctx, snap, c.Config, periods[0].G, log)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +100,7 @@ func extractOnce(ctx context.Context, opt RunOptions, periods []transform.Period
 	}
 	log.Info("computed", "stage", "transform", "periods", len(periods), "departments", len(ex.results[len(ex.results)-1].Departments),
 		"duration_ms", time.Since(t).Milliseconds())
-	if ex.dir, ex.customersRead, err = directory(ctx, snap, c, ex.results, log); err != nil {
+	if ex.dir, ex.customersRead, err = directory(ctx, snap, c.Config, ex.results, log); err != nil {
 		return nil, err
 	}
 	return ex, nil
