@@ -206,10 +206,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, now fun
 		}
 		_, err = jobs.Backfill(ctx, opt, progress)
 	case "schedule":
-		var s *jobs.Scheduler
-		if s, err = jobs.NewScheduler(opt, now); err == nil {
-			err = s.Serve(ctx)
-		}
+		err = jobs.Schedule(ctx, opt, now)
 	case "check":
 		err = jobs.Check(ctx, opt, stdout)
 	case "diff":
