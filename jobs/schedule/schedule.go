@@ -49,7 +49,9 @@ func New(opt Options, run Run) *Scheduler {
 	s.cron = cron.New(
 		cron.WithLocation(opt.Location),
 		cron.WithLogger(log),
-		cron.WithChain(cron.Recover(log), cron.SkipIfStillRunning(log)),
+		// Recover inside SkipIfStillRunning: a panic must not leave the
+		// skip's token taken, or every later run would be skipped.
+		cron.WithChain(cron.SkipIfStillRunning(log), cron.Recover(log)),
 	)
 	s.id = s.cron.Schedule(opt.Times, cron.FuncJob(s.runOnce))
 	return s

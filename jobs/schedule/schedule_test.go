@@ -193,8 +193,9 @@ func TestSkipsWhileRunning(t *testing.T) {
 	}
 }
 
-// TestPanicCountsAsFailedRun: a run that panics is logged, and Serve
-// returns it as the last run's failure.
+// TestPanicCountsAsFailedRun: a run that panics is logged, the schedule
+// goes on (the next run starts and is not skipped as if the panicked one
+// were still going), and Serve returns it as the last run's failure.
 func TestPanicCountsAsFailedRun(t *testing.T) {
 	t.Parallel()
 	log := make(lines, 100)
@@ -206,6 +207,7 @@ func TestPanicCountsAsFailedRun(t *testing.T) {
 	stop := serve(t, s)
 	receive(t, runs, "run")
 	log.await(t, "panic")
+	receive(t, runs, "run after the panic")
 	if err := stop(); err == nil || !strings.Contains(err.Error(), "run panicked: boom") {
 		t.Errorf("Serve after a panicking run: %v, want the panic", err)
 	}
