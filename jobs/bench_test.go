@@ -8,6 +8,7 @@ import (
 	"retention/config"
 	"retention/extract/sourcetest"
 	"retention/jobs"
+	"retention/jobs/demo"
 	"retention/transform"
 )
 
@@ -21,10 +22,9 @@ func BenchmarkBackfill24(b *testing.B) {
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	c := testConfig(b, d, "")
 	last := transform.LatestComplete(now, transform.Month, c.Location)
-	data := jobs.GenerateDemo(last, jobs.DemoCustomers)
-	d.Table(b, "orders", jobs.OrdersTable, data.Orders)
-	d.Table(b, "complaints", jobs.ComplaintsTable, data.Complaints)
-	d.Table(b, "customers", jobs.CustomersTable, data.Customers)
+	for _, t := range demo.Generate(last, demo.Customers).Tables() {
+		d.Table(b, t.Name, t.Columns, t.Rows)
+	}
 	first := last.Add(-23)
 
 	b.Run("backfill", func(b *testing.B) {

@@ -13,7 +13,7 @@
 //	go run ./bench/gen -orders 10000000 -out /tmp/retention-bench/10m
 //	go run ./bench/gen -orders 1000000 -customers 1000000 -out DIR
 //
-// The data has the shape of jobs/demodata.go, scaled up: key accounts,
+// The data has the shape of jobs/demo/generate.go, scaled up: key accounts,
 // regular and occasional buyers with their own purchase probability, spend
 // and monthly churn hazard, reactivation, refunds (negative amounts), zero
 // amounts, complaints, and the dirt real sources have (NULL or empty
