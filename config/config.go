@@ -160,9 +160,9 @@ type document struct {
 
 // Defaults of the keys that have one besides a query.
 const (
-	DefaultTimezone    = "Asia/Shanghai"
-	DefaultOutDir      = "./out"
-	DefaultGranularity = transform.Month
+	defaultTimezone    = "Asia/Shanghai"
+	defaultOutDir      = "./out"
+	defaultGranularity = transform.Month
 )
 
 // config turns the document into a Config, key by key in the order of
@@ -170,7 +170,7 @@ const (
 func (d *document) config() (Config, error) {
 	c := Config{Source: Source{DSN: d.source.dsn}, Store: Store{DSN: d.store.dsn}}
 	var err error
-	if c.Location, err = loadLocation(or(d.timezone, DefaultTimezone)); err != nil {
+	if c.Location, err = loadLocation(or(d.timezone, defaultTimezone)); err != nil {
 		return c, &Error{Key: "timezone", Msg: err.Error()}
 	}
 	if err := d.sourceConfig(&c.Source, d.timezone); err != nil {
@@ -195,7 +195,7 @@ func (d *document) config() (Config, error) {
 // report time zone.
 func (d *document) sourceConfig(src *Source, timezone string) error {
 	var err error
-	if src.Location, err = loadLocation(or(d.source.timezone, or(timezone, DefaultTimezone))); err != nil {
+	if src.Location, err = loadLocation(or(d.source.timezone, or(timezone, defaultTimezone))); err != nil {
 		return &Error{Key: "source.timezone", Msg: err.Error()}
 	}
 	if src.DSN != "" {
@@ -229,8 +229,8 @@ func (d *document) sourceConfig(src *Source, timezone string) error {
 
 // reportConfig fills the report's keys.
 func (d *document) reportConfig(r *Report) error {
-	r.OutDir = or(d.report.outDir, DefaultOutDir)
-	r.Granularity = DefaultGranularity
+	r.OutDir = or(d.report.outDir, defaultOutDir)
+	r.Granularity = defaultGranularity
 	if strings.TrimSpace(d.report.granularity) != "" {
 		g, err := transform.ParseGranularity(d.report.granularity)
 		if err != nil {

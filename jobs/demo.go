@@ -21,17 +21,17 @@ func Demo(ctx context.Context, opt RunOptions) (*Outcome, error) {
 	t := time.Now()
 	srv, err := embedded.Start()
 	if err != nil {
-		return nil, fail(KindSource, err)
+		return nil, fail(kindSource, err)
 	}
 	defer srv.Close()
 	const db = "retention_demo"
 	if err := srv.CreateDatabase(db); err != nil {
-		return nil, fail(KindSource, err)
+		return nil, fail(kindSource, err)
 	}
 	last := transform.LatestComplete(opt.Now, transform.Month, opt.Plan.Location)
 	data := demo.Generate(last, demo.Customers)
 	if err := data.Load(srv, db); err != nil {
-		return nil, fail(KindSource, fmt.Errorf("loading demo data: %w", err))
+		return nil, fail(kindSource, fmt.Errorf("loading demo data: %w", err))
 	}
 	opt.Logger.Info("demo data loaded", "stage", "demo", "server", srv.Addr(), "orders", len(data.Orders),
 		"complaints", len(data.Complaints), "customers", len(data.Customers), "months", fmt.Sprintf("%s..%s", last.Add(-23), last),
@@ -48,7 +48,7 @@ func Demo(ctx context.Context, opt RunOptions) (*Outcome, error) {
 func DemoSQL(path string, now time.Time, loc *time.Location) error {
 	var b bytes.Buffer
 	if err := demo.Generate(transform.LatestComplete(now, transform.Month, loc), demo.Customers).WriteSQL(&b); err != nil {
-		return fail(KindInternal, err)
+		return fail(kindInternal, err)
 	}
 	return writeFileAtomic(path, b.Bytes())
 }
@@ -58,25 +58,25 @@ func DemoSQL(path string, now time.Time, loc *time.Location) error {
 func writeFileAtomic(path string, data []byte) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
 	if err != nil {
-		return fail(KindOutput, err)
+		return fail(kindOutput, err)
 	}
 	defer os.Remove(f.Name())
 	if _, err := f.Write(data); err != nil {
 		f.Close()
-		return fail(KindOutput, fmt.Errorf("writing %s: %w", path, err))
+		return fail(kindOutput, fmt.Errorf("writing %s: %w", path, err))
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return fail(KindOutput, fmt.Errorf("writing %s: %w", path, err))
+		return fail(kindOutput, fmt.Errorf("writing %s: %w", path, err))
 	}
 	if err := f.Close(); err != nil {
-		return fail(KindOutput, fmt.Errorf("writing %s: %w", path, err))
+		return fail(kindOutput, fmt.Errorf("writing %s: %w", path, err))
 	}
 	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return fail(KindOutput, err)
+		return fail(kindOutput, err)
 	}
 	if err := os.Rename(f.Name(), path); err != nil {
-		return fail(KindOutput, fmt.Errorf("writing %s: %w", path, err))
+		return fail(kindOutput, fmt.Errorf("writing %s: %w", path, err))
 	}
 	return nil
 }

@@ -20,15 +20,15 @@ func published(ctx context.Context, c config.Config, periods []transform.Period,
 	if c.Store.DSN != "" {
 		store, err := publication.OpenStore(ctx, c.Store.DSN)
 		if err != nil {
-			return nil, fail(KindStore, err)
+			return nil, fail(kindStore, err)
 		}
 		defer store.Close()
 		pub, err := store.Published(ctx, periods, run)
-		return pub, fail(KindStore, err)
+		return pub, fail(kindStore, err)
 	}
 	pub, damaged, err := publication.ReadManifests(c.Report.OutDir, periods, run)
 	if err != nil {
-		return nil, fail(KindOutput, err)
+		return nil, fail(kindOutput, err)
 	}
 	for _, d := range damaged {
 		// A damaged manifest must not stop the nightly run, nor the
@@ -42,10 +42,10 @@ func published(ctx context.Context, c config.Config, periods []transform.Period,
 func storeRun(ctx context.Context, dsn, runID string, at time.Time, results []*transform.Result) error {
 	store, err := publication.OpenStore(ctx, dsn)
 	if err != nil {
-		return fail(KindStore, err)
+		return fail(kindStore, err)
 	}
 	defer store.Close()
-	return fail(KindStore, store.Append(ctx, runID, at, results))
+	return fail(kindStore, store.Append(ctx, runID, at, results))
 }
 
 // checkStore connects to the store and says what it holds, without
@@ -54,7 +54,7 @@ func checkStore(ctx context.Context, dsn string, w io.Writer) error {
 	runs, exists, err := publication.CountRuns(ctx, dsn)
 	switch {
 	case err != nil:
-		return fail(KindStore, err)
+		return fail(kindStore, err)
 	case !exists:
 		fmt.Fprintf(w, "store       %s reachable; retention_snapshots will be created by the first run\n", extract.RedactDSN(dsn))
 	default:

@@ -23,7 +23,7 @@ func publish(ctx context.Context, c config.Config, res *transform.Result, dir re
 	periodDir := publication.PeriodDir(c.Report.OutDir, res.Period)
 	stg, err := newStaging(periodDir, meta.RunID)
 	if err != nil {
-		return nil, fail(KindOutput, err)
+		return nil, fail(kindOutput, err)
 	}
 	defer stg.discard()
 
@@ -32,13 +32,13 @@ func publish(ctx context.Context, c config.Config, res *transform.Result, dir re
 		return nil, err
 	}
 	if _, _, err := stg.write(publication.ManifestFile, func(w io.Writer) error { return publication.WriteManifest(w, m) }); err != nil {
-		return nil, fail(KindOutput, err)
+		return nil, fail(kindOutput, err)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fail(KindCanceled, err)
+		return nil, fail(kindCanceled, err)
 	}
 	if err := stg.publish(); err != nil {
-		return nil, fail(KindOutput, err)
+		return nil, fail(kindOutput, err)
 	}
 	out := &Outcome{RunID: meta.RunID, Period: res.Period, Dir: periodDir, Manifest: m}
 	for _, f := range m.Files {
@@ -115,12 +115,12 @@ func writeAll(ctx context.Context, stg *staging, books []workbook) ([]publicatio
 			for i := range next {
 				b := books[i]
 				if err := ctx.Err(); err != nil {
-					errs[i] = fail(KindCanceled, err)
+					errs[i] = fail(kindCanceled, err)
 					continue
 				}
 				n, sum, err := stg.write(b.name, b.render)
 				if err != nil {
-					errs[i] = fail(KindOutput, err)
+					errs[i] = fail(kindOutput, err)
 					continue
 				}
 				files[i] = publication.File{Path: b.name, Department: b.dept, SHA256: sum, Bytes: n}

@@ -57,7 +57,7 @@ func lockName(outDir string) string {
 // workbooks and manifest under out_dir/<granularity>/<period>/.
 func Run(ctx context.Context, opt RunOptions) (*Outcome, error) {
 	if n := len(opt.Plan.Periods); n != 1 {
-		return nil, fail(KindInternal, fmt.Errorf("run reports one period; the plan has %d", n))
+		return nil, fail(kindInternal, fmt.Errorf("run reports one period; the plan has %d", n))
 	}
 	outs, err := execute(ctx, opt, "run", opt.Plan.Periods, nil)
 	if err != nil {

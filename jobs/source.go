@@ -47,7 +47,7 @@ func extractWithRetry(ctx context.Context, opt RunOptions, periods []transform.P
 			return ex, nil
 		}
 		if ctx.Err() != nil {
-			return nil, fail(KindCanceled, ctx.Err())
+			return nil, fail(kindCanceled, ctx.Err())
 		}
 		if !extract.Transient(err) || attempt > opt.Plan.Source.Retries {
 			return nil, err
@@ -55,7 +55,7 @@ func extractWithRetry(ctx context.Context, opt RunOptions, periods []transform.P
 		d := backoff(attempt)
 		log.Warn("source failed, retrying", "stage", "extract", "attempt", attempt, "retry_in_ms", d.Milliseconds(), "error", err.Error())
 		if err := opt.sleep()(ctx, d); err != nil {
-			return nil, fail(KindCanceled, err)
+			return nil, fail(kindCanceled, err)
 		}
 	}
 }
@@ -75,7 +75,7 @@ func extractOnce(ctx context.Context, opt RunOptions, periods []transform.Period
 	if lock {
 		if ex.lock, err = src.Lock(ctx, lockName(c.Report.OutDir), c.Wait); err != nil {
 			if errors.Is(err, extract.ErrLockHeld) {
-				return nil, fail(KindLocked, fmt.Errorf("%w: %w", ErrLocked, err))
+				return nil, fail(kindLocked, fmt.Errorf("%w: %w", ErrLocked, err))
 			}
 			return nil, sourceFail(err)
 		}
@@ -94,7 +94,7 @@ func extractOnce(ctx context.Context, opt RunOptions, periods []transform.Period
 	for _, p := range periods {
 		res, err := st.Compute(p, transform.Options{History: c.Report.History, AtRiskLimit: c.Report.AtRiskLimit})
 		if err != nil {
-			return nil, fail(KindInternal, err)
+			return nil, fail(kindInternal, err)
 		}
 		ex.results = append(ex.results, res)
 	}

@@ -93,13 +93,13 @@ func jsonValue(v transform.Value) string {
 	case v.Kind == transform.Count:
 		return strconv.FormatInt(v.Int, 10)
 	case v.Kind == transform.Money:
-		return Cents(v.Int)
+		return decimalCents(v.Int)
 	}
 	return strconv.FormatFloat(v.Float, 'g', -1, 64)
 }
 
-// Cents formats an amount in cents as a decimal with two places.
-func Cents(c int64) string {
+// decimalCents formats an amount in cents as a decimal with two places.
+func decimalCents(c int64) string {
 	sign := ""
 	u := uint64(c)
 	if c < 0 {

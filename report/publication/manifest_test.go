@@ -8,11 +8,11 @@ import (
 	"retention/transform"
 )
 
-func TestCents(t *testing.T) {
+func TestDecimalCents(t *testing.T) {
 	t.Parallel()
 	for cents, want := range map[int64]string{0: "0.00", 5: "0.05", -5: "-0.05", 61000: "610.00", -1000: "-10.00", 123456789: "1234567.89"} {
-		if got := Cents(cents); got != want {
-			t.Errorf("Cents(%d) = %s, want %s", cents, got, want)
+		if got := decimalCents(cents); got != want {
+			t.Errorf("decimalCents(%d) = %s, want %s", cents, got, want)
 		}
 	}
 }

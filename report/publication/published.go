@@ -32,9 +32,9 @@ type Figure struct {
 // Published holds, for each figure, the value last published.
 type Published map[Key]Figure
 
-// Add records a figure of one published manifest or store run, keeping
+// add records a figure of one published manifest or store run, keeping
 // for each figure the most recently generated value.
-func (p Published) Add(k Key, v Figure) {
+func (p Published) add(k Key, v Figure) {
 	if old, ok := p[k]; ok && old.GeneratedAt.After(v.GeneratedAt) {
 		return
 	}
@@ -44,7 +44,7 @@ func (p Published) Add(k Key, v Figure) {
 // AddRecord records every figure of a manifest read back.
 func (p Published) AddRecord(rec *Record) {
 	for k, v := range rec.Values {
-		p.Add(k, Figure{Value: v, RunID: rec.RunID, GeneratedAt: rec.GeneratedAt})
+		p.add(k, Figure{Value: v, RunID: rec.RunID, GeneratedAt: rec.GeneratedAt})
 	}
 }
 

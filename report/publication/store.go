@@ -164,7 +164,7 @@ WHERE run_id = ? AND granularity = ? AND period IN (?)`, run, g, names)
 		if f.Department != nil {
 			k.Department = *f.Department
 		}
-		pub.Add(k, v)
+		pub.add(k, v)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, storeFail(fmt.Errorf("reading retention_snapshots: %w", err))
@@ -236,7 +236,7 @@ func storeValue(v transform.Value) string {
 	case transform.Count:
 		return strconv.FormatInt(v.Int, 10)
 	case transform.Money:
-		return Cents(v.Int)
+		return decimalCents(v.Int)
 	}
 	return strconv.FormatFloat(v.Float, 'f', 12, 64)
 }
