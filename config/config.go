@@ -217,10 +217,7 @@ func (d *document) sourceConfig(src *Source, timezone string) error {
 		}
 	}
 	src.CustomersSet = d.source.customersSet
-	src.Retries = 3
-	if d.source.retriesSet {
-		src.Retries = d.source.retries
-	}
+	src.Retries = given(d.source.retries, d.source.retriesSet, 3)
 	if src.Retries < 0 || src.Retries > 10 {
 		return &Error{Key: "source.retries", Msg: fmt.Sprintf("%d is not between 0 and 10", src.Retries)}
 	}
@@ -255,10 +252,7 @@ func (d *document) reportConfig(r *Report) error {
 	if r.AtRiskLimit < 1 || r.AtRiskLimit > 1_000_000 {
 		return &Error{Key: "report.at_risk_limit", Msg: fmt.Sprintf("%d is not between 1 and 1000000", r.AtRiskLimit)}
 	}
-	r.RestatementTolerance = 0.1
-	if d.report.toleranceSet {
-		r.RestatementTolerance = d.report.tolerance
-	}
+	r.RestatementTolerance = given(d.report.tolerance, d.report.toleranceSet, 0.1)
 	if r.RestatementTolerance < 0 || r.RestatementTolerance > 100 {
 		return &Error{Key: "report.restatement_tolerance", Msg: fmt.Sprintf("%g is not between 0 and 100 percentage points", r.RestatementTolerance)}
 	}
@@ -267,13 +261,8 @@ func (d *document) reportConfig(r *Report) error {
 
 // gateConfig fills the gate's limits; 0 is a valid, strict limit.
 func (d *document) gateConfig(g *Gate) error {
-	g.MaxOrderDrop, g.MaxSkippedRatio = 0.5, 0.01
-	if d.gate.dropSet {
-		g.MaxOrderDrop = d.gate.maxOrderDrop
-	}
-	if d.gate.skippedSet {
-		g.MaxSkippedRatio = d.gate.maxSkippedRatio
-	}
+	g.MaxOrderDrop = given(d.gate.maxOrderDrop, d.gate.dropSet, 0.5)
+	g.MaxSkippedRatio = given(d.gate.maxSkippedRatio, d.gate.skippedSet, 0.01)
 	if g.MaxOrderDrop < 0 || g.MaxOrderDrop > 1 {
 		return &Error{Key: "gate.max_order_drop", Msg: fmt.Sprintf("%g is not a share between 0 and 1 (50%% is 0.5)", g.MaxOrderDrop)}
 	}
@@ -330,6 +319,15 @@ func loadLocation(name string) (*time.Location, error) {
 		return nil, fmt.Errorf("%q is not a known time zone", name)
 	}
 	return loc, nil
+}
+
+// given is v when the file set it, else def: for the numbers whose 0 is
+// a value.
+func given[T any](v T, set bool, def T) T {
+	if set {
+		return v
+	}
+	return def
 }
 
 func or(s, def string) string {

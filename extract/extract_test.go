@@ -207,6 +207,20 @@ func TestDefects(t *testing.T) {
 	}
 }
 
+// customers reads the customers query q of the ids in want.
+func customers(t *testing.T, snap *extract.Snapshot, q extract.Query, want map[string]struct{}) ([]extract.Customer, extract.CustomerCounts) {
+	t.Helper()
+	var counts extract.CustomerCounts
+	var got []extract.Customer
+	for c, err := range snap.Customers(context.Background(), q, want, &counts) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, c)
+	}
+	return got, counts
+}
+
 func TestCustomersFiltered(t *testing.T) {
 	t.Parallel()
 	d := sourcetest.New(t)
@@ -221,15 +235,8 @@ func TestCustomersFiltered(t *testing.T) {
 	if ok, err := snap.TableExists(ctx, "nothing"); err != nil || ok {
 		t.Fatalf("TableExists(nothing) = %v, %v", ok, err)
 	}
-	var counts extract.CustomerCounts
-	var got []extract.Customer
-	for c, err := range snap.Customers(ctx, extract.Query{Name: "source.customers", SQL: "SELECT * FROM customers ORDER BY customer_id"},
-		map[string]struct{}{"1": {}, "2": {}}, &counts) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, c)
-	}
+	got, counts := customers(t, snap, extract.Query{Name: "source.customers", SQL: "SELECT * FROM customers ORDER BY customer_id"},
+		map[string]struct{}{"1": {}, "2": {}})
 	if counts.Read != 3 || len(got) != 2 || got[0].Name != "=SUM(A1)" || got[0].Owner != "王五" || got[1].Owner != "" {
 		t.Errorf("read %d, got %+v", counts.Read, got)
 	}
@@ -250,14 +257,7 @@ func TestCustomersColumnsAsWritten(t *testing.T) {
 	snap := snapshot(t, d, shanghai)
 	ctx := context.Background()
 	q := extract.Query{Name: "source.customers", SQL: "SELECT city, id AS CUSTOMER_ID, label AS Name, rep AS Owner FROM clients ORDER BY id"}
-	var counts extract.CustomerCounts
-	var got []extract.Customer
-	for c, err := range snap.Customers(ctx, q, nil, &counts) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, c)
-	}
+	got, counts := customers(t, snap, q, nil)
 	want := []extract.Customer{{ID: "c1", Name: "Acme", Owner: "王五"}, {ID: "c3", Name: "B\xff"}}
 	if !slices.Equal(got, want) {
 		t.Errorf("customers = %+q, want %+q", got, want)
