@@ -158,22 +158,23 @@ type document struct {
 	}
 }
 
-// Defaults of the keys that have one besides a query.
+// Defaults of the time zones, the output directory and the granularity;
+// those of the other keys stand where the keys are read.
 const (
 	defaultTimezone    = "Asia/Shanghai"
 	defaultOutDir      = "./out"
 	defaultGranularity = transform.Month
 )
 
-// config turns the document into a Config, key by key in the order of
-// the README's table, stopping at the first key at fault.
+// config turns the document into a Config, key by key, stopping at the
+// first key at fault.
 func (d *document) config() (Config, error) {
 	c := Config{Source: Source{DSN: d.source.dsn}, Store: Store{DSN: d.store.dsn}}
 	var err error
 	if c.Location, err = loadLocation(or(d.timezone, defaultTimezone)); err != nil {
 		return c, &Error{Key: "timezone", Msg: err.Error()}
 	}
-	if err := d.sourceConfig(&c.Source, d.timezone); err != nil {
+	if err := d.sourceConfig(&c.Source); err != nil {
 		return c, err
 	}
 	if err := d.reportConfig(&c.Report); err != nil {
@@ -193,9 +194,9 @@ func (d *document) config() (Config, error) {
 
 // sourceConfig fills the source's keys; source.timezone defaults to the
 // report time zone.
-func (d *document) sourceConfig(src *Source, timezone string) error {
+func (d *document) sourceConfig(src *Source) error {
 	var err error
-	if src.Location, err = loadLocation(or(d.source.timezone, or(timezone, defaultTimezone))); err != nil {
+	if src.Location, err = loadLocation(or(d.source.timezone, or(d.timezone, defaultTimezone))); err != nil {
 		return &Error{Key: "source.timezone", Msg: err.Error()}
 	}
 	if src.DSN != "" {
