@@ -1,7 +1,7 @@
 package transform_test
 
 // A randomized differential test: transform against a second, deliberately
-// naive implementation of ../shared/spec/metrics.md (and the rules doc.go
+// naive implementation of docs/metrics.md (and the rules doc.go
 // adds), written here from the spec alone: per scope, per period, per
 // customer sums, and sets of customer ids built from them. Nothing is
 // incremental: every number is recomputed from those sets for each period
