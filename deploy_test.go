@@ -96,8 +96,8 @@ func TestDockerCompose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := loadsAsConfig(t, "deploy/retention.yaml", string(b)); c.Schedule == "" || c.Report.OutDir != "/out" {
-		t.Errorf("deploy/retention.yaml: schedule %q, out_dir %q", c.Schedule, c.Report.OutDir)
+	if c := loadsAsConfig(t, "deploy/retention.yaml", string(b)); c.Schedule.Cron == nil || c.Report.OutDir != "/out" {
+		t.Errorf("deploy/retention.yaml: schedule %q, out_dir %q", c.Schedule.Spec, c.Report.OutDir)
 	}
 }
 

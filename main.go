@@ -20,7 +20,6 @@ import (
 
 	"retention/config"
 	"retention/jobs"
-	"retention/transform"
 )
 
 // version is stamped at build time: -ldflags "-X main.version=1.2.3".
@@ -94,14 +93,16 @@ var commandFlags = map[string][]string{
 	"demo":     {"out", "granularity", "locale", "sql"},
 }
 
+// options are the command line: main's own flags, and those that make
+// the plan, which config.NewPlan reads.
 type options struct {
-	config, period, granularity, out, locale, logFormat, from, to, sql, against string
-	wait                                                                        time.Duration
-	force                                                                       bool
+	config, logFormat, sql string
+	plan                   config.Flags
 }
 
 func parseFlags(cmd string, args []string, getenv func(string) string, stderr io.Writer) (options, error) {
-	var o options
+	o := options{plan: config.Flags{Command: cmd}}
+	f := &o.plan
 	fs := flag.NewFlagSet("retention "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.config, "config", getenv("RETENTION_CONFIG"), "configuration file (YAML)")
@@ -109,27 +110,27 @@ func parseFlags(cmd string, args []string, getenv func(string) string, stderr io
 	for _, name := range commandFlags[cmd] {
 		switch name {
 		case "period":
-			fs.StringVar(&o.period, name, "", "period to report: 2026-10, 2026-Q3 or 2026 (default: the latest complete one)")
+			fs.StringVar(&f.Period, name, "", "period to report: 2026-10, 2026-Q3 or 2026 (default: the latest complete one)")
 		case "granularity":
-			fs.StringVar(&o.granularity, name, "", "month, quarter or year (overrides report.granularity)")
+			fs.StringVar(&f.Granularity, name, "", "month, quarter or year (overrides report.granularity)")
 		case "out":
-			fs.StringVar(&o.out, name, "", "output directory (overrides report.out_dir)")
+			fs.StringVar(&f.Out, name, "", "output directory (overrides report.out_dir)")
 		case "locale":
-			fs.StringVar(&o.locale, name, "", "zh-CN or en (overrides report.locale)")
+			fs.StringVar(&f.Locale, name, "", "zh-CN or en (overrides report.locale)")
 		case "wait":
-			fs.DurationVar(&o.wait, name, 0, "how long to wait for another run writing the same output")
+			fs.DurationVar(&f.Wait, name, 0, "how long to wait for another run writing the same output")
 		case "from":
-			fs.StringVar(&o.from, name, "", "first period of the backfill")
+			fs.StringVar(&f.From, name, "", "first period of the backfill")
 		case "to":
-			fs.StringVar(&o.to, name, "", "last period of the backfill")
+			fs.StringVar(&f.To, name, "", "last period of the backfill")
 		case "force":
 			help := "publish even when a check before publishing fails; the summary says which"
 			if cmd == "backfill" {
 				help = "republish periods that are already complete, and publish past failed checks"
 			}
-			fs.BoolVar(&o.force, name, false, help)
+			fs.BoolVar(&f.Force, name, false, help)
 		case "against":
-			fs.StringVar(&o.against, name, "", "compare with the figures of this run (run_id in the manifest or store) instead of the last published")
+			fs.StringVar(&f.Against, name, "", "compare with the figures of this run (run_id in the manifest or store) instead of the last published")
 		case "sql":
 			fs.StringVar(&o.sql, name, "", "write the demo data as SQL to this file instead of running")
 		}
@@ -140,7 +141,7 @@ func parseFlags(cmd string, args []string, getenv func(string) string, stderr io
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if o.wait < 0 {
+	if f.Wait < 0 {
 		return o, errors.New("--wait must not be negative")
 	}
 	return o, nil
@@ -187,29 +188,31 @@ func run(ctx context.Context, args []string, getenv func(string) string, now fun
 		fmt.Fprintf(stderr, "retention %s: --log-format: %v\n", cmd, err)
 		return jobs.ExitConfig
 	}
-	p, err := applyFlags(&cfg, o)
+	start := now()
+	plan, err := config.NewPlan(cfg, o.plan, start)
 	if err != nil {
 		fmt.Fprintf(stderr, "retention %s: %v\n", cmd, err)
-		return jobs.ExitConfig
+		return jobs.ExitCode(err)
 	}
-	opt := jobs.RunOptions{Config: cfg, Period: p, Now: now(), Logger: logger, Version: version, Wait: o.wait, Force: o.force}
+	opt := jobs.RunOptions{Plan: plan, Now: start, Logger: logger, Version: version}
 
 	switch cmd {
 	case "run":
 		_, err = jobs.Run(ctx, opt)
 	case "backfill":
-		err = backfill(ctx, opt, o, stderr)
-	case "schedule":
-		var s *jobs.Scheduler
-		if s, err = jobs.NewScheduler(opt, now); err == nil {
-			err = s.Serve(ctx)
+		var progress io.Writer
+		if isTerminal(stderr) {
+			progress = stderr
 		}
+		_, err = jobs.Backfill(ctx, opt, progress)
+	case "schedule":
+		err = jobs.Schedule(ctx, opt, now)
 	case "check":
 		err = jobs.Check(ctx, opt, stdout)
 	case "diff":
-		err = jobs.Diff(ctx, opt, p, o.against, stdout)
+		err = jobs.Diff(ctx, opt, stdout)
 	case "demo":
-		err = demo(ctx, opt, o, stdout)
+		err = demo(ctx, opt, o.sql, stdout)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "retention %s: %v\n", cmd, err)
@@ -218,33 +221,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, now fun
 	return jobs.ExitOK
 }
 
-func backfill(ctx context.Context, opt jobs.RunOptions, o options, stderr io.Writer) error {
-	if o.from == "" || o.to == "" {
-		return &config.Error{Key: "--from", Msg: "backfill needs --from and --to, such as --from 2025-01 --to 2026-09"}
-	}
-	from, err := transform.ParsePeriod(o.from)
-	if err != nil {
-		return &config.Error{Key: "--from", Msg: err.Error()}
-	}
-	to, err := transform.ParsePeriod(o.to)
-	if err != nil {
-		return &config.Error{Key: "--to", Msg: err.Error()}
-	}
-	if o.granularity != "" && from.G.String() != o.granularity {
-		return &config.Error{Key: "--from", Msg: fmt.Sprintf("%s is a %s, but --granularity is %s", from, from.G, o.granularity)}
-	}
-	opt.Config.Report.Granularity = from.G.String()
-	b := jobs.BackfillOptions{From: from, To: to, Force: o.force}
-	if isTerminal(stderr) {
-		b.Progress = stderr
-	}
-	_, err = jobs.Backfill(ctx, opt, b)
-	return err
-}
-
-func demo(ctx context.Context, opt jobs.RunOptions, o options, stdout io.Writer) error {
-	if o.sql != "" {
-		return jobs.DemoSQL(o.sql, opt.Now, opt.Config.Location)
+func demo(ctx context.Context, opt jobs.RunOptions, sql string, stdout io.Writer) error {
+	if sql != "" {
+		return jobs.DemoSQL(sql, opt.Now, opt.Plan.Location)
 	}
 	out, err := jobs.Demo(ctx, opt)
 	if err != nil {
@@ -279,39 +258,6 @@ func loadConfig(cmd, path string, getenv func(string) string) (config.Config, er
 		ce.Key = path + ": " + ce.Key
 	}
 	return c, err
-}
-
-// applyFlags lets flags override the configuration. A --period fixes the
-// granularity by its form unless --granularity disagrees.
-func applyFlags(c *config.Config, o options) (transform.Period, error) {
-	period, granularity, out, locale := o.period, o.granularity, o.out, o.locale
-	var p transform.Period
-	if granularity != "" {
-		if _, err := transform.ParseGranularity(granularity); err != nil {
-			return p, fmt.Errorf("--granularity: %w", err)
-		}
-		c.Report.Granularity = granularity
-	}
-	if period != "" {
-		var err error
-		if p, err = transform.ParsePeriod(period); err != nil {
-			return p, fmt.Errorf("--period: %w", err)
-		}
-		if granularity != "" && p.G.String() != granularity {
-			return p, fmt.Errorf("--period %s is a %s, but --granularity is %s", period, p.G, granularity)
-		}
-		c.Report.Granularity = p.G.String()
-	}
-	if out != "" {
-		c.Report.OutDir = out
-	}
-	if locale != "" {
-		c.Report.Locale = locale
-	}
-	if err := c.Validate(); err != nil {
-		return p, err
-	}
-	return p, nil
 }
 
 func newLogger(format string, w io.Writer) (*slog.Logger, error) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"retention/config"
+	"retention/transform"
 )
 
 func noEnv(string) string { return "" }
@@ -22,8 +23,8 @@ func TestExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Timezone != "Asia/Shanghai" || c.Source.DSN != "reporter@tcp(127.0.0.1:3306)/shop" || !c.Source.CustomersSet ||
-		c.Report.Granularity != "month" || c.Report.History != 12 || c.Report.AtRiskLimit != 500 || c.Schedule != "30 6 * * *" ||
+	if c.Location.String() != "Asia/Shanghai" || c.Source.DSN != "reporter@tcp(127.0.0.1:3306)/shop" || !c.Source.CustomersSet ||
+		c.Report.Granularity != transform.Month || c.Report.History != 12 || c.Report.AtRiskLimit != 500 || c.Schedule.Spec != "30 6 * * *" || c.Schedule.Cron == nil ||
 		c.Report.RestatementTolerance != 0.1 || c.Gate.MaxOrderDrop != 0.5 || c.Gate.MaxSkippedRatio != 0.01 ||
 		c.Store.DSN != "" {
 		t.Errorf("example loaded as %+v", c)
@@ -39,13 +40,13 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Timezone != "Asia/Shanghai" || c.Source.Timezone != "Asia/Shanghai" || c.Location.String() != "Asia/Shanghai" ||
+	if c.Location.String() != "Asia/Shanghai" || c.Source.Location.String() != "Asia/Shanghai" ||
 		c.Source.Orders != config.DefaultOrders || c.Source.CustomersSet || c.Report.OutDir != "./out" ||
-		c.Report.Granularity != "month" || c.Report.History != 12 || c.Report.Locale != "zh-CN" || c.Report.Currency != "¥" || c.Report.AtRiskLimit != 500 || c.Schedule != "" {
+		c.Report.Granularity != transform.Month || c.Report.History != 12 || c.Report.Locale != "zh-CN" || c.Report.Currency != "¥" || c.Report.AtRiskLimit != 500 || c.Schedule.Spec != "" || c.Schedule.Cron != nil {
 		t.Errorf("defaults = %+v", c)
 	}
 	c, err = config.Load(strings.NewReader("timezone: UTC\n"), noEnv)
-	if err != nil || c.Source.Timezone != "UTC" {
+	if err != nil || c.Source.Location.String() != "UTC" {
 		t.Errorf("source.timezone does not default to timezone: %+v, %v", c.Source, err)
 	}
 }

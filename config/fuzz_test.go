@@ -1,10 +1,13 @@
 package config_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"retention/config"
+	"retention/transform"
 )
 
 // FuzzLoad: whatever the file holds, Load returns a valid configuration or
@@ -26,15 +29,15 @@ func FuzzLoad(f *testing.F) {
 			}
 			return
 		}
-		if err := c.Validate(); err != nil {
-			t.Fatalf("loaded configuration does not validate: %v", err)
+		// A loaded configuration is valid as it is: a plan needs nothing
+		// more of it.
+		if _, err := config.NewPlan(c, config.Flags{Command: "run"}, time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)); err != nil {
+			t.Fatalf("loaded configuration does not make a plan: %v", err)
 		}
-		switch c.Report.Granularity {
-		case "month", "quarter", "year":
-		default:
-			t.Fatalf("granularity %q", c.Report.Granularity)
+		if !slices.Contains(transform.Granularities, c.Report.Granularity) {
+			t.Fatalf("granularity %v", c.Report.Granularity)
 		}
-		if c.Location == nil || c.Source.Location == nil || c.Report.History < 2 || c.Report.AtRiskLimit < 1 {
+		if c.Location == nil || c.Source.Location == nil || c.Report.History < 2 || c.Report.AtRiskLimit < 1 || (c.Schedule.Spec != "") != (c.Schedule.Cron != nil) {
 			t.Fatalf("loaded configuration %+v is incomplete", c)
 		}
 	})

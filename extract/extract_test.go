@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -206,6 +207,20 @@ func TestDefects(t *testing.T) {
 	}
 }
 
+// customers reads the customers query q of the ids in want.
+func customers(t *testing.T, snap *extract.Snapshot, q extract.Query, want map[string]struct{}) ([]extract.Customer, extract.CustomerCounts) {
+	t.Helper()
+	var counts extract.CustomerCounts
+	var got []extract.Customer
+	for c, err := range snap.Customers(context.Background(), q, want, &counts) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, c)
+	}
+	return got, counts
+}
+
 func TestCustomersFiltered(t *testing.T) {
 	t.Parallel()
 	d := sourcetest.New(t)
@@ -220,21 +235,45 @@ func TestCustomersFiltered(t *testing.T) {
 	if ok, err := snap.TableExists(ctx, "nothing"); err != nil || ok {
 		t.Fatalf("TableExists(nothing) = %v, %v", ok, err)
 	}
-	var counts extract.CustomerCounts
-	var got []extract.Customer
-	for c, err := range snap.Customers(ctx, extract.Query{Name: "source.customers", SQL: "SELECT * FROM customers ORDER BY customer_id"},
-		map[string]struct{}{"1": {}, "2": {}}, &counts) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, c)
-	}
+	got, counts := customers(t, snap, extract.Query{Name: "source.customers", SQL: "SELECT * FROM customers ORDER BY customer_id"},
+		map[string]struct{}{"1": {}, "2": {}})
 	if counts.Read != 3 || len(got) != 2 || got[0].Name != "=SUM(A1)" || got[0].Owner != "王五" || got[1].Owner != "" {
 		t.Errorf("read %d, got %+v", counts.Read, got)
 	}
 	p, err := snap.Probe(ctx, extract.Query{Name: "source.customers", SQL: "SELECT * FROM customers"}, extract.CustomerColumns)
 	if err != nil || p.Rows != 3 || len(p.Times) != 0 {
 		t.Errorf("Probe = %+v, %v; want 3 rows and no timestamp column", p, err)
+	}
+}
+
+// TestCustomersColumnsAsWritten: the customers query may spell its
+// columns in any case and return more of them; a row without an id and one
+// with text that is not UTF-8 are counted; a missing column names itself.
+func TestCustomersColumnsAsWritten(t *testing.T) {
+	t.Parallel()
+	d := sourcetest.New(t)
+	d.Exec(t, "CREATE TABLE clients (id VARCHAR(20), label VARBINARY(40), rep VARCHAR(40), city VARCHAR(40))",
+		"INSERT INTO clients VALUES ('c1', 'Acme', '王五', 'x'), (NULL, 'nobody', 'y', 'y'), ('c3', X'42FF', NULL, 'z')")
+	snap := snapshot(t, d, shanghai)
+	ctx := context.Background()
+	q := extract.Query{Name: "source.customers", SQL: "SELECT city, id AS CUSTOMER_ID, label AS Name, rep AS Owner FROM clients ORDER BY id"}
+	got, counts := customers(t, snap, q, nil)
+	want := []extract.Customer{{ID: "c1", Name: "Acme", Owner: "王五"}, {ID: "c3", Name: "B\xff"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("customers = %+q, want %+q", got, want)
+	}
+	if counts.Read != 3 || counts.MissingID != 1 || counts.InvalidUTF8 != 1 || !slices.Equal(counts.Invalid, []string{"c3"}) {
+		t.Errorf("counts = %+v, want 3 read, 1 without id, 1 with invalid text (c3)", counts)
+	}
+
+	q.SQL = "SELECT id AS customer_id, label AS name FROM clients"
+	var err error
+	for _, err = range snap.Customers(ctx, q, nil, &extract.CustomerCounts{}) {
+		break
+	}
+	var ce *extract.ColumnError
+	if !errors.As(err, &ce) || ce.Query != "source.customers" || ce.Column != "owner" {
+		t.Errorf("customers query without owner: %v, want a ColumnError naming source.customers and owner", err)
 	}
 }
 

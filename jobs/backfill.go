@@ -1,69 +1,44 @@
 package jobs
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
-	"retention/config"
-	"retention/report"
+	"retention/report/publication"
 	"retention/transform"
 )
 
-// BackfillOptions says which periods to publish.
-type BackfillOptions struct {
-	From, To transform.Period
-	// Force republishes periods that are already complete.
-	Force bool
-	// Progress, when not nil, gets a progress bar (a terminal).
-	Progress io.Writer
-}
-
-// Backfill publishes every period from From to To with one extraction of
-// the source. A period whose directory already holds a complete result
-// (a manifest whose files are all there, unchanged) is skipped unless
-// Force, so a backfill that was interrupted resumes where it stopped.
-func Backfill(ctx context.Context, opt RunOptions, b BackfillOptions) ([]*Outcome, error) {
-	c := opt.Config
-	if b.From.G != b.To.G {
-		return nil, &config.Error{Key: "--from", Msg: fmt.Sprintf("%s and --to %s are of different granularities", b.From, b.To)}
-	}
-	if b.To.Sub(b.From) < 0 {
-		return nil, &config.Error{Key: "--from", Msg: fmt.Sprintf("%s is after --to %s", b.From, b.To)}
-	}
-	if err := complete(c, "--to", b.To, opt.Now); err != nil {
-		return nil, err
-	}
+// Backfill publishes every period of the plan with one extraction of the
+// source. A period whose directory already holds a complete result (a
+// manifest whose files are all there, unchanged) is skipped unless the
+// plan says Republish, so a backfill that was interrupted resumes where it
+// stopped. progress, when not nil (a terminal), gets a progress bar.
+func Backfill(ctx context.Context, opt RunOptions, progress io.Writer) ([]*Outcome, error) {
+	c := opt.Plan
+	first, last := c.Periods[0], c.Periods[len(c.Periods)-1]
 	var todo []transform.Period
-	skipped := 0
-	for p := b.From; p.N <= b.To.N; p = p.Add(1) {
-		if !b.Force && Complete(PeriodDir(c.Report.OutDir, p)) {
-			skipped++
-			continue
+	for _, p := range c.Periods {
+		if c.Republish || !publication.Complete(publication.PeriodDir(c.Report.OutDir, p)) {
+			todo = append(todo, p)
 		}
-		todo = append(todo, p)
 	}
+	skipped := len(c.Periods) - len(todo)
 	if len(todo) == 0 {
-		opt.Logger.Info("backfill finished", "outcome", "nothing to do", "periods", span(b.From, b.To), "skipped", skipped)
+		opt.Logger.Info("backfill finished", "outcome", "nothing to do", "periods", span(first, last), "skipped", skipped)
 		return nil, nil
 	}
 	if skipped > 0 {
-		opt.Logger.Info("resuming backfill", "periods", span(b.From, b.To), "skipped", skipped, "todo", len(todo))
+		opt.Logger.Info("resuming backfill", "periods", span(first, last), "skipped", skipped, "todo", len(todo))
 	}
 	var bar func(int, *Outcome)
-	if b.Progress != nil {
-		bar = func(done int, o *Outcome) { drawBar(b.Progress, done, len(todo), o.Period) }
+	if progress != nil {
+		bar = func(done int, o *Outcome) { drawBar(progress, done, len(todo), o.Period) }
 	}
 	outs, err := execute(ctx, opt, "backfill", todo, bar)
-	if b.Progress != nil {
-		fmt.Fprintln(b.Progress)
+	if progress != nil {
+		fmt.Fprintln(progress)
 	}
 	return outs, err
 }
@@ -73,28 +48,4 @@ func drawBar(w io.Writer, done, total int, p transform.Period) {
 	const width = 30
 	n := done * width / total
 	fmt.Fprintf(w, "\r[%s%s] %d/%d %s", strings.Repeat("=", n), strings.Repeat(" ", width-n), done, total, p)
-}
-
-// Complete reports whether dir holds a whole published period: a manifest
-// whose every file is present with its size and hash.
-func Complete(dir string) bool {
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
-	if err != nil {
-		return false
-	}
-	var m struct{ Files []report.File }
-	if err := json.NewDecoder(bytes.NewReader(b)).Decode(&m); err != nil || len(m.Files) == 0 {
-		return false
-	}
-	for _, f := range m.Files {
-		data, err := os.ReadFile(filepath.Join(dir, filepath.Base(f.Path)))
-		if err != nil || int64(len(data)) != f.Bytes {
-			return false
-		}
-		sum := sha256.Sum256(data)
-		if hex.EncodeToString(sum[:]) != f.SHA256 {
-			return false
-		}
-	}
-	return true
 }

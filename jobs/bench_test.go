@@ -5,8 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"retention/config"
 	"retention/extract/sourcetest"
 	"retention/jobs"
+	"retention/jobs/demo"
 	"retention/transform"
 )
 
@@ -20,17 +22,16 @@ func BenchmarkBackfill24(b *testing.B) {
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	c := testConfig(b, d, "")
 	last := transform.LatestComplete(now, transform.Month, c.Location)
-	data := jobs.GenerateDemo(last, jobs.DemoCustomers)
-	d.Table(b, "orders", jobs.OrdersTable, data.Orders)
-	d.Table(b, "complaints", jobs.ComplaintsTable, data.Complaints)
-	d.Table(b, "customers", jobs.CustomersTable, data.Customers)
+	for _, t := range demo.Generate(last, demo.Customers).Tables() {
+		d.Table(b, t.Name, t.Columns, t.Rows)
+	}
 	first := last.Add(-23)
 
 	b.Run("backfill", func(b *testing.B) {
 		for b.Loop() {
 			c.Report.OutDir = b.TempDir()
-			outs, err := jobs.Backfill(context.Background(), jobs.RunOptions{Config: c, Now: now, Logger: quiet},
-				jobs.BackfillOptions{From: first, To: last})
+			backfill := newPlan(b, c, config.Flags{Command: "backfill", From: first.String(), To: last.String()}, now)
+			outs, err := jobs.Backfill(context.Background(), jobs.RunOptions{Plan: backfill, Now: now, Logger: quiet}, nil)
 			if err != nil || len(outs) != 24 {
 				b.Fatalf("backfill: %d periods, %v", len(outs), err)
 			}
@@ -40,7 +41,7 @@ func BenchmarkBackfill24(b *testing.B) {
 		for b.Loop() {
 			c.Report.OutDir = b.TempDir()
 			for p := first; p.N <= last.N; p = p.Add(1) {
-				if _, err := jobs.Run(context.Background(), jobs.RunOptions{Config: c, Period: p, Now: now, Logger: quiet}); err != nil {
+				if _, err := jobs.Run(context.Background(), jobs.RunOptions{Plan: plan(c, p), Now: now, Logger: quiet}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -13,11 +13,11 @@ import (
 // probes every query for its columns, counts its rows and prints the
 // period a run would report. It stops at the first problem.
 func Check(ctx context.Context, opt RunOptions, w io.Writer) error {
-	c := opt.Config
+	c := opt.Plan
 	if c.Source.DSN == "" {
 		return &config.Error{Key: "source.dsn", Msg: "not set; set it in the config file or in " + config.EnvDSN}
 	}
-	fmt.Fprintf(w, "config      ok (time zone %s, source time zone %s)\n", c.Timezone, c.Source.Timezone)
+	fmt.Fprintf(w, "config      ok (time zone %s, source time zone %s)\n", c.Location, c.Source.Location)
 	src, err := extract.Open(ctx, c.Source.DSN, c.Source.Location)
 	if err != nil {
 		return sourceFail(err)
@@ -71,10 +71,7 @@ func Check(ctx context.Context, opt RunOptions, w io.Writer) error {
 			return err
 		}
 	}
-	p, err := ReportPeriod(c, opt.Period, opt.Now)
-	if err != nil {
-		return err
-	}
+	p := c.Periods[0]
 	fmt.Fprintf(w, "period      %s (%s), written to %s/%s/%s/\n", p, p.G, c.Report.OutDir, p.G, p)
 	return nil
 }

@@ -10,25 +10,22 @@ import (
 
 	"retention/config"
 	"retention/report"
+	"retention/report/publication"
 	"retention/transform"
 )
 
-// Diff recomputes period p from the source as it is now and prints the
-// figures of p that moved beyond report.restatement_tolerance since they
-// were last published (or published by run against): the table of the
-// Restatements sheet. It writes nothing and takes no lock on the output.
-func Diff(ctx context.Context, opt RunOptions, p transform.Period, against string, w io.Writer) error {
-	c := opt.Config
+// Diff recomputes the plan's period p from the source as it is now and
+// prints the figures of p that moved beyond report.restatement_tolerance
+// since they were last published (or published by the plan's Against
+// run): the table of the Restatements sheet. It writes nothing and takes
+// no lock on the output.
+func Diff(ctx context.Context, opt RunOptions, w io.Writer) error {
+	c := opt.Plan
 	if c.Source.DSN == "" {
 		return &config.Error{Key: "source.dsn", Msg: "not set; set it in the config file or in " + config.EnvDSN}
 	}
-	if p.G == 0 {
-		return &config.Error{Key: "--period", Msg: "diff needs the period to compare, such as --period 2026-09"}
-	}
-	if err := complete(c, "--period", p, opt.Now); err != nil {
-		return err
-	}
-	pub, err := published(ctx, c, []transform.Period{p}, against, opt.Logger)
+	p, against := c.Periods[0], c.Against
+	pub, err := published(ctx, c.Config, []transform.Period{p}, against, opt.Logger)
 	if err != nil {
 		return err
 	}
@@ -54,8 +51,8 @@ func Diff(ctx context.Context, opt RunOptions, p transform.Period, against strin
 	}
 	defer ex.close()
 	res := ex.results[0]
-	var moved []report.Restatement
-	for _, r := range report.Restate(res, pub, report.Tolerance{Points: c.Report.RestatementTolerance}) {
+	var moved []publication.Restatement
+	for _, r := range publication.Restate(res, pub, publication.Tolerance{Points: c.Report.RestatementTolerance}) {
 		if r.Period == p {
 			moved = append(moved, r)
 		}

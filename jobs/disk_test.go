@@ -11,6 +11,7 @@ import (
 
 	"retention/extract/sourcetest"
 	"retention/jobs"
+	"retention/report/publication"
 )
 
 // smallFS mounts a tmpfs of the given size for the test: a file system
@@ -54,7 +55,7 @@ func TestOutputFullOrReadOnly(t *testing.T) {
 			c := testConfig(t, d, "")
 			// Room for one period but not for a second beside it.
 			c.Report.OutDir = smallFS(t, "240k")
-			opt := jobs.RunOptions{Config: c, Period: mustPeriod(t, "2026-09"), Now: time.Now(), Logger: quiet}
+			opt := jobs.RunOptions{Plan: plan(c, mustPeriod(t, "2026-09")), Now: time.Now(), Logger: quiet}
 			first, err := jobs.Run(context.Background(), opt)
 			if err != nil {
 				t.Fatalf("first run: %v", err)
@@ -70,7 +71,7 @@ func TestOutputFullOrReadOnly(t *testing.T) {
 			if jobs.ExitCode(err) != jobs.ExitOutput {
 				t.Fatalf("run on a %s disk: %v (exit %d), want exit %d", fault, err, jobs.ExitCode(err), jobs.ExitOutput)
 			}
-			if !jobs.Complete(first.Dir) || snapshots(t, first.Dir) != before {
+			if !publication.Complete(first.Dir) || snapshots(t, first.Dir) != before {
 				t.Error("the period published before is no longer whole")
 			}
 			if l := leftovers(t, c.Report.OutDir); len(l) > 0 {

@@ -1,16 +1,26 @@
-// Package jobs wires the stages into the commands: run (one period), check
-// (probe the configuration and the source) and demo (the same run against
-// an embedded server with generated data). It owns everything with a side
-// effect: the source connection, the output files, the lock, the logs.
+// Package jobs wires the stages into the commands, each given a
+// config.Plan: run (one period), backfill (a range of periods with one
+// read of the source), diff (the figures that moved since they were
+// published, on the terminal), check (probe the configuration, the
+// source and the store), schedule (run on the plan's schedule, with the
+// loop of jobs/schedule) and demo (the same run against an embedded server
+// filled by jobs/demo). It owns everything with a side effect: the source
+// connection and its retries, the gate before publishing, the output
+// files (a period staged, then moved into place), the locks, the logs and
+// the exit codes. What a publication is made of (file names, manifest,
+// snapshot store, restatements) it asks report/publication.
 //
 // Invariants:
 //   - A period is published whole or not at all: every file is written and
 //     fsynced into a private staging directory, the manifest last, and the
 //     directory then takes the place of the previous one in one rename.
-//   - Two runs on one output directory never publish at once (a lock file
-//     in out_dir); the second fails with ErrLocked.
+//   - Two runs on one output directory never publish at once (a lock on
+//     the source server and a lock file in out_dir); the second fails
+//     with ErrLocked.
 //   - Nothing is created under out_dir before the source has been read and
 //     every metric computed, so a bad config or an unreachable database
 //     leaves no trace.
+//   - Transient source failures restart the extraction from a new
+//     snapshot; every failure ends in an exit code (ExitCode).
 //   - Logs never show a password: DSNs are redacted.
 package jobs

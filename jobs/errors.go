@@ -21,39 +21,40 @@ const (
 	ExitStore    = 8 // the snapshot store (store.dsn) could not be read or written
 )
 
-// Kind classifies a failure for the exit code.
-type Kind int
+// kind classifies a failure for the exit code.
+type kind int
 
 // Kinds of failure.
 const (
-	KindInternal Kind = iota
-	KindConfig
-	KindSource
-	KindOutput
-	KindLocked
-	KindCanceled
-	KindGate
-	KindStore
+	kindInternal kind = iota
+	kindConfig
+	kindSource
+	kindOutput
+	kindLocked
+	kindCanceled
+	kindGate
+	kindStore
 )
 
-// Error is a failure of a command, with its kind.
-type Error struct {
-	Kind Kind
-	Err  error
+// failure is a failure of a command, with its kind. The first kind given
+// to an error stays: a wrapped failure is not classified again.
+type failure struct {
+	kind kind
+	err  error
 }
 
-func (e *Error) Error() string { return e.Err.Error() }
-func (e *Error) Unwrap() error { return e.Err }
+func (f *failure) Error() string { return f.err.Error() }
+func (f *failure) Unwrap() error { return f.err }
 
-func fail(k Kind, err error) error {
+func fail(k kind, err error) error {
 	if err == nil {
 		return nil
 	}
-	var je *Error
-	if errors.As(err, &je) {
+	var f *failure
+	if errors.As(err, &f) {
 		return err
 	}
-	return &Error{Kind: k, Err: err}
+	return &failure{kind: k, err: err}
 }
 
 // sourceFail classifies an error from extract: problems with the
@@ -63,13 +64,13 @@ func sourceFail(err error) error {
 	var qe *extract.QueryError
 	switch {
 	case errors.Is(err, context.Canceled):
-		return fail(KindCanceled, err)
+		return fail(kindCanceled, err)
 	case errors.As(err, &ce):
-		return fail(KindConfig, err)
+		return fail(kindConfig, err)
 	case errors.As(err, &qe) && qe.Rejected():
-		return fail(KindConfig, err)
+		return fail(kindConfig, err)
 	}
-	return fail(KindSource, err)
+	return fail(kindSource, err)
 }
 
 // ExitCode maps an error returned by this package to the process exit code.
@@ -81,27 +82,27 @@ func ExitCode(err error) int {
 	if errors.As(err, &ce) {
 		return ExitConfig
 	}
-	var je *Error
-	if !errors.As(err, &je) {
+	var f *failure
+	if !errors.As(err, &f) {
 		if errors.Is(err, context.Canceled) {
 			return ExitCanceled
 		}
 		return ExitInternal
 	}
-	switch je.Kind {
-	case KindConfig:
+	switch f.kind {
+	case kindConfig:
 		return ExitConfig
-	case KindSource:
+	case kindSource:
 		return ExitSource
-	case KindOutput:
+	case kindOutput:
 		return ExitOutput
-	case KindLocked:
+	case kindLocked:
 		return ExitLocked
-	case KindCanceled:
+	case kindCanceled:
 		return ExitCanceled
-	case KindGate:
+	case kindGate:
 		return ExitGate
-	case KindStore:
+	case kindStore:
 		return ExitStore
 	}
 	return ExitInternal

@@ -51,5 +51,5 @@ func gateError(failed map[transform.Period][]report.CheckFailure, periods []tran
 			}
 		}
 	}
-	return fail(KindGate, fmt.Errorf("%w, nothing published: %s (--force publishes anyway)", ErrGate, strings.Join(parts, "; ")))
+	return fail(kindGate, fmt.Errorf("%w, nothing published: %s (--force publishes anyway)", ErrGate, strings.Join(parts, "; ")))
 }

@@ -15,6 +15,7 @@ import (
 
 	"retention/extract/sourcetest"
 	"retention/jobs"
+	"retention/report/publication"
 )
 
 // TestGate: each check before publishing, failing on a re-run of a
@@ -45,7 +46,7 @@ func TestGate(t *testing.T) {
 			d.ExecFile(t, "../testdata/spec/worked_example.sql")
 			// The worked example's one skipped row is 4.8 % of its rows.
 			c := testConfig(t, d, "report: {locale: en}\ngate: {max_skipped_ratio: 0.05, max_order_drop: 0.5}\n")
-			opt := jobs.RunOptions{Config: c, Period: mustPeriod(t, "2026-09"), Now: time.Now(), Logger: quiet}
+			opt := jobs.RunOptions{Plan: plan(c, mustPeriod(t, "2026-09")), Now: time.Now(), Logger: quiet}
 			first, err := jobs.Run(context.Background(), opt)
 			if err != nil {
 				t.Fatal(err)
@@ -61,7 +62,7 @@ func TestGate(t *testing.T) {
 				t.Errorf("the failed run changed the output:\nbefore %v\nafter  %v", slices.Sorted(maps.Keys(before)), slices.Sorted(maps.Keys(after)))
 			}
 
-			opt.Force = true
+			opt.Plan.Force = true
 			forced, err := jobs.Run(context.Background(), opt)
 			if err != nil {
 				t.Fatalf("--force: %v", err)
@@ -134,11 +135,11 @@ func TestStoreFailures(t *testing.T) {
 					c.Store.DSN = store.DSN // a real server checks the password
 				}
 			}
-			_, err := jobs.Run(context.Background(), jobs.RunOptions{Config: c, Period: mustPeriod(t, "2026-09"), Now: time.Now(), Logger: quiet})
-			if jobs.ExitCode(err) != jobs.ExitStore || !errors.Is(err, jobs.ErrStore) || !strings.Contains(err.Error(), tt.says) || strings.Contains(err.Error(), secret) {
+			_, err := jobs.Run(context.Background(), jobs.RunOptions{Plan: plan(c, mustPeriod(t, "2026-09")), Now: time.Now(), Logger: quiet})
+			if jobs.ExitCode(err) != jobs.ExitStore || !errors.Is(err, publication.ErrStore) || !strings.Contains(err.Error(), tt.says) || strings.Contains(err.Error(), secret) {
 				t.Fatalf("run: %v (exit %d), want exit %d naming %q", err, jobs.ExitCode(err), jobs.ExitStore, tt.says)
 			}
-			if got := jobs.Complete(jobs.PeriodDir(c.Report.OutDir, mustPeriod(t, "2026-09"))); got != tt.published {
+			if got := publication.Complete(publication.PeriodDir(c.Report.OutDir, mustPeriod(t, "2026-09"))); got != tt.published {
 				t.Errorf("published: %v, want %v", got, tt.published)
 			}
 			if tt.published {
@@ -158,7 +159,7 @@ func TestDamagedManifest(t *testing.T) {
 	d := sourcetest.New(t)
 	d.ExecFile(t, "../testdata/spec/worked_example.sql")
 	c := testConfig(t, d, "")
-	aug := jobs.PeriodDir(c.Report.OutDir, mustPeriod(t, "2026-08"))
+	aug := publication.PeriodDir(c.Report.OutDir, mustPeriod(t, "2026-08"))
 	if err := os.MkdirAll(aug, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -172,14 +173,14 @@ func TestDamagedManifest(t *testing.T) {
 		}
 	}})
 	for _, p := range []string{"2026-09", "2026-08"} {
-		if _, err := jobs.Run(context.Background(), jobs.RunOptions{Config: c, Period: mustPeriod(t, p), Now: time.Now(), Logger: log}); err != nil {
+		if _, err := jobs.Run(context.Background(), jobs.RunOptions{Plan: plan(c, mustPeriod(t, p)), Now: time.Now(), Logger: log}); err != nil {
 			t.Fatalf("run %s: %v", p, err)
 		}
 	}
 	if warned != filepath.Join(aug, "manifest.json") {
 		t.Errorf("the damaged manifest was not reported (%q)", warned)
 	}
-	if !jobs.Complete(aug) {
+	if !publication.Complete(aug) {
 		t.Error("the run of 2026-08 did not replace the damaged result")
 	}
 }
@@ -192,7 +193,7 @@ func TestCheckStore(t *testing.T) {
 	d.ExecFile(t, "../testdata/spec/worked_example.sql")
 	c := testConfig(t, d, "")
 	c.Store.DSN = store.DSN
-	opt := jobs.RunOptions{Config: c, Period: mustPeriod(t, "2026-09"), Now: time.Now(), Logger: quiet}
+	opt := jobs.RunOptions{Plan: plan(c, mustPeriod(t, "2026-09")), Now: time.Now(), Logger: quiet}
 	var out strings.Builder
 	if err := jobs.Check(context.Background(), opt, &out); err != nil || !strings.Contains(out.String(), "retention_snapshots will be created by the first run") {
 		t.Fatalf("check of an empty store: %v\n%s", err, out.String())

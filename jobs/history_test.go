@@ -13,6 +13,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"retention/config"
 	"retention/extract/sourcetest"
 	"retention/jobs"
 	"retention/report"
@@ -107,13 +108,13 @@ func TestRestatements(t *testing.T) {
 				c.Store.DSN = snapshots.DSN
 			}
 			ctx := context.Background()
-			sep, err := jobs.Run(ctx, jobs.RunOptions{Config: c, Period: mustPeriod(t, "2026-09"),
+			sep, err := jobs.Run(ctx, jobs.RunOptions{Plan: plan(c, mustPeriod(t, "2026-09")),
 				Now: time.Date(2026, 10, 1, 2, 0, 0, 0, time.UTC), Logger: quiet})
 			if err != nil {
 				t.Fatal(err)
 			}
 			d.Exec(t, lateRows...)
-			oct, err := jobs.Run(ctx, jobs.RunOptions{Config: c, Period: mustPeriod(t, "2026-10"),
+			oct, err := jobs.Run(ctx, jobs.RunOptions{Plan: plan(c, mustPeriod(t, "2026-10")),
 				Now: time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC), Logger: quiet})
 			if err != nil {
 				t.Fatal(err)
@@ -148,8 +149,9 @@ func TestRestatements(t *testing.T) {
 
 			// diff, against the September run: the same table.
 			var out bytes.Buffer
-			if err := jobs.Diff(ctx, jobs.RunOptions{Config: c, Now: time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC), Logger: quiet},
-				mustPeriod(t, "2026-09"), sep.RunID, &out); err != nil {
+			now := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
+			diff := newPlan(t, c, config.Flags{Command: "diff", Period: "2026-09", Against: sep.RunID}, now)
+			if err := jobs.Diff(ctx, jobs.RunOptions{Plan: diff, Now: now, Logger: quiet}, &out); err != nil {
 				t.Fatal(err)
 			}
 			if got := diffRows(t, l, out.String()); !within(got, wantMoved, true) {
@@ -160,8 +162,8 @@ func TestRestatements(t *testing.T) {
 			}
 			// Against the last publication (October's), nothing moved.
 			out.Reset()
-			if err := jobs.Diff(ctx, jobs.RunOptions{Config: c, Now: time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC), Logger: quiet},
-				mustPeriod(t, "2026-09"), "", &out); err != nil || !strings.Contains(out.String(), "No figure moved") {
+			diff = newPlan(t, c, config.Flags{Command: "diff", Period: "2026-09"}, now)
+			if err := jobs.Diff(ctx, jobs.RunOptions{Plan: diff, Now: now, Logger: quiet}, &out); err != nil || !strings.Contains(out.String(), "No figure moved") {
 				t.Errorf("diff against the last publication: %v\n%s", err, out.String())
 			}
 

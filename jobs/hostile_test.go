@@ -48,7 +48,7 @@ func TestHostileDepartmentNames(t *testing.T) {
 	d.Table(t, "orders", ordersTable, rows)
 	emptyComplaints(t, d)
 	c := testConfig(t, d, "")
-	out, err := jobs.Run(context.Background(), jobs.RunOptions{Config: c, Period: mustPeriod(t, "2026-09"), Now: time.Now(), Logger: quiet})
+	out, err := jobs.Run(context.Background(), jobs.RunOptions{Plan: plan(c, mustPeriod(t, "2026-09")), Now: time.Now(), Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestHostileRows(t *testing.T) {
 		 (NULL, 'c2', 'East', '2026-09-11 10:00:00', NULL, 0, NULL),
 		 (1, 'c1', 'East', '2026-09-10 10:00:00', NULL, 1, 'again')`)
 	c := testConfig(t, d, "")
-	out, err := jobs.Run(context.Background(), jobs.RunOptions{Config: c, Period: mustPeriod(t, "2026-09"), Now: time.Now(), Logger: quiet})
+	out, err := jobs.Run(context.Background(), jobs.RunOptions{Plan: plan(c, mustPeriod(t, "2026-09")), Now: time.Now(), Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

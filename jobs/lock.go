@@ -28,18 +28,18 @@ const lockPoll = 250 * time.Millisecond
 // file records who holds it, for the message the next run shows.
 func lockOutput(ctx context.Context, dir, holder string, wait time.Duration, sleep func(context.Context, time.Duration) error) (*outputLock, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fail(KindOutput, fmt.Errorf("creating output directory: %w", err))
+		return nil, fail(kindOutput, fmt.Errorf("creating output directory: %w", err))
 	}
 	path := filepath.Join(dir, lockFile)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, fail(KindOutput, fmt.Errorf("opening lock file: %w", err))
+		return nil, fail(kindOutput, fmt.Errorf("opening lock file: %w", err))
 	}
 	err = tryLock(f)
 	for tries := int(wait / lockPoll); errors.Is(err, errWouldBlock) && tries > 0; tries-- {
 		if serr := sleep(ctx, lockPoll); serr != nil {
 			f.Close()
-			return nil, fail(KindCanceled, serr)
+			return nil, fail(kindCanceled, serr)
 		}
 		err = tryLock(f)
 	}
@@ -51,9 +51,9 @@ func lockOutput(ctx context.Context, dir, holder string, wait time.Duration, sle
 			if who == "" {
 				who = "unknown"
 			}
-			return nil, fail(KindLocked, fmt.Errorf("%w on %s (held by %s)", ErrLocked, dir, who))
+			return nil, fail(kindLocked, fmt.Errorf("%w on %s (held by %s)", ErrLocked, dir, who))
 		}
-		return nil, fail(KindOutput, fmt.Errorf("locking %s: %w", path, err))
+		return nil, fail(kindOutput, fmt.Errorf("locking %s: %w", path, err))
 	}
 	if err := f.Truncate(0); err == nil {
 		f.WriteAt([]byte(holder+"\n"), 0)

@@ -70,7 +70,7 @@ func TestRunWhileOutputLocked(t *testing.T) {
 	}
 	defer held.release()
 	p, _ := transform.ParsePeriod("2026-09")
-	_, err = Run(context.Background(), RunOptions{Config: c, Period: p, Now: time.Now(), Logger: quietLog})
+	_, err = Run(context.Background(), RunOptions{Plan: config.Plan{Config: c, Periods: []transform.Period{p}}, Now: time.Now(), Logger: quietLog})
 	if ExitCode(err) != ExitLocked || !strings.Contains(err.Error(), "the nightly run") {
 		t.Fatalf("run under a held lock: %v, want ErrLocked naming the holder", err)
 	}
@@ -105,7 +105,7 @@ func TestRunWhileSourceLocked(t *testing.T) {
 		t.Fatalf("GET_LOCK: %d, %v", got, err)
 	}
 	p, _ := transform.ParsePeriod("2026-09")
-	_, err = Run(context.Background(), RunOptions{Config: c, Period: p, Now: time.Now(), Logger: quietLog})
+	_, err = Run(context.Background(), RunOptions{Plan: config.Plan{Config: c, Periods: []transform.Period{p}}, Now: time.Now(), Logger: quietLog})
 	if ExitCode(err) != ExitLocked || !errors.Is(err, ErrLocked) {
 		t.Fatalf("run while another session holds the source lock: %v (exit %d), want ErrLocked", err, ExitCode(err))
 	}

@@ -12,8 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"retention/config"
 	"retention/extract/sourcetest"
 	"retention/jobs"
+	"retention/report/publication"
 	"retention/transform"
 )
 
@@ -83,7 +85,7 @@ func TestRetryAfterDroppedConnection(t *testing.T) {
 	c := testConfig(t, d, "")
 	c.Source.DSN = p.DSN()
 	sleeps := 0
-	out, err := jobs.Run(context.Background(), jobs.RunOptions{Config: c, Period: period, Now: time.Now(), Logger: quiet,
+	out, err := jobs.Run(context.Background(), jobs.RunOptions{Plan: plan(c, period), Now: time.Now(), Logger: quiet,
 		Sleep: func(context.Context, time.Duration) error { sleeps++; return nil }})
 	if err != nil {
 		t.Fatalf("run with a dropped connection: %v", err)
@@ -92,7 +94,7 @@ func TestRetryAfterDroppedConnection(t *testing.T) {
 		t.Errorf("retried %d times, read orders %d times; want 1 retry and 2 reads", sleeps, p.Count("FROM orders"))
 	}
 	clean := testConfig(t, d, "")
-	want, err := jobs.Run(context.Background(), jobs.RunOptions{Config: clean, Period: period, Now: time.Now(), Logger: quiet})
+	want, err := jobs.Run(context.Background(), jobs.RunOptions{Plan: plan(clean, period), Now: time.Now(), Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,8 +111,8 @@ func TestBackfillReadsOrdersOnce(t *testing.T) {
 	c := testConfig(t, d, "")
 	c.Source.DSN = p.DSN()
 	// Force: the periods before July 2026 have no orders and fail the gate.
-	outs, err := jobs.Backfill(context.Background(), jobs.RunOptions{Config: c, Now: time.Now(), Logger: quiet, Force: true},
-		jobs.BackfillOptions{From: mustPeriod(t, "2024-10"), To: mustPeriod(t, "2026-09")})
+	backfill := newPlan(t, c, config.Flags{Command: "backfill", From: "2024-10", To: "2026-09", Force: true}, time.Now())
+	outs, err := jobs.Backfill(context.Background(), jobs.RunOptions{Plan: backfill, Now: time.Now(), Logger: quiet}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +148,9 @@ func TestBackfillResumesAfterInterrupt(t *testing.T) {
 		}
 	}})
 	// Force: March to June have no orders and fail the gate.
-	_, err := jobs.Backfill(ctx, jobs.RunOptions{Config: c, Now: time.Now(), Logger: log, Force: true}, jobs.BackfillOptions{From: from, To: to})
+	backfill := newPlan(t, c, config.Flags{Command: "backfill", From: from.String(), To: to.String(), Force: true}, time.Now())
+	backfill.Republish = false // past the gate only: what is complete is skipped
+	_, err := jobs.Backfill(ctx, jobs.RunOptions{Plan: backfill, Now: time.Now(), Logger: log}, nil)
 	if jobs.ExitCode(err) != jobs.ExitCanceled {
 		t.Fatalf("interrupted backfill: %v (exit %d), want exit %d", err, jobs.ExitCode(err), jobs.ExitCanceled)
 	}
@@ -158,7 +162,7 @@ func TestBackfillResumesAfterInterrupt(t *testing.T) {
 	}
 	var done []transform.Period
 	for p := from; p.N <= to.N; p = p.Add(1) {
-		if jobs.Complete(jobs.PeriodDir(c.Report.OutDir, p)) {
+		if publication.Complete(publication.PeriodDir(c.Report.OutDir, p)) {
 			done = append(done, p)
 		}
 	}
@@ -177,7 +181,7 @@ func TestBackfillResumesAfterInterrupt(t *testing.T) {
 			skipped = attr(r, "skipped")
 		}
 	}})
-	outs, err := jobs.Backfill(context.Background(), jobs.RunOptions{Config: c, Now: time.Now(), Logger: log, Force: true}, jobs.BackfillOptions{From: from, To: to})
+	outs, err := jobs.Backfill(context.Background(), jobs.RunOptions{Plan: backfill, Now: time.Now(), Logger: log}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,11 +192,12 @@ func TestBackfillResumesAfterInterrupt(t *testing.T) {
 	// Every period is what a single run of it gives.
 	single := testConfig(t, d, "")
 	for p := from; p.N <= to.N; p = p.Add(1) {
-		o, err := jobs.Run(context.Background(), jobs.RunOptions{Config: single, Period: p, Now: time.Now(), Logger: quiet, Force: true})
+		o, err := jobs.Run(context.Background(), jobs.RunOptions{Plan: newPlan(t, single, config.Flags{Command: "run", Period: p.String(), Force: true}, time.Now()),
+			Now: time.Now(), Logger: quiet})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := snapshots(t, jobs.PeriodDir(c.Report.OutDir, p)), snapshots(t, o.Dir); got != want {
+		if got, want := snapshots(t, publication.PeriodDir(c.Report.OutDir, p)), snapshots(t, o.Dir); got != want {
 			t.Errorf("%s from the backfill differs from a single run", p)
 		}
 	}
@@ -216,7 +221,7 @@ func TestConcurrentRunsNeverBothWrite(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		o, err := jobs.Run(context.Background(), jobs.RunOptions{Config: first, Period: period, Now: time.Now(), Logger: quiet})
+		o, err := jobs.Run(context.Background(), jobs.RunOptions{Plan: plan(first, period), Now: time.Now(), Logger: quiet})
 		done <- result{o, err}
 	}()
 	select {
@@ -224,7 +229,7 @@ func TestConcurrentRunsNeverBothWrite(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the first run never read the orders")
 	}
-	_, err := jobs.Run(context.Background(), jobs.RunOptions{Config: c, Period: period, Now: time.Now(), Logger: quiet})
+	_, err := jobs.Run(context.Background(), jobs.RunOptions{Plan: plan(c, period), Now: time.Now(), Logger: quiet})
 	if !errors.Is(err, jobs.ErrLocked) || jobs.ExitCode(err) != jobs.ExitLocked {
 		t.Errorf("second run during the first: %v (exit %d), want ErrLocked", err, jobs.ExitCode(err))
 	}
@@ -258,7 +263,7 @@ func TestCancelDuringRunLeavesNothing(t *testing.T) {
 		<-seen
 		cancel() // SIGTERM while the orders are being read
 	}()
-	_, err := jobs.Run(ctx, jobs.RunOptions{Config: c, Period: mustPeriod(t, "2026-09"), Now: time.Now(), Logger: quiet, Sleep: noSleep})
+	_, err := jobs.Run(ctx, jobs.RunOptions{Plan: plan(c, mustPeriod(t, "2026-09")), Now: time.Now(), Logger: quiet, Sleep: noSleep})
 	if jobs.ExitCode(err) != jobs.ExitCanceled {
 		t.Fatalf("run canceled mid-extraction: %v (exit %d), want exit %d", err, jobs.ExitCode(err), jobs.ExitCanceled)
 	}
@@ -310,7 +315,7 @@ func TestKilledMidExtraction(t *testing.T) {
 		}
 	}()
 	sleeps := 0
-	out, err := jobs.Run(context.Background(), jobs.RunOptions{Config: c, Period: mustPeriod(t, "2026-09"), Now: time.Now(), Logger: quiet,
+	out, err := jobs.Run(context.Background(), jobs.RunOptions{Plan: plan(c, mustPeriod(t, "2026-09")), Now: time.Now(), Logger: quiet,
 		Sleep: func(context.Context, time.Duration) error { sleeps++; return nil }})
 	if err != nil {
 		t.Fatalf("run whose connection was killed: %v", err)
@@ -319,7 +324,7 @@ func TestKilledMidExtraction(t *testing.T) {
 		t.Errorf("retried %d times, want 1", sleeps)
 	}
 	clean := testConfig(t, d, "")
-	want, err := jobs.Run(context.Background(), jobs.RunOptions{Config: clean, Period: mustPeriod(t, "2026-09"), Now: time.Now(), Logger: quiet})
+	want, err := jobs.Run(context.Background(), jobs.RunOptions{Plan: plan(clean, mustPeriod(t, "2026-09")), Now: time.Now(), Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

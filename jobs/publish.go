@@ -2,245 +2,109 @@ package jobs
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
-	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
 	"retention/config"
 	"retention/report"
+	"retention/report/publication"
 	"retention/transform"
 )
-
-// PeriodDir is the directory a period is published in.
-func PeriodDir(outDir string, p transform.Period) string {
-	return filepath.Join(outDir, p.G.String(), p.String())
-}
-
-// staging is a private directory that collects a period's files before
-// they are published together.
-type staging struct {
-	dir    string // the period's final directory
-	tmp    string // where files are written
-	closed bool
-}
-
-// Prefixes of the job's working directories beside the periods.
-const (
-	stagingPrefix = ".staging-"
-	oldPrefix     = ".old-"
-)
-
-// newStaging prepares a staging directory for the period directory dir,
-// first tidying what an earlier, interrupted run may have left. The caller
-// holds the output lock.
-func newStaging(dir, runID string) (*staging, error) {
-	parent := filepath.Dir(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return nil, fmt.Errorf("creating %s: %w", parent, err)
-	}
-	if err := recoverInterrupted(dir); err != nil {
-		return nil, err
-	}
-	tmp, err := os.MkdirTemp(parent, stagingPrefix+filepath.Base(dir)+"-"+runID+"-")
-	if err != nil {
-		return nil, fmt.Errorf("creating staging directory: %w", err)
-	}
-	// MkdirTemp made it private; the published period is as readable as out_dir.
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		os.RemoveAll(tmp)
-		return nil, fmt.Errorf("creating staging directory: %w", err)
-	}
-	return &staging{dir: dir, tmp: tmp}, nil
-}
-
-// recoverInterrupted removes staging directories of runs that died (their
-// files were never published) and, if a run died between moving the old
-// period aside and moving the new one in, puts the old one back.
-func recoverInterrupted(dir string) error {
-	parent, base := filepath.Dir(dir), filepath.Base(dir)
-	entries, err := os.ReadDir(parent)
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", parent, err)
-	}
-	for _, e := range entries {
-		name := e.Name()
-		switch {
-		case strings.HasPrefix(name, stagingPrefix+base+"-"):
-			if err := os.RemoveAll(filepath.Join(parent, name)); err != nil {
-				return fmt.Errorf("removing an interrupted run's staging directory: %w", err)
-			}
-		case strings.HasPrefix(name, oldPrefix+base+"-"):
-			old := filepath.Join(parent, name)
-			if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-				if err := os.Rename(old, dir); err != nil {
-					return fmt.Errorf("restoring the previous %s: %w", base, err)
-				}
-				continue
-			}
-			if err := os.RemoveAll(old); err != nil {
-				return fmt.Errorf("removing the previous %s: %w", base, err)
-			}
-		}
-	}
-	return nil
-}
-
-// write stores one file in the staging directory, fsynced, and returns its
-// size and SHA-256.
-func (s *staging) write(name string, render func(io.Writer) error) (int64, string, error) {
-	path := filepath.Join(s.tmp, name)
-	if filepath.Dir(path) != s.tmp {
-		return 0, "", fmt.Errorf("file name %q leaves the output directory", name)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return 0, "", fmt.Errorf("creating %s: %w", name, err)
-	}
-	h := sha256.New()
-	cw := &countingWriter{w: io.MultiWriter(f, h)}
-	if err := render(cw); err != nil {
-		f.Close()
-		return 0, "", err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return 0, "", fmt.Errorf("writing %s: %w", name, err)
-	}
-	if err := f.Close(); err != nil {
-		return 0, "", fmt.Errorf("writing %s: %w", name, err)
-	}
-	return cw.n, hex.EncodeToString(h.Sum(nil)), nil
-}
-
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
-}
-
-// publish puts the staged files in place of the period's directory.
-func (s *staging) publish() error {
-	if err := syncDir(s.tmp); err != nil {
-		return err
-	}
-	parent := filepath.Dir(s.dir)
-	if _, err := os.Stat(s.dir); err == nil {
-		if err := exchange(s.tmp, s.dir); err == nil {
-			// s.tmp now holds the previous period; the new one is in place.
-			s.closed = true
-			if err := syncDir(parent); err != nil {
-				return err
-			}
-			return os.RemoveAll(s.tmp)
-		}
-		// No atomic exchange here: move the old one aside first. A crash in
-		// between is repaired by the next run (recoverInterrupted).
-		old := filepath.Join(parent, oldPrefix+filepath.Base(s.dir)+"-"+filepath.Base(s.tmp))
-		if err := os.Rename(s.dir, old); err != nil {
-			return fmt.Errorf("moving the previous %s aside: %w", filepath.Base(s.dir), err)
-		}
-		if err := os.Rename(s.tmp, s.dir); err != nil {
-			os.Rename(old, s.dir)
-			return fmt.Errorf("publishing %s: %w", filepath.Base(s.dir), err)
-		}
-		s.closed = true
-		if err := syncDir(parent); err != nil {
-			return err
-		}
-		return os.RemoveAll(old)
-	}
-	if err := os.Rename(s.tmp, s.dir); err != nil {
-		return fmt.Errorf("publishing %s: %w", filepath.Base(s.dir), err)
-	}
-	s.closed = true
-	return syncDir(parent)
-}
-
-// discard removes the staging directory of a run that did not publish.
-func (s *staging) discard() {
-	if !s.closed {
-		os.RemoveAll(s.tmp)
-	}
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, fs.ErrInvalid) {
-		return fmt.Errorf("syncing %s: %w", dir, err)
-	}
-	return nil
-}
 
 // publish renders every workbook and the manifest of a period into a
 // staging directory and moves it into place. The caller holds the output
 // lock.
 func publish(ctx context.Context, c config.Config, res *transform.Result, dir report.Directory, meta report.Meta, log *slog.Logger) (*Outcome, error) {
 	t := time.Now()
-	periodDir := PeriodDir(c.Report.OutDir, res.Period)
+	periodDir := publication.PeriodDir(c.Report.OutDir, res.Period)
 	stg, err := newStaging(periodDir, meta.RunID)
 	if err != nil {
-		return nil, fail(KindOutput, err)
+		return nil, fail(kindOutput, err)
 	}
 	defer stg.discard()
 
+	m := newManifest(c, res, meta)
+	if m.Files, err = writeAll(ctx, stg, workbooks(res, dir, meta)); err != nil {
+		return nil, err
+	}
+	if _, _, err := stg.write(publication.ManifestFile, func(w io.Writer) error { return publication.WriteManifest(w, m) }); err != nil {
+		return nil, fail(kindOutput, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fail(kindCanceled, err)
+	}
+	if err := stg.publish(); err != nil {
+		return nil, fail(kindOutput, err)
+	}
+	out := &Outcome{RunID: meta.RunID, Period: res.Period, Dir: periodDir, Manifest: m}
+	for _, f := range m.Files {
+		out.Files = append(out.Files, filepath.Join(periodDir, f.Path))
+	}
+	out.Files = append(out.Files, filepath.Join(periodDir, publication.ManifestFile))
+	log.Info("published period", "stage", "report", "period", res.Period.String(), "dir", periodDir, "files", len(out.Files),
+		"duration_ms", time.Since(t).Milliseconds())
+	return out, nil
+}
+
+// newManifest describes the period of res as meta's run publishes it;
+// its files are listed once they are written.
+func newManifest(c config.Config, res *transform.Result, meta report.Meta) *publication.Manifest {
 	q := res.Quality
-	m := &report.Manifest{
+	m := &publication.Manifest{
 		RunID:       meta.RunID,
 		GeneratedAt: meta.GeneratedAt.In(c.Location).Format(time.RFC3339),
-		Timezone:    c.Timezone,
+		Timezone:    c.Location.String(),
 		Granularity: res.Period.G.String(),
 		Period:      res.Period.String(),
-		Source: report.SourceCounts{
+		Source: publication.SourceCounts{
 			OrdersRows: q.OrdersRead, ComplaintsRows: q.ComplaintsRead, CustomersRows: meta.CustomersRead,
 			SkippedOrderRows: q.SkippedOrders, SkippedComplaintRows: q.SkippedComplaints,
 		},
-		Files:     []report.File{},
-		Snapshots: report.Snapshots(res),
-		Quality:   report.QualityEntries(q),
+		Files:     []publication.File{},
+		Snapshots: publication.Snapshots(res),
+		Quality:   publication.QualityEntries(q),
 		Restated:  len(meta.Restatements),
 	}
 	for _, f := range meta.Forced {
 		m.Forced = append(m.Forced, f.String())
 	}
+	return m
+}
+
+// workbook is one workbook of a period: its file name, its department
+// (nil for the company's) and how it renders.
+type workbook struct {
+	name   string
+	dept   *string
+	render func(io.Writer) error
+}
+
+// workbooks lists the workbooks of the period of res: one per department,
+// then the company's.
+func workbooks(res *transform.Result, dir report.Directory, meta report.Meta) []workbook {
 	depts := make([]string, len(res.Departments))
 	for i, s := range res.Departments {
 		depts[i] = s.Department
 	}
-	names := fileNames(depts)
-	type book struct {
-		name   string
-		dept   *string
-		render func(io.Writer) error
-	}
-	books := make([]book, 0, len(res.Departments)+1)
+	names := publication.FileNames(depts)
+	books := make([]workbook, 0, len(res.Departments)+1)
 	for i := range res.Departments {
 		s := &res.Departments[i]
 		d := s.Department
-		books = append(books, book{names[d], &d, func(w io.Writer) error { return report.Department(w, res, s, dir, meta) }})
+		books = append(books, workbook{names[d], &d, func(w io.Writer) error { return report.Department(w, res, s, dir, meta) }})
 	}
-	books = append(books, book{"company.xlsx", nil, func(w io.Writer) error { return report.Company(w, res, meta) }})
-	// Workbooks are independent: render them on every core, each into its
-	// own staging file, and list them in a fixed order.
-	m.Files = make([]report.File, len(books))
+	return append(books, workbook{publication.CompanyFile, nil, func(w io.Writer) error { return report.Company(w, res, meta) }})
+}
+
+// writeAll renders the workbooks into the staging directory and lists
+// them in their order. They are independent: each renders on a core of
+// its own, into its own file.
+func writeAll(ctx context.Context, stg *staging, books []workbook) ([]publication.File, error) {
+	files := make([]publication.File, len(books))
 	errs := make([]error, len(books))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -251,15 +115,15 @@ func publish(ctx context.Context, c config.Config, res *transform.Result, dir re
 			for i := range next {
 				b := books[i]
 				if err := ctx.Err(); err != nil {
-					errs[i] = fail(KindCanceled, err)
+					errs[i] = fail(kindCanceled, err)
 					continue
 				}
 				n, sum, err := stg.write(b.name, b.render)
 				if err != nil {
-					errs[i] = fail(KindOutput, err)
+					errs[i] = fail(kindOutput, err)
 					continue
 				}
-				m.Files[i] = report.File{Path: b.name, Department: b.dept, SHA256: sum, Bytes: n}
+				files[i] = publication.File{Path: b.name, Department: b.dept, SHA256: sum, Bytes: n}
 			}
 		}()
 	}
@@ -273,21 +137,5 @@ func publish(ctx context.Context, c config.Config, res *transform.Result, dir re
 			return nil, err
 		}
 	}
-	if _, _, err := stg.write("manifest.json", func(w io.Writer) error { return report.WriteManifest(w, m) }); err != nil {
-		return nil, fail(KindOutput, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, fail(KindCanceled, err)
-	}
-	if err := stg.publish(); err != nil {
-		return nil, fail(KindOutput, err)
-	}
-	out := &Outcome{RunID: meta.RunID, Period: res.Period, Dir: periodDir, Manifest: m}
-	for _, f := range m.Files {
-		out.Files = append(out.Files, filepath.Join(periodDir, f.Path))
-	}
-	out.Files = append(out.Files, filepath.Join(periodDir, "manifest.json"))
-	log.Info("published period", "stage", "report", "period", res.Period.String(), "dir", periodDir, "files", len(out.Files),
-		"duration_ms", time.Since(t).Milliseconds())
-	return out, nil
+	return files, nil
 }

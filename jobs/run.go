@@ -12,24 +12,18 @@ import (
 
 	"retention/config"
 	"retention/report"
+	"retention/report/publication"
 	"retention/transform"
 )
 
-// RunOptions is what one run needs besides the configuration.
+// RunOptions is what a command needs besides its plan.
 type RunOptions struct {
-	Config  config.Config
-	Period  transform.Period // zero: the latest complete period at Now
-	Now     time.Time
+	Plan    config.Plan
+	Now     time.Time // the clock when the command started: run ids and generation times
 	Logger  *slog.Logger
 	Version string
-	// Wait is how long to wait for a run holding the same output before
-	// giving up with ErrLocked; 0 gives up at once.
-	Wait time.Duration
 	// Sleep waits between retries; nil sleeps for real. Tests stub it.
 	Sleep func(context.Context, time.Duration) error
-	// Force publishes even when a check before publishing fails; the
-	// summary sheets say which.
-	Force bool
 }
 
 // Outcome describes a published period.
@@ -38,35 +32,7 @@ type Outcome struct {
 	Period   transform.Period
 	Dir      string   // the period's directory
 	Files    []string // paths of the workbooks and the manifest
-	Manifest *report.Manifest
-}
-
-// Granularity parses the configured granularity.
-func Granularity(c config.Config) transform.Granularity {
-	g, err := transform.ParseGranularity(c.Report.Granularity)
-	if err != nil {
-		panic("config.Validate let through granularity " + c.Report.Granularity)
-	}
-	return g
-}
-
-// ReportPeriod is the period a run reports: p when given, else the latest
-// complete one at now in the report time zone. A period that has not ended
-// yet is refused: its customers who have not bought so far would show as
-// churned.
-func ReportPeriod(c config.Config, p transform.Period, now time.Time) (transform.Period, error) {
-	if p.G == 0 {
-		return transform.LatestComplete(now, Granularity(c), c.Location), nil
-	}
-	return p, complete(c, "--period", p, now)
-}
-
-func complete(c config.Config, flag string, p transform.Period, now time.Time) error {
-	if end := p.End(c.Location); end.After(now) {
-		return &config.Error{Key: flag, Msg: fmt.Sprintf("%s is not complete until %s %s; the latest complete %s is %s",
-			p, end.Format("2006-01-02 15:04"), c.Location, p.G, transform.LatestComplete(now, p.G, c.Location))}
-	}
-	return nil
+	Manifest *publication.Manifest
 }
 
 func newRunID(now time.Time) string {
@@ -87,14 +53,13 @@ func lockName(outDir string) string {
 	return "retention:" + hex.EncodeToString(sum[:8])
 }
 
-// Run reads the source, computes one period and publishes its workbooks
-// and manifest under out_dir/<granularity>/<period>/.
+// Run reads the source, computes the plan's one period and publishes its
+// workbooks and manifest under out_dir/<granularity>/<period>/.
 func Run(ctx context.Context, opt RunOptions) (*Outcome, error) {
-	p, err := ReportPeriod(opt.Config, opt.Period, opt.Now)
-	if err != nil {
-		return nil, err
+	if n := len(opt.Plan.Periods); n != 1 {
+		return nil, fail(kindInternal, fmt.Errorf("run reports one period; the plan has %d", n))
 	}
-	outs, err := execute(ctx, opt, "run", []transform.Period{p}, nil)
+	outs, err := execute(ctx, opt, "run", opt.Plan.Periods, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +70,7 @@ func Run(ctx context.Context, opt RunOptions) (*Outcome, error) {
 // source, one result per period, each period published on its own.
 // progress, when not nil, hears of each published period.
 func execute(ctx context.Context, opt RunOptions, command string, periods []transform.Period, progress func(done int, o *Outcome)) ([]*Outcome, error) {
-	c := opt.Config
+	c := opt.Plan
 	start := time.Now()
 	runID := newRunID(opt.Now)
 	log := opt.Logger.With("run_id", runID)
@@ -131,7 +96,7 @@ func span(a, b transform.Period) string {
 }
 
 func executeAll(ctx context.Context, opt RunOptions, runID string, periods []transform.Period, log *slog.Logger, progress func(int, *Outcome)) ([]*Outcome, error) {
-	c := opt.Config
+	c := opt.Plan
 	if c.Source.DSN == "" {
 		return nil, &config.Error{Key: "source.dsn", Msg: "not set; set it in the config file or in " + config.EnvDSN}
 	}
@@ -146,12 +111,12 @@ func executeAll(ctx context.Context, opt RunOptions, runID string, periods []tra
 	}
 
 	t := time.Now()
-	lock, err := lockOutput(ctx, c.Report.OutDir, fmt.Sprintf("run %s, pid %d", runID, pid()), opt.Wait, opt.sleep())
+	lock, err := lockOutput(ctx, c.Report.OutDir, fmt.Sprintf("run %s, pid %d", runID, pid()), c.Wait, opt.sleep())
 	if err != nil {
 		return nil, err
 	}
 	defer lock.release()
-	pub, err := published(ctx, c, windows(ex.results), "", log)
+	pub, err := published(ctx, c.Config, windows(ex.results), "", log)
 	if err != nil {
 		return nil, err
 	}
@@ -159,11 +124,11 @@ func executeAll(ctx context.Context, opt RunOptions, runID string, periods []tra
 	for i, res := range ex.results {
 		meta := report.Meta{RunID: runID, GeneratedAt: opt.Now, Locale: c.Report.Locale, Currency: c.Report.Currency,
 			CustomersRead: ex.customersRead, Forced: forced[res.Period],
-			Restatements: report.Restate(res, pub, report.Tolerance{Points: c.Report.RestatementTolerance})}
+			Restatements: publication.Restate(res, pub, publication.Tolerance{Points: c.Report.RestatementTolerance})}
 		if n := len(meta.Restatements); n > 0 {
 			log.Warn("published figures have moved", "stage", "report", "period", res.Period.String(), "restated", n)
 		}
-		o, err := publish(ctx, c, res, ex.dir, meta, log)
+		o, err := publish(ctx, c.Config, res, ex.dir, meta, log)
 		if err != nil {
 			if len(outs) > 0 && c.Store.DSN != "" {
 				// A backfill that stops half-way still records the periods it
@@ -207,23 +172,23 @@ func windows(results []*transform.Result) []transform.Period {
 	return out
 }
 
-// checkAll runs the checks before publishing on every result. Unless
-// opt.Force, a failure stops the run before anything is written; with it,
-// the failures are returned by period for the workbooks to show.
+// checkAll runs the checks before publishing on every result. Unless the
+// plan says Force, a failure stops the run before anything is written;
+// with it, the failures are returned by period for the workbooks to show.
 func checkAll(results []*transform.Result, opt RunOptions, log *slog.Logger) (map[transform.Period][]report.CheckFailure, error) {
 	failed := map[transform.Period][]report.CheckFailure{}
 	var periods []transform.Period
 	for _, res := range results {
-		if f := gate(res, opt.Config.Gate); len(f) > 0 {
+		if f := gate(res, opt.Plan.Gate); len(f) > 0 {
 			failed[res.Period] = f
 			periods = append(periods, res.Period)
 			for _, f := range f {
 				log.Warn("check before publishing failed", "stage", "gate", "period", res.Period.String(), "check", f.Check,
-					"detail", f.String(), "forced", opt.Force)
+					"detail", f.String(), "forced", opt.Plan.Force)
 			}
 		}
 	}
-	if len(periods) > 0 && !opt.Force {
+	if len(periods) > 0 && !opt.Plan.Force {
 		return nil, gateError(failed, periods)
 	}
 	return failed, nil

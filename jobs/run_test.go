@@ -44,6 +44,22 @@ func testConfig(t testing.TB, d *sourcetest.DB, yaml string) config.Config {
 	return c
 }
 
+// plan is the plan of a command that reports periods with the
+// configuration c as it is.
+func plan(c config.Config, periods ...transform.Period) config.Plan {
+	return config.Plan{Config: c, Periods: periods}
+}
+
+// newPlan makes the plan of a command line at now, as main does.
+func newPlan(t testing.TB, c config.Config, f config.Flags, now time.Time) config.Plan {
+	t.Helper()
+	p, err := config.NewPlan(c, f, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func mustPeriod(t *testing.T, s string) transform.Period {
 	t.Helper()
 	p, err := transform.ParsePeriod(s)
@@ -96,7 +112,7 @@ func TestWorkedExample(t *testing.T) {
 	d := sourcetest.New(t)
 	d.ExecFile(t, "../testdata/spec/worked_example.sql")
 	c := testConfig(t, d, "")
-	out, err := jobs.Run(context.Background(), jobs.RunOptions{Config: c, Period: mustPeriod(t, "2026-09"),
+	out, err := jobs.Run(context.Background(), jobs.RunOptions{Plan: plan(c, mustPeriod(t, "2026-09")),
 		Now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC), Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
@@ -192,7 +208,7 @@ func TestWorkbookCells(t *testing.T) {
 	d.Exec(t, "CREATE TABLE customers (customer_id BIGINT PRIMARY KEY, name VARCHAR(64), owner VARCHAR(64))",
 		"INSERT INTO customers VALUES (3, '=1+1', '王五'), (2, '李四', '赵六')")
 	c := testConfig(t, d, "report: {locale: en}")
-	out, err := jobs.Run(context.Background(), jobs.RunOptions{Config: c, Period: mustPeriod(t, "2026-09"), Now: time.Now(), Logger: quiet})
+	out, err := jobs.Run(context.Background(), jobs.RunOptions{Plan: plan(c, mustPeriod(t, "2026-09")), Now: time.Now(), Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +277,7 @@ func TestPeriodBoundaries(t *testing.T) {
 				 (4, 4, 'x', '2026-09-01 00:00:00', 4.00)`,
 				"CREATE TABLE complaints (complaint_id BIGINT, customer_id BIGINT, department VARCHAR(20), created_at DATETIME, resolved_at DATETIME, satisfaction INT, category VARCHAR(20))")
 			c := testConfig(t, d, tt.yaml)
-			out, err := jobs.Run(context.Background(), jobs.RunOptions{Config: c, Period: mustPeriod(t, "2026-09"), Now: time.Now(), Logger: quiet})
+			out, err := jobs.Run(context.Background(), jobs.RunOptions{Plan: plan(c, mustPeriod(t, "2026-09")), Now: time.Now(), Logger: quiet})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -316,7 +332,7 @@ func TestFailuresWriteNothing(t *testing.T) {
 			c := testConfig(t, d, "")
 			tt.change(&c)
 			sleeps := 0
-			_, err := jobs.Run(context.Background(), jobs.RunOptions{Config: c, Period: mustPeriod(t, "2026-09"), Now: time.Now(), Logger: quiet,
+			_, err := jobs.Run(context.Background(), jobs.RunOptions{Plan: plan(c, mustPeriod(t, "2026-09")), Now: time.Now(), Logger: quiet,
 				Sleep: func(context.Context, time.Duration) error { sleeps++; return nil }})
 			if err == nil {
 				t.Fatal("run succeeded")
@@ -345,7 +361,7 @@ func TestRerunReplacesWhole(t *testing.T) {
 	d := sourcetest.New(t)
 	d.ExecFile(t, "../testdata/spec/worked_example.sql")
 	c := testConfig(t, d, "")
-	opt := jobs.RunOptions{Config: c, Period: mustPeriod(t, "2026-09"), Now: time.Now(), Logger: quiet}
+	opt := jobs.RunOptions{Plan: plan(c, mustPeriod(t, "2026-09")), Now: time.Now(), Logger: quiet}
 	first, err := jobs.Run(context.Background(), opt)
 	if err != nil {
 		t.Fatal(err)

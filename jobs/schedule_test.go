@@ -1,4 +1,4 @@
-package jobs
+package jobs_test
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -13,79 +14,31 @@ import (
 
 	"retention/config"
 	"retention/extract/sourcetest"
+	"retention/jobs"
+	"retention/report/publication"
 )
 
 var shanghai, _ = time.LoadLocation("Asia/Shanghai")
 
-func scheduled(t *testing.T, spec string) *Scheduler {
+// scheduleOf is the plan of the schedule command with the schedule key
+// spec over c.
+func scheduleOf(t *testing.T, c config.Config, spec string) config.Plan {
 	t.Helper()
-	c, err := config.Load(strings.NewReader(""), func(string) string { return "" })
+	parsed, err := config.Load(strings.NewReader("schedule: "+strconv.Quote(spec)), func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Schedule = spec
-	s, err := NewScheduler(RunOptions{Config: c, Logger: quietLog}, time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	c.Schedule = parsed.Schedule
+	return newPlan(t, c, config.Flags{Command: "schedule"}, time.Now())
 }
 
-// TestScheduleWallClock: the schedule fires at the configured wall-clock
-// time in the report time zone (Asia/Shanghai by default), whatever the
-// machine's zone, and CRON_TZ overrides it.
-func TestScheduleWallClock(t *testing.T) {
-	t.Parallel()
-	at := func(s string) time.Time {
-		v, err := time.ParseInLocation(time.DateTime, s, shanghai)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	tests := []struct {
-		spec       string
-		from, want time.Time
-	}{
-		{"30 6 * * *", at("2026-11-23 05:00:00"), at("2026-11-23 06:30:00")},
-		{"30 6 * * *", at("2026-11-23 06:30:00"), at("2026-11-24 06:30:00")},
-		{"30 6 * * *", at("2026-11-30 23:59:00"), at("2026-12-01 06:30:00")},
-		{"@daily", at("2026-11-23 05:00:00"), at("2026-11-24 00:00:00")},
-		{"0 2 1 * *", at("2026-11-23 05:00:00"), at("2026-12-01 02:00:00")},
-		{"CRON_TZ=UTC 30 6 * * *", at("2026-11-23 05:00:00"), time.Date(2026, 11, 23, 6, 30, 0, 0, time.UTC)},
-	}
-	for _, tt := range tests {
-		s := scheduled(t, tt.spec)
-		// The scheduler computes from the time in its own location.
-		if got := s.Schedule().Next(tt.from.In(s.cron.Location())); !got.Equal(tt.want) {
-			t.Errorf("%q after %s: next %s, want %s", tt.spec, tt.from, got, tt.want)
-		}
-	}
-	if got := scheduled(t, "30 6 * * *").cron.Location().String(); got != "Asia/Shanghai" {
-		t.Errorf("scheduler location %s, want Asia/Shanghai", got)
-	}
-}
-
-// TestSchedulerNextIsShanghaiTime: once started, the next run is 06:30 in
-// Shanghai (22:30 UTC), not 06:30 on the machine's clock.
-func TestSchedulerNextIsShanghaiTime(t *testing.T) {
-	t.Parallel()
-	s := scheduled(t, "30 6 * * *")
-	s.cron.Start()
-	defer s.cron.Stop()
-	next := s.Next().In(shanghai)
-	if next.Hour() != 6 || next.Minute() != 30 || next.Before(time.Now()) || next.After(time.Now().Add(24*time.Hour)) {
-		t.Errorf("next run %s (UTC %s), want 06:30 Shanghai within a day", next, next.UTC())
-	}
-}
-
-func TestSchedulerNeedsSchedule(t *testing.T) {
+func TestScheduleNeedsSchedule(t *testing.T) {
 	t.Parallel()
 	c, _ := config.Load(strings.NewReader(""), func(string) string { return "" })
-	_, err := NewScheduler(RunOptions{Config: c, Logger: quietLog}, time.Now)
+	err := jobs.Schedule(context.Background(), jobs.RunOptions{Plan: newPlan(t, c, config.Flags{Command: "schedule"}, time.Now()), Logger: quiet}, time.Now)
 	var ce *config.Error
 	if !errors.As(err, &ce) || ce.Key != "schedule" {
-		t.Errorf("NewScheduler without a schedule: %v", err)
+		t.Errorf("Schedule without a schedule: %v", err)
 	}
 }
 
@@ -127,29 +80,28 @@ func (e *events) await(t *testing.T, msg string) {
 	}
 }
 
-// TestSchedulerRunsUntilStopped: runs fire on schedule; a stop waits for
-// nothing and returns the clean outcome.
+// TestSchedulerRunsUntilStopped: runs fire on schedule, each reporting the
+// latest complete period on its clock; a stop waits for nothing and
+// returns the clean outcome.
 func TestSchedulerRunsUntilStopped(t *testing.T) {
 	t.Parallel()
 	d := sourcetest.New(t)
 	d.ExecFile(t, "../testdata/spec/worked_example.sql")
-	c := testConfig(t, d)
-	c.Schedule = "@every 1s"
+	c := testConfig(t, d, "")
 	ev := newEvents()
-	s, err := NewScheduler(RunOptions{Config: c, Logger: slog.New(ev)}, func() time.Time { return time.Date(2026, 10, 5, 6, 30, 0, 0, shanghai) })
-	if err != nil {
-		t.Fatal(err)
-	}
+	opt := jobs.RunOptions{Plan: scheduleOf(t, c, "@every 1s"), Logger: slog.New(ev)}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx) }()
+	go func() {
+		done <- jobs.Schedule(ctx, opt, func() time.Time { return time.Date(2026, 10, 5, 6, 30, 0, 0, shanghai) })
+	}()
 	ev.await(t, "run finished")
 	ev.await(t, "next run")
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Serve after a successful run: %v", err)
 	}
-	if !Complete(filepath.Join(c.Report.OutDir, "month", "2026-09")) {
+	if !publication.Complete(filepath.Join(c.Report.OutDir, "month", "2026-09")) {
 		t.Error("the scheduled run did not publish 2026-09 (the latest complete month on its clock)")
 	}
 }
@@ -164,17 +116,13 @@ func TestSchedulerShutdownCancelsRun(t *testing.T) {
 	stall, seen := make(chan struct{}), make(chan struct{})
 	defer close(stall)
 	p.On("FROM orders", 1, sourcetest.Fault{Stall: stall, Seen: seen})
-	c := testConfig(t, d)
+	c := testConfig(t, d, "")
 	c.Source.DSN = p.DSN()
-	c.Schedule = "@every 1s"
 	ev := newEvents()
-	s, err := NewScheduler(RunOptions{Config: c, Logger: slog.New(ev)}, time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	opt := jobs.RunOptions{Plan: scheduleOf(t, c, "@every 1s"), Logger: slog.New(ev)}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx) }()
+	go func() { done <- jobs.Schedule(ctx, opt, time.Now) }()
 	select {
 	case <-seen:
 	case <-time.After(30 * time.Second):

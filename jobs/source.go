@@ -47,21 +47,21 @@ func extractWithRetry(ctx context.Context, opt RunOptions, periods []transform.P
 			return ex, nil
 		}
 		if ctx.Err() != nil {
-			return nil, fail(KindCanceled, ctx.Err())
+			return nil, fail(kindCanceled, ctx.Err())
 		}
-		if !extract.Transient(err) || attempt > opt.Config.Source.Retries {
+		if !extract.Transient(err) || attempt > opt.Plan.Source.Retries {
 			return nil, err
 		}
 		d := backoff(attempt)
 		log.Warn("source failed, retrying", "stage", "extract", "attempt", attempt, "retry_in_ms", d.Milliseconds(), "error", err.Error())
 		if err := opt.sleep()(ctx, d); err != nil {
-			return nil, fail(KindCanceled, err)
+			return nil, fail(kindCanceled, err)
 		}
 	}
 }
 
 func extractOnce(ctx context.Context, opt RunOptions, periods []transform.Period, log *slog.Logger, lock bool) (_ *extraction, err error) {
-	c := opt.Config
+	c := opt.Plan
 	src, err := extract.Open(ctx, c.Source.DSN, c.Source.Location)
 	if err != nil {
 		return nil, sourceFail(err)
@@ -73,9 +73,9 @@ func extractOnce(ctx context.Context, opt RunOptions, periods []transform.Period
 		}
 	}()
 	if lock {
-		if ex.lock, err = src.Lock(ctx, lockName(c.Report.OutDir), opt.Wait); err != nil {
+		if ex.lock, err = src.Lock(ctx, lockName(c.Report.OutDir), c.Wait); err != nil {
 			if errors.Is(err, extract.ErrLockHeld) {
-				return nil, fail(KindLocked, fmt.Errorf("%w: %w", ErrLocked, err))
+				return nil, fail(kindLocked, fmt.Errorf("%w: %w", ErrLocked, err))
 			}
 			return nil, sourceFail(err)
 		}
@@ -86,7 +86,7 @@ func extractOnce(ctx context.Context, opt RunOptions, periods []transform.Period
 	}
 	defer snap.Close()
 
-	st, err := fold(ctx, snap, c, periods[0].G, log)
+	st, err := fold(ctx, snap, c.Config, periods[0].G, log)
 	if err != nil {
 		return nil, err
 	}
@@ -94,13 +94,13 @@ func extractOnce(ctx context.Context, opt RunOptions, periods []transform.Period
 	for _, p := range periods {
 		res, err := st.Compute(p, transform.Options{History: c.Report.History, AtRiskLimit: c.Report.AtRiskLimit})
 		if err != nil {
-			return nil, fail(KindInternal, err)
+			return nil, fail(kindInternal, err)
 		}
 		ex.results = append(ex.results, res)
 	}
 	log.Info("computed", "stage", "transform", "periods", len(periods), "departments", len(ex.results[len(ex.results)-1].Departments),
 		"duration_ms", time.Since(t).Milliseconds())
-	if ex.dir, ex.customersRead, err = directory(ctx, snap, c, ex.results, log); err != nil {
+	if ex.dir, ex.customersRead, err = directory(ctx, snap, c.Config, ex.results, log); err != nil {
 		return nil, err
 	}
 	return ex, nil
@@ -224,7 +224,7 @@ func directory(ctx context.Context, snap *extract.Snapshot, c config.Config, res
 			dupIDs = append(dupIDs, cust.ID)
 			continue
 		}
-		dir[cust.ID] = cust
+		dir[cust.ID] = report.Contact{ID: cust.ID, Name: cust.Name, Owner: cust.Owner}
 	}
 	// What the customers query held goes into every result's data quality.
 	for _, res := range results {

@@ -47,7 +47,7 @@ func TestTimeZones(t *testing.T) {
 				setGlobalZone(t, d, global)
 			}
 			c := testConfig(t, d, "")
-			out, err := jobs.Run(context.Background(), jobs.RunOptions{Config: c, Period: mustPeriod(t, "2026-10"),
+			out, err := jobs.Run(context.Background(), jobs.RunOptions{Plan: plan(c, mustPeriod(t, "2026-10")),
 				Now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC), Logger: quiet})
 			if err != nil {
 				t.Fatal(err)

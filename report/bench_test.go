@@ -11,7 +11,6 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"retention/extract"
 	"retention/transform"
 )
 
@@ -33,7 +32,7 @@ func bigScope(b *testing.B) (*transform.Result, *transform.Scope, Directory) {
 		id := fmt.Sprintf("31%014d", i)
 		s.Churned[i] = transform.ChurnedCustomer{CustomerID: id, LastPurchase: last, RevenuePrevCents: int64(1_000_000 - i),
 			OrdersPrev: int64(1 + i%7), Share: transform.Ratio{Value: 1.0 / listedCustomers, Valid: true}}
-		dir[id] = extract.Customer{ID: id, Name: fmt.Sprintf("杭州%05d贸易有限公司", i), Owner: "王芳"}
+		dir[id] = Contact{ID: id, Name: fmt.Sprintf("杭州%05d贸易有限公司", i), Owner: "王芳"}
 	}
 	return res, s, dir
 }

@@ -1,6 +1,11 @@
 // Package report renders transform results: one Excel workbook per
-// department, one for the company, and the manifest. It writes to an
-// io.Writer and never decides paths; jobs owns files.
+// department and one for the company, and, for diff, the table of
+// restated figures on a terminal. It renders what it is given (a
+// transform.Result, a Directory of customer contacts, the run's Meta with
+// the restatements report/publication found) and owns those input types;
+// it writes to an io.Writer and never decides paths, nor what was
+// published: jobs owns files, report/publication the manifest, the
+// snapshot store and the comparison with what was published.
 //
 // Invariants:
 //   - Numbers are numeric cells with number formats, never text; an

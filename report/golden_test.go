@@ -19,6 +19,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"retention/extract"
+	"retention/report/publication"
 	"retention/transform"
 )
 
@@ -125,8 +126,8 @@ func restatedMeta(locale string, res *transform.Result) Meta {
 	}{{"revenue", 401.23}, {"retention_rate", 0.75}} {
 		for _, metric := range transform.Metrics {
 			if metric.Key == k.key {
-				m.Restatements = append(m.Restatements, Restatement{Period: snap.Period, Department: "华东", Metric: metric,
-					Reported: PublishedValue{Value: was(k.was), RunID: "20260901T223000Z-before", GeneratedAt: at}, Now: metric.Of(snap),
+				m.Restatements = append(m.Restatements, publication.Restatement{Period: snap.Period, Department: "华东", Metric: metric,
+					Reported: publication.Figure{Value: was(k.was), RunID: "20260901T223000Z-before", GeneratedAt: at}, Now: metric.Of(snap),
 					OrdersSince: 2, RevenueSinceCents: snap.RevenueCents - 40123, CauseKnown: true})
 			}
 		}

@@ -5,42 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"retention/transform"
+	"retention/report/publication"
 )
-
-func TestToleranceMoved(t *testing.T) {
-	t.Parallel()
-	f := func(v float64) *float64 { return &v }
-	tol := Tolerance{Points: 0.1}
-	tests := []struct {
-		name  string
-		now   transform.Value
-		was   *float64
-		moved bool
-	}{
-		{"ratio within 0.1 point", transform.Value{Kind: transform.Fraction, Float: 0.5005, Valid: true}, f(0.500), false},
-		{"ratio by exactly 0.1 point", transform.Value{Kind: transform.Fraction, Float: 0.501, Valid: true}, f(0.500), false},
-		{"ratio by 0.11 point", transform.Value{Kind: transform.Fraction, Float: 0.5011, Valid: true}, f(0.500), true},
-		{"ratio down by 0.2 point", transform.Value{Kind: transform.Fraction, Float: 0.498, Valid: true}, f(0.500), true},
-		{"money by a cent", transform.Value{Kind: transform.Money, Int: 41001, Valid: true}, f(410.00), true},
-		{"money unchanged", transform.Value{Kind: transform.Money, Int: 41000, Valid: true}, f(410.00), false},
-		{"count by one", transform.Value{Kind: transform.Count, Int: 6, Valid: true}, f(5), true},
-		{"count unchanged", transform.Value{Kind: transform.Count, Int: 5, Valid: true}, f(5), false},
-		{"average by half a cent", transform.Value{Kind: transform.Amount, Float: 82.005, Valid: true}, f(82.00), false},
-		{"average by a cent", transform.Value{Kind: transform.Amount, Float: 82.01, Valid: true}, f(82.00), true},
-		{"became defined", transform.Value{Kind: transform.Fraction, Float: 0.5, Valid: true}, nil, true},
-		{"became undefined", transform.Value{Kind: transform.Fraction}, f(0.5), true},
-		{"still undefined", transform.Value{Kind: transform.Fraction}, nil, false},
-	}
-	for _, tt := range tests {
-		if got := tol.moved(tt.now, tt.was); got != tt.moved {
-			t.Errorf("%s: moved = %v, want %v", tt.name, got, tt.moved)
-		}
-	}
-	if !(Tolerance{}).moved(transform.Value{Kind: transform.Fraction, Float: 0.50001, Valid: true}, f(0.5)) {
-		t.Error("with tolerance 0 a ratio's smallest move does not count")
-	}
-}
 
 // TestRestateFromManifest: figures go through a manifest and back, and
 // only those that moved come out, with the orders and revenue that
@@ -50,15 +16,17 @@ func TestRestateFromManifest(t *testing.T) {
 	before, _ := fixture(t)
 	var buf bytes.Buffer
 	at := time.Date(2026, 10, 1, 2, 0, 0, 0, time.UTC)
-	if err := WriteManifest(&buf, &Manifest{RunID: "r1", GeneratedAt: at.Format(time.RFC3339), Granularity: "month",
-		Snapshots: Snapshots(before)}); err != nil {
+	if err := publication.WriteManifest(&buf, &publication.Manifest{RunID: "r1", GeneratedAt: at.Format(time.RFC3339), Granularity: "month",
+		Snapshots: publication.Snapshots(before)}); err != nil {
 		t.Fatal(err)
 	}
-	pub := Published{}
-	if _, err := ReadManifest(&buf, pub, ""); err != nil {
+	rec, err := publication.ReadManifest(&buf)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if got := Restate(before, pub, Tolerance{Points: 0.1}); len(got) != 0 {
+	pub := publication.Published{}
+	pub.AddRecord(rec)
+	if got := publication.Restate(before, pub, publication.Tolerance{Points: 0.1}); len(got) != 0 {
 		t.Fatalf("the same result restates %d figures: %+v", len(got), got[0])
 	}
 
@@ -66,7 +34,7 @@ func TestRestateFromManifest(t *testing.T) {
 	after, _ := fixtureWith(t, func(add func(cust, dept, ts string, cents int64)) {
 		add("6200000000000002", "华东", "2026-08-28 10:00:00", 12345)
 	})
-	got := Restate(after, pub, Tolerance{Points: 0.1})
+	got := publication.Restate(after, pub, publication.Tolerance{Points: 0.1})
 	if len(got) == 0 {
 		t.Fatal("a late order restates nothing")
 	}
@@ -86,7 +54,7 @@ func TestRestateFromManifest(t *testing.T) {
 			if !r.CauseKnown || r.OrdersSince != 1 || r.RevenueSinceCents != 12345 {
 				t.Errorf("%s: cause %+v, want one order of 123.45", r.Metric.Key, r)
 			}
-			if r.Company && (len(r.ByDepartment) != 1 || r.ByDepartment[0] != (DepartmentChange{"华东", 1, 12345})) {
+			if r.Company && (len(r.ByDepartment) != 1 || r.ByDepartment[0] != (publication.DepartmentChange{Department: "华东", Orders: 1, RevenueCents: 12345})) {
 				t.Errorf("company %s: by department %+v", r.Metric.Key, r.ByDepartment)
 			}
 		}

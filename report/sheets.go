@@ -7,6 +7,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"retention/report/publication"
 	"retention/transform"
 )
 
@@ -126,12 +127,41 @@ func (b *book) summary(title string, s *transform.Scope) error {
 	if g.err == nil {
 		g.err = b.onePage(g.sheet)
 	}
-	cur, prev, ago := s.Current(), s.Previous(), &s.YearAgo
-	yearly := b.r.Period.G == transform.Year // a year ago is the previous period
-	cols := 7
-	if yearly {
-		cols = 5
+	t := b.comparison(g, s)
+	b.banners(g, title, t.cols)
+	row := 5
+	g.note(row, t.cols, b.l.T("section.headline"), b.st.section, 1000)
+	row++
+	t.header(row, false)
+	row++
+	for _, key := range headline {
+		t.line(row, metricByKey(key), true)
+		g.height(row, 20)
+		row++
 	}
+	row++
+	g.note(row, t.cols, b.l.T("section.all"), b.st.section, 1000)
+	row++
+	t.header(row, true)
+	row++
+	for _, m := range transform.Metrics {
+		t.line(row, m, false)
+		row++
+	}
+	row++
+	notes := b.summaryNotes(s)
+	g.fit(t.cols, 18)
+	for _, n := range notes {
+		g.note(row, t.cols, n, b.st.note, 110)
+		row++
+	}
+	return g.err
+}
+
+// banners writes the summary's first rows: the title, the subtitle, the
+// data-quality banner and, when --force published past failed checks,
+// the banner naming them.
+func (b *book) banners(g *grid, title string, cols int) {
 	subtitle := b.l.F("subtitle", b.granularity(), b.r.Period, b.r.Location,
 		b.meta.GeneratedAt.In(b.r.Location).Format("2006-01-02 15:04"), b.meta.RunID)
 	g.note(1, cols, title, b.st.title, 1000)
@@ -154,60 +184,10 @@ func (b *book) summary(title string, s *transform.Scope) error {
 		g.note(4, cols, "⚠ "+b.l.F("note.forced", strings.Join(failed, b.l.T("signal.separator"))), b.st.bannerAlarm, 1000)
 		g.height(4, 22)
 	}
+}
 
-	header := func(row int, key bool) {
-		h := []string{b.l.T("col.metric"), b.l.F("col.current", cur.Period), b.l.F("col.previous", prev.Period), b.l.T("col.change_prev")}
-		if !yearly {
-			h = append(h, b.l.F("col.year_ago", ago.Period), b.l.T("col.change_year"))
-		}
-		if key {
-			h = append(h, b.l.T("col.key"))
-		}
-		for i, t := range h {
-			g.put(i+1, row, t, b.st.header)
-		}
-	}
-	line := func(row int, m transform.Metric, strong bool) {
-		c, p, y := m.Of(cur), m.Of(prev), m.Of(ago)
-		label, value := b.st.label, b.st.value[m.Kind]
-		if strong {
-			label, value = b.st.strong, b.st.headline[m.Kind]
-		}
-		g.put(1, row, b.l.T("metric."+m.Key), label)
-		g.metric(2, row, c, value)
-		g.metric(3, row, p, b.st.value[m.Kind])
-		g.put(4, row, changeValue(c, p), b.st.change[m.Kind][tone(m, c, p)])
-		col := 5
-		if !yearly {
-			g.metric(5, row, y, b.st.value[m.Kind])
-			g.put(6, row, changeValue(c, y), b.st.change[m.Kind][tone(m, c, y)])
-			col = 7
-		}
-		if !strong {
-			g.put(col, row, m.Key, b.st.detail)
-		}
-	}
-
-	row := 5
-	g.note(row, cols, b.l.T("section.headline"), b.st.section, 1000)
-	row++
-	header(row, false)
-	row++
-	for _, key := range headline {
-		line(row, metricByKey(key), true)
-		g.height(row, 20)
-		row++
-	}
-	row++
-	g.note(row, cols, b.l.T("section.all"), b.st.section, 1000)
-	row++
-	header(row, true)
-	row++
-	for _, m := range transform.Metrics {
-		line(row, m, false)
-		row++
-	}
-	row++
+// summaryNotes are the notes below the summary's table.
+func (b *book) summaryNotes(s *transform.Scope) []string {
 	notes := []string{}
 	if n := len(restatementsOf(b.meta.Restatements, s)); n > 0 {
 		notes = append(notes, b.l.F("note.restated", n))
@@ -217,13 +197,67 @@ func (b *book) summary(title string, s *transform.Scope) error {
 	if !s.Company {
 		notes = append(notes, b.l.F("note.churned_count", len(s.Churned)))
 	}
-	notes = append(notes, b.l.T("note.change"), b.l.T("note.empty"), b.l.T("note.scope"))
-	g.fit(cols, 18)
-	for _, n := range notes {
-		g.note(row, cols, n, b.st.note, 110)
-		row++
+	return append(notes, b.l.T("note.change"), b.l.T("note.empty"), b.l.T("note.scope"))
+}
+
+// comparison is the summary's table of a scope: each metric in this
+// period, the previous one and (but for years) the same period a year
+// before, with the changes.
+type comparison struct {
+	b              *book
+	g              *grid
+	cur, prev, ago *transform.Snapshot
+	yearly         bool // a year ago is the previous period: no columns of its own
+	cols           int
+}
+
+func (b *book) comparison(g *grid, s *transform.Scope) *comparison {
+	t := &comparison{b: b, g: g, cur: s.Current(), prev: s.Previous(), ago: &s.YearAgo,
+		yearly: b.r.Period.G == transform.Year, cols: 7}
+	if t.yearly {
+		t.cols = 5
 	}
-	return g.err
+	return t
+}
+
+// header writes the table's header in row, with the column of metric
+// keys when key.
+func (t *comparison) header(row int, key bool) {
+	b := t.b
+	h := []string{b.l.T("col.metric"), b.l.F("col.current", t.cur.Period), b.l.F("col.previous", t.prev.Period), b.l.T("col.change_prev")}
+	if !t.yearly {
+		h = append(h, b.l.F("col.year_ago", t.ago.Period), b.l.T("col.change_year"))
+	}
+	if key {
+		h = append(h, b.l.T("col.key"))
+	}
+	for i, text := range h {
+		t.g.put(i+1, row, text, b.st.header)
+	}
+}
+
+// line writes metric m in row: strong for a headline, with its key
+// otherwise.
+func (t *comparison) line(row int, m transform.Metric, strong bool) {
+	b, g := t.b, t.g
+	c, p, y := m.Of(t.cur), m.Of(t.prev), m.Of(t.ago)
+	label, value := b.st.label, b.st.value[m.Kind]
+	if strong {
+		label, value = b.st.strong, b.st.headline[m.Kind]
+	}
+	g.put(1, row, b.l.T("metric."+m.Key), label)
+	g.metric(2, row, c, value)
+	g.metric(3, row, p, b.st.value[m.Kind])
+	g.put(4, row, changeValue(c, p), b.st.change[m.Kind][tone(m, c, p)])
+	col := 5
+	if !t.yearly {
+		g.metric(5, row, y, b.st.value[m.Kind])
+		g.put(6, row, changeValue(c, y), b.st.change[m.Kind][tone(m, c, y)])
+		col = 7
+	}
+	if !strong {
+		g.put(col, row, m.Key, b.st.detail)
+	}
 }
 
 // trend: metrics down, the history periods across.
@@ -756,7 +790,7 @@ func (b *book) restatements(s *transform.Scope) error {
 		g.put(4, row, r.Reported.GeneratedAt.In(b.r.Location).Format("2006-01-02 15:04"), b.st.label)
 		g.metric(5, row, r.Now, b.st.valueTop[k])
 		var diff any
-		if now, ok := Float(r.Now); ok && r.Reported.Value != nil {
+		if now, ok := publication.Float(r.Now); ok && r.Reported.Value != nil {
 			d := now - *r.Reported.Value
 			if k == transform.Fraction {
 				d *= 100

@@ -8,13 +8,14 @@ import (
 	"strings"
 	"time"
 
+	"retention/report/publication"
 	"retention/transform"
 )
 
 // WriteRestatementTable prints restatements as the Restatements sheet has
 // them, as a table for a terminal: columns aligned by display width, in
 // which Chinese characters take two.
-func (l Labels) WriteRestatementTable(w io.Writer, rs []Restatement, currency string, loc *time.Location) error {
+func (l Labels) WriteRestatementTable(w io.Writer, rs []publication.Restatement, currency string, loc *time.Location) error {
 	rows := [][]string{{l.T("col.period"), l.T("col.department"), l.T("col.metric"), l.T("col.reported"),
 		l.T("col.reported_at"), l.T("col.now"), l.T("col.difference"), l.T("col.cause")}}
 	for _, r := range rs {
@@ -23,7 +24,7 @@ func (l Labels) WriteRestatementTable(w io.Writer, rs []Restatement, currency st
 			dept = l.DepartmentName(r.Department)
 		}
 		var now *float64
-		if f, ok := Float(r.Now); ok {
+		if f, ok := publication.Float(r.Now); ok {
 			now = &f
 		}
 		k := r.Metric.Kind

@@ -9,7 +9,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"retention/extract"
+	"retention/report/publication"
 	"retention/transform"
 )
 
@@ -22,15 +22,23 @@ type Meta struct {
 	CustomersRead int64  // rows of the customers query; 0 when it did not run
 	// Restatements are the figures of every scope that moved since they
 	// were published; each workbook shows its own scope's.
-	Restatements []Restatement
+	Restatements []publication.Restatement
 	// Forced lists the publishing checks that failed when --force
 	// published anyway; the summary says so.
 	Forced []CheckFailure
 }
 
+// Contact is what a customer list shows of a customer besides the figures:
+// its name and the sales rep who owns it.
+type Contact struct {
+	ID    string
+	Name  string
+	Owner string // the sales rep
+}
+
 // Directory gives customers' names and owners by id. A customer missing
 // from it is listed with blank name and owner.
-type Directory map[string]extract.Customer
+type Directory map[string]Contact
 
 // book is one workbook being written.
 type book struct {

@@ -1,7 +1,7 @@
 // Package transform folds orders and complaints into per-customer state and
-// computes every metric and customer list of the spec
-// (../shared/spec/metrics.md). It is pure: no I/O, no clock; periods are cut
-// in the time zone it is given.
+// computes every metric and customer list of the spec (docs/metrics.md at
+// the repository's root). It is pure: no I/O, no clock; periods are cut in
+// the time zone it is given.
 //
 // Inputs: extract.Order and extract.Complaint rows, in any order. Outputs: a
 // Result per reported period: a Snapshot per scope (each department and

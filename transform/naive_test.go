@@ -1,9 +1,9 @@
 package transform_test
 
 // A randomized differential test: transform against a second, deliberately
-// naive implementation of ../shared/spec/metrics.md, version 2 included
-// (and the rules doc.go adds), written here from the spec alone: per scope,
-// per period, per customer sums, and sets of customer ids built from them.
+// naive implementation of docs/metrics.md, version 2 included (and the
+// rules doc.go adds), written here from the spec alone: per scope, per
+// period, per customer sums, and sets of customer ids built from them.
 // Nothing is incremental: every number is recomputed from those sets for
 // each period it is asked for (only A(q) and Risk(q) are remembered once
 // built).

@@ -13,7 +13,7 @@
 //	go run ./bench/gen -orders 10000000 -out /tmp/retention-bench/10m
 //	go run ./bench/gen -orders 1000000 -customers 1000000 -out DIR
 //
-// The data has the shape of jobs/demodata.go, scaled up: key accounts,
+// The data has the shape of jobs/demo/generate.go, scaled up: key accounts,
 // regular and occasional buyers with their own purchase probability, spend
 // and monthly churn hazard, reactivation, refunds (negative amounts), zero
 // amounts, complaints, and the dirt real sources have (NULL or empty
@@ -316,227 +316,277 @@ func (g *gen) writeCustomers(path string) (int64, error) {
 
 // ---- orders ----------------------------------------------------------------
 
+// refundShare is the share of purchases refunded.
+const refundShare = 1.0 / 30
+
+// orderWriter writes orders.tsv month by month: a month's rows are
+// generated into a buffer, sorted by time and written; refunds that fall
+// into the next month are carried there.
+type orderWriter struct {
+	g          *gen
+	r          *rand.Rand
+	buf, carry []orow
+	active     []int32 // customers buying this month
+	nrows      []uint8 // their rows this month
+	hasOrders  []bool
+	orderID    int64
+	escDept    [][]byte
+
+	// The month under way.
+	mi   int
+	mo   month
+	span int64  // its seconds
+	seq  uint32 // the next sequence number of a row in it
+}
+
 func (g *gen) writeOrders(path string) (int64, error) {
-	r := rand.New(rand.NewPCG(seed, 3))
-	var (
-		buf, carry []orow
-		active     []int32
-		nrows      []uint8
-		hasOrders  = make([]bool, len(g.cust))
-		orderID    int64
-		escDept    = make([][]byte, len(depts))
-	)
+	ow := &orderWriter{g: g, r: rand.New(rand.NewPCG(seed, 3)), hasOrders: make([]bool, len(g.cust)), escDept: make([][]byte, len(depts))}
 	for i, d := range depts {
-		escDept[i] = appendEscaped(nil, d)
+		ow.escDept[i] = appendEscaped(nil, d)
 	}
-	const refundShare = 1.0 / 30
 	return writeTSV(path, func(w *bufio.Writer) {
 		for mi, mo := range g.months {
-			span := mo.end - mo.start
-			buf = append(buf[:0], carry...)
-			carry = carry[:0]
-			seq := uint32(len(buf))
-			if len(buf) > mo.rows {
-				buf = buf[:mo.rows] // only with absurdly few orders per month
-			}
-			for i := range buf {
-				buf[i].key = buf[i].key&^0xffffffff | uint64(i)
-			}
-
-			// Who could buy this month: churn and reactivation first.
-			var forcedRows, freeRows float64
-			for i := range g.cust {
-				c := &g.cust[i]
-				if int(c.start) > mi {
-					continue
-				}
-				sg := &segments[c.seg]
-				if c.churned {
-					if r.Float64() < 0.04 {
-						c.churned = false // reactivated
-					} else {
-						continue
-					}
-				} else if int(c.start) != mi && r.Float64() < sg.hazard {
-					c.churned = true
-					continue
-				}
-				if int(c.start) == mi && !c.pre {
-					forcedRows += sg.meanRows
-				} else {
-					freeRows += sg.prob * sg.meanRows
-				}
-			}
-			// Scale the purchase probabilities so that the month's expected
-			// rows come just under its share; the rest is topped up below.
-			room := float64(mo.rows - len(buf))
-			alpha := 0.0
-			if freeRows > 0 {
-				alpha = math.Max(0, room*0.97/(1+refundShare+0.001)-forcedRows) / freeRows
-			}
-			active, nrows = active[:0], nrows[:0]
-			for i := range g.cust {
-				c := &g.cust[i]
-				if int(c.start) > mi || c.churned {
-					continue
-				}
-				sg := &segments[c.seg]
-				if (int(c.start) != mi || c.pre) && r.Float64() >= sg.prob*alpha {
-					continue
-				}
-				n := 1 + r.IntN(3)
-				if c.seg == 0 {
-					n += r.IntN(4)
-				}
-				active = append(active, int32(i))
-				nrows = append(nrows, uint8(n))
-			}
-			if len(active) == 0 {
-				active = append(active, 0)
-				nrows = append(nrows, 1)
-			}
+			ow.startMonth(mi, mo)
+			alpha := ow.chooseBuyers(ow.churn())
 			if verbose {
 				fmt.Fprintf(os.Stderr, "gen: %s rows %d (carried refunds %d) active customers %d scale %.3f\n",
-					time.Unix(mo.start, 0).UTC().Format("2006-01"), mo.rows, len(buf), len(active), alpha)
+					time.Unix(mo.start, 0).UTC().Format("2006-01"), mo.rows, len(ow.buf), len(ow.active), alpha)
 			}
-
-			emit := func(ci int32) {
-				if len(buf) >= mo.rows {
-					return
-				}
-				c := &g.cust[ci]
-				sg := &segments[c.seg]
-				dept := c.d1
-				if c.d2 >= 0 && r.IntN(2) == 0 {
-					dept = c.d2
-				}
-				switch r.IntN(150) {
-				case 0:
-					dept = -1
-				case 1:
-					dept = -2
-				}
-				var off int64
-				switch r.IntN(200) {
-				case 0: // the first instant of the month
-				case 1:
-					off = span - 1 // the last
-				default:
-					off = r.Int64N(span)
-				}
-				o := orow{key: uint64(off)<<32 | uint64(seq), cust: ci, dept: dept}
-				seq++
-				switch r.IntN(400) {
-				case 0: // an adjustment: not a purchase
-				case 1:
-					o.null = true
-				default:
-					v := math.Exp(math.Log(sg.spend) + 0.6*r.NormFloat64())
-					o.cents = max(int64(math.Round(v*100)), 100)
-				}
-				if r.IntN(1000) == 0 {
-					o.cust = -1 // the order lost its customer
-				}
-				buf = append(buf, o)
-				if o.cents > 0 && r.Float64() < refundShare {
-					// A refund, the same month or the next.
-					at := off + int64(1+r.IntN(maxRefundH))*3600
-					ref := orow{cust: o.cust, dept: o.dept, cents: -o.cents}
-					switch {
-					case at < span:
-						if len(buf) < mo.rows {
-							ref.key = uint64(at)<<32 | uint64(seq)
-							seq++
-							buf = append(buf, ref)
-						}
-					case mi == len(g.months)-1:
-						if len(buf) < mo.rows {
-							ref.key = uint64(span-3600)<<32 | uint64(seq)
-							seq++
-							buf = append(buf, ref)
-						}
-					default:
-						ref.key = uint64(at-span) << 32
-						carry = append(carry, ref)
-					}
-				}
-				if o.cents > 0 && r.IntN(1000) < 36 {
-					g.addComplaint(r, o.cust, o.dept, mo.start+off)
-				}
-			}
-			// Everyone active buys once, then the rest of their orders, then
-			// the month is topped up with orders of its active customers,
-			// key accounts twice as likely.
-			for _, ci := range active {
-				emit(ci)
-			}
-			for k, ci := range active {
-				for range int(nrows[k]) - 1 {
-					emit(ci)
-				}
-			}
-			for len(buf) < mo.rows {
-				ci := active[r.IntN(len(active))]
-				if r.Float64()*2 < segments[g.cust[ci].seg].weight {
-					emit(ci)
-				}
-			}
-
-			slices.SortFunc(buf, func(a, b orow) int {
-				switch {
-				case a.key < b.key:
-					return -1
-				case a.key > b.key:
-					return 1
-				}
-				return 0
-			})
-			for i := range buf {
-				o := &buf[i]
-				orderID++
-				b := w.AvailableBuffer()
-				b = strconv.AppendInt(b, orderID, 10)
-				b = append(b, '\t')
-				if o.cust < 0 {
-					b = append(b, `\N`...)
-					g.nNullCust++
-				} else {
-					b = strconv.AppendInt(b, idBase+int64(o.cust)*idStep, 10)
-					if !hasOrders[o.cust] {
-						hasOrders[o.cust] = true
-						g.withOrders++
-					}
-				}
-				b = append(b, '\t')
-				switch {
-				case o.dept == -1:
-					b = append(b, `\N`...)
-					g.nNoDept++
-				case o.dept == -2:
-					g.nNoDept++
-				default:
-					b = append(b, escDept[o.dept]...)
-				}
-				b = append(b, '\t')
-				b = appendDateTime(b, mo.start+int64(o.key>>32))
-				b = append(b, '\t')
-				switch {
-				case o.null:
-					b = append(b, `\N`...)
-					g.nNullAmount++
-				default:
-					if o.cents < 0 {
-						g.nRefund++
-					} else if o.cents == 0 {
-						g.nZero++
-					}
-					b = appendCents(b, o.cents)
-				}
-				b = append(b, '\n')
-				w.Write(b)
-			}
+			ow.fill()
+			ow.write(w)
 		}
 	})
+}
+
+// startMonth begins month mi with the refunds carried into it.
+func (ow *orderWriter) startMonth(mi int, mo month) {
+	ow.mi, ow.mo, ow.span = mi, mo, mo.end-mo.start
+	ow.buf = append(ow.buf[:0], ow.carry...)
+	ow.carry = ow.carry[:0]
+	ow.seq = uint32(len(ow.buf))
+	if len(ow.buf) > mo.rows {
+		ow.buf = ow.buf[:mo.rows] // only with absurdly few orders per month
+	}
+	for i := range ow.buf {
+		ow.buf[i].key = ow.buf[i].key&^0xffffffff | uint64(i)
+	}
+}
+
+// churn decides who could buy this month, churning and reactivating
+// customers, and returns the rows expected of those who must buy (new
+// customers) and of those who may.
+func (ow *orderWriter) churn() (forcedRows, freeRows float64) {
+	r, mi := ow.r, ow.mi
+	for i := range ow.g.cust {
+		c := &ow.g.cust[i]
+		if int(c.start) > mi {
+			continue
+		}
+		sg := &segments[c.seg]
+		if c.churned {
+			if r.Float64() < 0.04 {
+				c.churned = false // reactivated
+			} else {
+				continue
+			}
+		} else if int(c.start) != mi && r.Float64() < sg.hazard {
+			c.churned = true
+			continue
+		}
+		if int(c.start) == mi && !c.pre {
+			forcedRows += sg.meanRows
+		} else {
+			freeRows += sg.prob * sg.meanRows
+		}
+	}
+	return forcedRows, freeRows
+}
+
+// chooseBuyers picks the customers who buy this month and how many rows
+// each, with the purchase probabilities scaled so that the month's
+// expected rows come just under its share (fill tops up the rest). It
+// returns the scale.
+func (ow *orderWriter) chooseBuyers(forcedRows, freeRows float64) (alpha float64) {
+	r, mi := ow.r, ow.mi
+	room := float64(ow.mo.rows - len(ow.buf))
+	if freeRows > 0 {
+		alpha = math.Max(0, room*0.97/(1+refundShare+0.001)-forcedRows) / freeRows
+	}
+	ow.active, ow.nrows = ow.active[:0], ow.nrows[:0]
+	for i := range ow.g.cust {
+		c := &ow.g.cust[i]
+		if int(c.start) > mi || c.churned {
+			continue
+		}
+		sg := &segments[c.seg]
+		if (int(c.start) != mi || c.pre) && r.Float64() >= sg.prob*alpha {
+			continue
+		}
+		n := 1 + r.IntN(3)
+		if c.seg == 0 {
+			n += r.IntN(4)
+		}
+		ow.active = append(ow.active, int32(i))
+		ow.nrows = append(ow.nrows, uint8(n))
+	}
+	if len(ow.active) == 0 {
+		ow.active = append(ow.active, 0)
+		ow.nrows = append(ow.nrows, 1)
+	}
+	return alpha
+}
+
+// fill generates the month's rows: everyone active buys once, then the
+// rest of their orders, then the month is topped up with orders of its
+// active customers, key accounts twice as likely.
+func (ow *orderWriter) fill() {
+	for _, ci := range ow.active {
+		ow.emit(ci)
+	}
+	for k, ci := range ow.active {
+		for range int(ow.nrows[k]) - 1 {
+			ow.emit(ci)
+		}
+	}
+	for len(ow.buf) < ow.mo.rows {
+		ci := ow.active[ow.r.IntN(len(ow.active))]
+		if ow.r.Float64()*2 < segments[ow.g.cust[ci].seg].weight {
+			ow.emit(ci)
+		}
+	}
+}
+
+// emit adds an order of customer ci, unless the month is full: its
+// department, time and amount, now and then without customer, department
+// or amount, refunded or complained about.
+func (ow *orderWriter) emit(ci int32) {
+	if len(ow.buf) >= ow.mo.rows {
+		return
+	}
+	r := ow.r
+	c := &ow.g.cust[ci]
+	sg := &segments[c.seg]
+	dept := c.d1
+	if c.d2 >= 0 && r.IntN(2) == 0 {
+		dept = c.d2
+	}
+	switch r.IntN(150) {
+	case 0:
+		dept = -1
+	case 1:
+		dept = -2
+	}
+	var off int64
+	switch r.IntN(200) {
+	case 0: // the first instant of the month
+	case 1:
+		off = ow.span - 1 // the last
+	default:
+		off = r.Int64N(ow.span)
+	}
+	o := orow{key: uint64(off)<<32 | uint64(ow.seq), cust: ci, dept: dept}
+	ow.seq++
+	switch r.IntN(400) {
+	case 0: // an adjustment: not a purchase
+	case 1:
+		o.null = true
+	default:
+		v := math.Exp(math.Log(sg.spend) + 0.6*r.NormFloat64())
+		o.cents = max(int64(math.Round(v*100)), 100)
+	}
+	if r.IntN(1000) == 0 {
+		o.cust = -1 // the order lost its customer
+	}
+	ow.buf = append(ow.buf, o)
+	if o.cents > 0 && r.Float64() < refundShare {
+		ow.refund(o, off)
+	}
+	if o.cents > 0 && r.IntN(1000) < 36 {
+		ow.g.addComplaint(r, o.cust, o.dept, ow.mo.start+off)
+	}
+}
+
+// refund adds the refund of order o, placed off seconds into the month:
+// the same month or the next (carried), the last month's kept in it.
+func (ow *orderWriter) refund(o orow, off int64) {
+	at := off + int64(1+ow.r.IntN(maxRefundH))*3600
+	ref := orow{cust: o.cust, dept: o.dept, cents: -o.cents}
+	switch {
+	case at < ow.span:
+		if len(ow.buf) < ow.mo.rows {
+			ref.key = uint64(at)<<32 | uint64(ow.seq)
+			ow.seq++
+			ow.buf = append(ow.buf, ref)
+		}
+	case ow.mi == len(ow.g.months)-1:
+		if len(ow.buf) < ow.mo.rows {
+			ref.key = uint64(ow.span-3600)<<32 | uint64(ow.seq)
+			ow.seq++
+			ow.buf = append(ow.buf, ref)
+		}
+	default:
+		ref.key = uint64(at-ow.span) << 32
+		ow.carry = append(ow.carry, ref)
+	}
+}
+
+// write sorts the month's rows by time and writes them, counting what
+// the summary reports.
+func (ow *orderWriter) write(w *bufio.Writer) {
+	g := ow.g
+	slices.SortFunc(ow.buf, func(a, b orow) int {
+		switch {
+		case a.key < b.key:
+			return -1
+		case a.key > b.key:
+			return 1
+		}
+		return 0
+	})
+	for i := range ow.buf {
+		o := &ow.buf[i]
+		ow.orderID++
+		b := w.AvailableBuffer()
+		b = strconv.AppendInt(b, ow.orderID, 10)
+		b = append(b, '\t')
+		if o.cust < 0 {
+			b = append(b, `\N`...)
+			g.nNullCust++
+		} else {
+			b = strconv.AppendInt(b, idBase+int64(o.cust)*idStep, 10)
+			if !ow.hasOrders[o.cust] {
+				ow.hasOrders[o.cust] = true
+				g.withOrders++
+			}
+		}
+		b = append(b, '\t')
+		switch {
+		case o.dept == -1:
+			b = append(b, `\N`...)
+			g.nNoDept++
+		case o.dept == -2:
+			g.nNoDept++
+		default:
+			b = append(b, ow.escDept[o.dept]...)
+		}
+		b = append(b, '\t')
+		b = appendDateTime(b, ow.mo.start+int64(o.key>>32))
+		b = append(b, '\t')
+		switch {
+		case o.null:
+			b = append(b, `\N`...)
+			g.nNullAmount++
+		default:
+			if o.cents < 0 {
+				g.nRefund++
+			} else if o.cents == 0 {
+				g.nZero++
+			}
+			b = appendCents(b, o.cents)
+		}
+		b = append(b, '\n')
+		w.Write(b)
+	}
 }
 
 // ---- complaints ------------------------------------------------------------

@@ -1,25 +1,63 @@
-package jobs
+package publication
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"unicode/utf8"
+
+	"retention/transform"
 )
+
+// The files of a published period besides the departments' workbooks.
+const (
+	ManifestFile = "manifest.json" // written last: a period with a whole manifest is published
+	CompanyFile  = "company.xlsx"
+)
+
+// PeriodDir is the directory a period is published in:
+// out_dir/<granularity>/<period>.
+func PeriodDir(outDir string, p transform.Period) string {
+	return filepath.Join(outDir, p.G.String(), p.String())
+}
+
+// Complete reports whether dir holds a whole published period: a manifest
+// whose every file is present with its size and hash.
+func Complete(dir string) bool {
+	rec, err := readManifestFile(filepath.Join(dir, ManifestFile))
+	if err != nil || rec == nil || len(rec.Files) == 0 {
+		return false
+	}
+	for _, file := range rec.Files {
+		data, err := os.ReadFile(filepath.Join(dir, filepath.Base(file.Path)))
+		if err != nil || int64(len(data)) != file.Bytes {
+			return false
+		}
+		sum := sha256.Sum256(data)
+		if hex.EncodeToString(sum[:]) != file.SHA256 {
+			return false
+		}
+	}
+	return true
+}
 
 // maxNameBytes bounds a department's file name, well below the 255 bytes
 // file systems allow, leaving room for a suffix and the extension.
 const maxNameBytes = 120
 
 // reservedNames are file names Windows refuses, and the names of the
-// job's own files in a period directory.
+// period's own files.
 var reservedNames = map[string]bool{
 	"con": true, "prn": true, "aux": true, "nul": true,
 	"com1": true, "com2": true, "com3": true, "com4": true, "com5": true, "com6": true, "com7": true, "com8": true, "com9": true,
 	"lpt1": true, "lpt2": true, "lpt3": true, "lpt4": true, "lpt5": true, "lpt6": true, "lpt7": true, "lpt8": true, "lpt9": true,
-	"company": true, "manifest": true,
+	stem(CompanyFile): true, stem(ManifestFile): true,
 }
+
+func stem(name string) string { return strings.TrimSuffix(name, filepath.Ext(name)) }
 
 // safeName turns a department name into a file name (without extension)
 // that stays inside its directory on every common file system.
@@ -52,11 +90,11 @@ func safeName(dept string) string {
 	return s
 }
 
-// fileNames gives every department a distinct safe file name (with the
+// FileNames gives every department a distinct safe file name (with the
 // .xlsx extension). Names that would collide, even only in case, get a
 // suffix derived from the department name, so the mapping is the same in
 // every run.
-func fileNames(depts []string) map[string]string {
+func FileNames(depts []string) map[string]string {
 	safe := make(map[string]string, len(depts))
 	count := map[string]int{}
 	for _, d := range depts {
@@ -64,7 +102,7 @@ func fileNames(depts []string) map[string]string {
 		safe[d] = s
 		count[strings.ToLower(s)]++
 	}
-	used := map[string]bool{"company.xlsx": true, "manifest.json": true}
+	used := map[string]bool{CompanyFile: true, ManifestFile: true}
 	out := make(map[string]string, len(depts))
 	for _, d := range depts {
 		s := safe[d]

@@ -1,4 +1,4 @@
-package jobs
+package publication
 
 import (
 	"path/filepath"
@@ -11,7 +11,7 @@ func TestFileNames(t *testing.T) {
 	t.Parallel()
 	depts := []string{"华东", "线上/直营", "../../etc", "/abs", ".", "..", "CON", "nul.txt", "company", "Manifest",
 		"East", "east", "a\x00b\nc", strings.Repeat("华", 300), "(unassigned)", "trail. ", "线上_直营"}
-	names := fileNames(depts)
+	names := FileNames(depts)
 	seen := map[string]string{}
 	for _, d := range depts {
 		n := names[d]
@@ -43,7 +43,7 @@ func TestFileNames(t *testing.T) {
 	if names["华东"] != "华东.xlsx" || names["(unassigned)"] != "(unassigned).xlsx" {
 		t.Errorf("plain names changed: %q, %q", names["华东"], names["(unassigned)"])
 	}
-	again := fileNames(depts)
+	again := FileNames(depts)
 	for _, d := range depts {
 		if again[d] != names[d] {
 			t.Errorf("%q maps to %q, then %q", d, names[d], again[d])

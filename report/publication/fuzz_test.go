@@ -1,4 +1,4 @@
-package jobs
+package publication
 
 import (
 	"path/filepath"
@@ -10,7 +10,7 @@ import (
 // FuzzFileNames: whatever two departments are called, they get two
 // distinct, safe file names in the period's directory, the same every run.
 //
-//	go test ./jobs -run '^$' -fuzz FuzzFileNames -fuzztime 30s
+//	go test ./report/publication -run '^$' -fuzz FuzzFileNames -fuzztime 30s
 func FuzzFileNames(f *testing.F) {
 	for _, pair := range [][2]string{{"华东", "华北"}, {"../../etc", "/abs"}, {"East", "east"}, {"a:b", "a*b"}, {".", ".."},
 		{"CON", "con.txt"}, {"company", "manifest"}, {"a\x00b", "\xff\xfe"}, {strings.Repeat("华", 300), strings.Repeat("华", 301)}} {
@@ -20,7 +20,7 @@ func FuzzFileNames(f *testing.F) {
 		if a == b {
 			return
 		}
-		names := fileNames([]string{a, b})
+		names := FileNames([]string{a, b})
 		for _, d := range []string{a, b} {
 			n := names[d]
 			if n == "" || filepath.Base(n) != n || n == "." || n == ".." || strings.HasPrefix(n, ".") ||
@@ -40,7 +40,7 @@ func FuzzFileNames(f *testing.F) {
 		if strings.EqualFold(names[a], names[b]) {
 			t.Fatalf("departments %q and %q share %q", a, b, names[a])
 		}
-		again := fileNames([]string{a, b})
+		again := FileNames([]string{a, b})
 		if again[a] != names[a] || again[b] != names[b] {
 			t.Fatal("the names change from one run to the next")
 		}

@@ -1,4 +1,4 @@
-package report
+package publication
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"retention/transform"
 )
@@ -92,19 +93,33 @@ func jsonValue(v transform.Value) string {
 	case v.Kind == transform.Count:
 		return strconv.FormatInt(v.Int, 10)
 	case v.Kind == transform.Money:
-		return Cents(v.Int)
+		return decimalCents(v.Int)
 	}
 	return strconv.FormatFloat(v.Float, 'g', -1, 64)
 }
 
-// Cents formats an amount in cents as a decimal with two places.
-func Cents(c int64) string {
+// decimalCents formats an amount in cents as a decimal with two places.
+func decimalCents(c int64) string {
 	sign := ""
 	u := uint64(c)
 	if c < 0 {
 		sign, u = "-", uint64(-c)
 	}
 	return fmt.Sprintf("%s%d.%02d", sign, u/100, u%100)
+}
+
+// Float is v as a number of the manifest's unit (currency units for
+// money); false when undefined.
+func Float(v transform.Value) (float64, bool) {
+	switch {
+	case !v.Valid:
+		return 0, false
+	case v.Kind == transform.Count:
+		return float64(v.Int), true
+	case v.Kind == transform.Money:
+		return float64(v.Int) / 100, true
+	}
+	return v.Float, true
 }
 
 // Snapshots lists every scope of r (the company first) for each period of
@@ -137,7 +152,7 @@ func QualityEntries(q transform.Quality) []QualityEntry {
 	return out
 }
 
-// WriteManifest writes m as indented JSON.
+// WriteManifest writes m as indented JSON: the one encoder of the format.
 func WriteManifest(w io.Writer, m *Manifest) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -146,4 +161,63 @@ func WriteManifest(w io.Writer, m *Manifest) error {
 		return fmt.Errorf("writing manifest: %w", err)
 	}
 	return nil
+}
+
+// Record is a published manifest as read back: the run that wrote it, its
+// files and the figures of its snapshots. (The snapshots themselves are not
+// rebuilt: a manifest holds their figures, not the sets behind them.)
+type Record struct {
+	RunID       string
+	GeneratedAt time.Time
+	Granularity string
+	Period      string
+	Files       []File
+	// Values holds every figure of every scope and period of the
+	// manifest's history window; nil for an undefined ratio.
+	Values map[Key]*float64
+}
+
+// ReadManifest decodes a manifest that WriteManifest wrote: the one
+// decoder of the format.
+func ReadManifest(r io.Reader) (*Record, error) {
+	var m struct {
+		RunID       string                       `json:"run_id"`
+		GeneratedAt string                       `json:"generated_at"`
+		Granularity string                       `json:"granularity"`
+		Period      string                       `json:"period"`
+		Files       []File                       `json:"files"`
+		Snapshots   []map[string]json.RawMessage `json:"snapshots"`
+	}
+	if err := json.NewDecoder(r).Decode(&m); err != nil {
+		return nil, fmt.Errorf("reading manifest: %w", err)
+	}
+	at, err := time.Parse(time.RFC3339, m.GeneratedAt)
+	if err != nil {
+		return nil, fmt.Errorf("reading manifest %s: generated_at: %w", m.RunID, err)
+	}
+	rec := &Record{RunID: m.RunID, GeneratedAt: at, Granularity: m.Granularity, Period: m.Period, Files: m.Files,
+		Values: map[Key]*float64{}}
+	for _, row := range m.Snapshots {
+		var dept *string
+		var period string
+		json.Unmarshal(row["department"], &dept)
+		json.Unmarshal(row["period"], &period)
+		k := Key{Period: period, Company: dept == nil}
+		if dept != nil {
+			k.Department = *dept
+		}
+		for _, metric := range transform.Metrics {
+			raw, ok := row[metric.Key]
+			if !ok {
+				continue
+			}
+			k.Metric = metric.Key
+			var v *float64
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return nil, fmt.Errorf("reading manifest %s: %s of %s: %w", m.RunID, metric.Key, period, err)
+			}
+			rec.Values[k] = v
+		}
+	}
+	return rec, nil
 }

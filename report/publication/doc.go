@@ -1,0 +1,29 @@
+// Package publication owns what was published: how a published period is
+// laid out under out_dir, its manifest, the snapshot store (the table
+// retention_snapshots, to which every run appends the figures it
+// published), and the comparison of recomputed figures with the published
+// ones (restatements). Every other package asks it: none spells the
+// manifest's file name, decodes its JSON or writes SQL for the store.
+//
+// Inputs: transform results (for the manifest's flat snapshot rows, the
+// store's rows and restating), the output directory (for reading past
+// manifests), the store's DSN. Outputs: manifests written to an io.Writer,
+// Records read back, Published figures and Restatements.
+//
+// Invariants:
+//   - A manifest is encoded by WriteManifest and decoded by ReadManifest,
+//     nowhere else; ManifestFile is its one name.
+//   - A period is published when its directory holds a manifest whose
+//     every file is there with its size and hash (Complete). Writing the
+//     files and moving the directory into place is jobs' work.
+//   - Of every figure, the value published last counts; a manifest that
+//     cannot be read is reported to the caller, never fatal.
+//   - A run's rows reach the store in one transaction, all or none. The
+//     table and its columns are those the README documents; reads are
+//     scanned into a struct and writes are named statements (sqlx).
+//     Every store failure wraps ErrStore.
+//   - It never logs: it returns errors and what it could not read.
+//
+// The delivery ledger, which workbook went to whom with a digest of the
+// figures it held, will be kept here too, beside the manifests.
+package publication

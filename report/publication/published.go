@@ -1,0 +1,111 @@
+package publication
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"retention/transform"
+)
+
+// Key names one published figure.
+type Key struct {
+	Period     string
+	Department string // "" with Company
+	Company    bool
+	Metric     string
+}
+
+// Figure is a value as it was published, and by which run.
+type Figure struct {
+	Value       *float64 // nil: undefined (null)
+	RunID       string
+	GeneratedAt time.Time
+}
+
+// Published holds, for each figure, the value last published.
+type Published map[Key]Figure
+
+// add records a figure of one published manifest or store run, keeping
+// for each figure the most recently generated value.
+func (p Published) add(k Key, v Figure) {
+	if old, ok := p[k]; ok && old.GeneratedAt.After(v.GeneratedAt) {
+		return
+	}
+	p[k] = v
+}
+
+// AddRecord records every figure of a manifest read back.
+func (p Published) AddRecord(rec *Record) {
+	for k, v := range rec.Values {
+		p.add(k, Figure{Value: v, RunID: rec.RunID, GeneratedAt: rec.GeneratedAt})
+	}
+}
+
+// ManifestError is a published manifest that cannot be read.
+type ManifestError struct {
+	Path string
+	Err  error
+}
+
+func (e *ManifestError) Error() string { return e.Path + ": " + e.Err.Error() }
+func (e *ManifestError) Unwrap() error { return e.Err }
+
+// ReadManifests reads what the manifests under outDir published of
+// periods (all of one granularity). With run, only that run's figures
+// count. A manifest that cannot be read is passed over and returned among
+// the damaged, for the caller to report: it must not stop the run that
+// would replace it.
+func ReadManifests(outDir string, periods []transform.Period, run string) (pub Published, damaged []*ManifestError, err error) {
+	g := periods[0].G
+	dirs, err := os.ReadDir(filepath.Join(outDir, g.String()))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, fmt.Errorf("reading what was published: %w", err)
+	}
+	pub = Published{}
+	first := slices.MinFunc(periods, func(a, b transform.Period) int { return a.Sub(b) })
+	for _, d := range dirs {
+		if !d.IsDir() || strings.HasPrefix(d.Name(), ".") { // staging and old directories
+			continue
+		}
+		// A period's manifest holds its history window, which ends with it:
+		// those of periods before the first wanted hold none of them.
+		if q, err := transform.ParsePeriod(d.Name()); err == nil && q.G == g && q.Sub(first) < 0 {
+			continue
+		}
+		path := filepath.Join(outDir, g.String(), d.Name(), ManifestFile)
+		rec, err := readManifestFile(path)
+		switch {
+		case err != nil:
+			damaged = append(damaged, &ManifestError{Path: path, Err: err})
+		case rec != nil && (run == "" || rec.RunID == run):
+			pub.AddRecord(rec)
+		}
+	}
+	wanted := map[string]bool{}
+	for _, p := range periods {
+		wanted[p.String()] = true
+	}
+	maps.DeleteFunc(pub, func(k Key, _ Figure) bool { return !wanted[k.Period] })
+	return pub, damaged, nil
+}
+
+// readManifestFile reads the manifest at path; nil when there is none (a
+// period directory without a manifest is not published).
+func readManifestFile(path string) (*Record, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ReadManifest(f)
+}
