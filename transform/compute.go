@@ -378,11 +378,16 @@ func (a *scopeAcc) add(w window, f *profile, id string, owner int32) {
 	if ap {
 		a.base = append(a.base, baseMember{id: id, revPrev: f.rev[i-1], complaintsPrev: f.comp[i-1], retained: at})
 		if !at {
+			var history int64
+			for _, r := range f.rev[w.first-w.lo:] {
+				history += r
+			}
 			a.churned = append(a.churned, ChurnedCustomer{
-				CustomerID:       id,
-				LastPurchase:     dayTime(f.last[i-1], w.loc),
-				RevenuePrevCents: f.rev[i-1],
-				OrdersPrev:       f.orders[i-1],
+				CustomerID:          id,
+				LastPurchase:        dayTime(f.last[i-1], w.loc),
+				RevenuePrevCents:    f.rev[i-1],
+				OrdersPrev:          f.orders[i-1],
+				RevenueHistoryCents: history,
 			})
 			a.churnedCats = append(a.churnedCats, slices.Clone(f.catsPrev))
 			a.churnedDepts = append(a.churnedDepts, slices.Clone(f.deptsPrev))

@@ -238,6 +238,11 @@ func TestTiersTakeTheHigherTierOnTies(t *testing.T) {
 	for _, c := range res.Company.Churned {
 		tierOf[c.CustomerID] = c.Tier
 	}
+	for _, c := range res.Company.Churned {
+		if c.CustomerID == "p1" && c.RevenueHistoryCents != -1000 {
+			t.Errorf("p1's revenue over the history window = %d, want -1000 (5000 - 6000)", c.RevenueHistoryCents)
+		}
+	}
 	if tierOf["p1"] != transform.TierProblem || tierOf["c01"] != transform.TierKey || tierOf["c03"] != transform.TierOrdinary || tierOf["c09"] != transform.TierSmall {
 		t.Errorf("tiers on the churned list = %v", tierOf)
 	}

@@ -86,7 +86,7 @@ func productionLists(s *transform.Scope) refLists {
 	for _, c := range s.Churned {
 		out.Churned = append(out.Churned, refChurned{
 			Customer: c.CustomerID, LastPurchase: c.LastPurchase, RevPrev: c.RevenuePrevCents,
-			OrdersPrev: c.OrdersPrev, Share: productionRatio(c.Share), Tier: c.Tier.Key(), Categories: c.Categories,
+			OrdersPrev: c.OrdersPrev, Share: productionRatio(c.Share), Tier: c.Tier.Key(), Categories: c.Categories, RevHistory: c.RevenueHistoryCents,
 		})
 	}
 	for _, c := range s.AtRisk {
@@ -174,7 +174,7 @@ func sameTime(a, b time.Time) bool {
 func sameChurned(a, b refChurned) bool {
 	// The spec gives the categories no order: compared as sets.
 	return a.Customer == b.Customer && sameTime(a.LastPurchase, b.LastPurchase) && a.RevPrev == b.RevPrev &&
-		a.OrdersPrev == b.OrdersPrev && sameRatio(a.Share, b.Share) && a.Tier == b.Tier &&
+		a.OrdersPrev == b.OrdersPrev && sameRatio(a.Share, b.Share) && a.Tier == b.Tier && a.RevHistory == b.RevHistory &&
 		slices.Equal(slices.Sorted(slices.Values(a.Categories)), slices.Sorted(slices.Values(b.Categories)))
 }
 

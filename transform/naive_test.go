@@ -581,6 +581,7 @@ type refChurned struct {
 	Customer     string
 	LastPurchase time.Time // midnight of the day of the last purchase in P-1, in the report zone
 	RevPrev      int64     // rev(c,P-1), cents
+	RevHistory   int64     // Σ rev(c,q) over the history window's periods q, cents
 	OrdersPrev   int64     // purchases in P-1
 	Share        refValue  // of the relative churn numerator
 	Tier         string    // v2: problem, key, ordinary or small
@@ -1254,7 +1255,7 @@ func (m *naiveModel) tierRows(sc *naiveScope, p transform.Period, tier map[strin
 	return out
 }
 
-func (m *naiveModel) churned(sc *naiveScope, p transform.Period) []refChurned {
+func (m *naiveModel) churned(sc *naiveScope, periods []transform.Period, p transform.Period) []refChurned {
 	prev := p.Add(-1)
 	L := minus(sc.active(prev), sc.active(p))
 	total := sc.revOf(L, prev)
@@ -1268,9 +1269,13 @@ func (m *naiveModel) churned(sc *naiveScope, p transform.Period) []refChurned {
 				cats[k.category] = true
 			}
 		}
+		var history int64
+		for _, q := range periods {
+			history += sc.rev(c, q)
+		}
 		out = append(out, refChurned{
 			Customer: c, LastPurchase: dayOf(x.last), RevPrev: x.rev, OrdersPrev: x.orders,
-			Share: nPositiveRatio(x.rev, total), Tier: tier[c], Categories: sorted(cats),
+			Share: nPositiveRatio(x.rev, total), Tier: tier[c], Categories: sorted(cats), RevHistory: history,
 		})
 	}
 	slices.SortStableFunc(out, func(a, b refChurned) int { return cmp.Compare(b.RevPrev, a.RevPrev) })
@@ -1390,7 +1395,7 @@ func (m *naiveModel) scope(sc *naiveScope, dept string, periods []transform.Peri
 	s.YearAgo = m.figures(sc, p.Add(-12/naiveMonths(m.g)))
 	all := m.atRisk(sc, p)
 	s.Lists = refLists{
-		Churned:     m.churned(sc, p),
+		Churned:     m.churned(sc, periods, p),
 		AtRisk:      all[:min(limit, len(all))],
 		AtRiskTotal: len(all),
 		FollowUp:    m.followUp(sc, p, limit),

@@ -83,9 +83,12 @@ type ChurnedCustomer struct {
 	RevenuePrevCents int64     // rev(c, P-1)
 	OrdersPrev       int64     // purchases in P-1
 	Share            Ratio     // rev(c, P-1) over the churned customers' total rev in P-1
-	Tier             TierKind  // the customer's value tier in B(P)
-	Categories       []string  // the categories of its complaints created in P-1, sorted: the likely cause
-	Departments      []string  // company-wide: the departments it bought from in P-1; nil in a department's list
+	// RevenueHistoryCents is the customer's revenue over the history window
+	// (Result.Periods, ending with P): what it was worth.
+	RevenueHistoryCents int64
+	Tier                TierKind // the customer's value tier in B(P)
+	Categories          []string // the categories of its complaints created in P-1, sorted: the likely cause
+	Departments         []string // company-wide: the departments it bought from in P-1; nil in a department's list
 }
 
 // Signal is a reason a customer is at risk.
