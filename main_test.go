@@ -7,10 +7,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -153,6 +155,70 @@ func TestRunFromCommandLine(t *testing.T) {
 	}
 	if !strings.Contains(stderr, `"msg":"run finished"`) {
 		t.Errorf("no JSON log line for the outcome:\n%s", stderr)
+	}
+}
+
+// TestTargetsFromCommandLine is the issue's case on the worked example:
+// retention_rate min 0.7 for everyone, relative_churn_rate max 0.01 for
+// 华东 only, retention_rate min 0.99 for 华北 (whose ratio is null). The
+// run publishes and exits 0; the manifest holds exactly three alerts (the
+// company's and 华东's retention of 2/3, 华东's relative churn of 0.049;
+// 华北's null breaks nothing), and the log a WARN line for each.
+func TestTargetsFromCommandLine(t *testing.T) {
+	t.Parallel()
+	d := sourcetest.New(t)
+	d.ExecFile(t, "testdata/spec/worked_example.sql")
+	out := t.TempDir()
+	cfg := writeConfig(t, workedGate+`targets:
+  - {metric: retention_rate, min: 0.7}
+  - {metric: relative_churn_rate, max: 0.01, departments: [华东]}
+  - {metric: retention_rate, min: 0.99, departments: [华北]}
+`)
+	code, _, stderr := cli(t, map[string]string{"RETENTION_SOURCE_DSN": d.DSN}, "run", "--config", cfg, "--out", out, "--period", "2026-09")
+	if code != 0 {
+		t.Fatalf("run exits %d: %s", code, stderr)
+	}
+	var m struct {
+		Alerts []struct {
+			Department *string  `json:"department"`
+			Period     string   `json:"period"`
+			Metric     string   `json:"metric"`
+			Value      float64  `json:"value"`
+			Min        *float64 `json:"min"`
+			Max        *float64 `json:"max"`
+		} `json:"alerts"`
+	}
+	b, err := os.ReadFile(filepath.Join(out, "month", "2026-09", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range m.Alerts {
+		dept, bound := "company", ""
+		if a.Department != nil {
+			dept = *a.Department
+		}
+		if a.Min != nil {
+			bound += fmt.Sprintf(" min %g", *a.Min)
+		}
+		if a.Max != nil {
+			bound += fmt.Sprintf(" max %g", *a.Max)
+		}
+		got = append(got, fmt.Sprintf("%s %s %s %.6f%s", dept, a.Period, a.Metric, a.Value, bound))
+	}
+	want := []string{
+		"company 2026-09 retention_rate 0.666667 min 0.7",
+		"华东 2026-09 retention_rate 0.666667 min 0.7",
+		"华东 2026-09 relative_churn_rate 0.049180 max 0.01",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("alerts:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if n := strings.Count(stderr, `"level":"WARN","msg":"target missed"`); n != 3 {
+		t.Errorf("%d WARN lines for missed targets, want 3:\n%s", n, stderr)
 	}
 }
 

@@ -42,6 +42,10 @@ type Config struct {
 	Store    Store
 	Gate     Gate
 	Schedule Schedule // zero when unset
+	// Targets bound metrics of the reported period; a broken one is an
+	// alert in the manifest, the summary sheet and the log, and never
+	// stops publishing.
+	Targets []transform.Target
 }
 
 // Store is where published snapshots are also appended, besides the
@@ -151,8 +155,9 @@ type document struct {
 		tolerance                             float64
 		toleranceSet                          bool
 	}
-	store struct{ dsn string }
-	gate  struct {
+	store   struct{ dsn string }
+	targets []transform.Target
+	gate    struct {
 		maxOrderDrop, maxSkippedRatio float64
 		dropSet, skippedSet           bool
 	}
@@ -189,6 +194,7 @@ func (d *document) config() (Config, error) {
 	if c.Schedule, err = parseSchedule(d.schedule); err != nil {
 		return c, err
 	}
+	c.Targets = d.targets
 	return c, nil
 }
 

@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -89,6 +90,36 @@ func TestEnvOverridesDSN(t *testing.T) {
 	}
 }
 
+// TestTargets: the issue's rules load into typed targets; a percentage is
+// a fraction.
+func TestTargets(t *testing.T) {
+	t.Parallel()
+	c, err := config.Load(strings.NewReader(`targets:
+  - {metric: retention_rate, min: 0.7}
+  - {metric: relative_churn_rate, max: 1%, departments: [华东]}
+  - {metric: retention_rate, min: 0.99, departments: [华北, company]}
+  - {metric: revenue, min: 100000, max: 900000}
+`), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ""
+	for _, r := range c.Targets {
+		got += r.Metric
+		if r.Min != nil {
+			got += fmt.Sprintf(" min %g", *r.Min)
+		}
+		if r.Max != nil {
+			got += fmt.Sprintf(" max %g", *r.Max)
+		}
+		got += fmt.Sprintf(" %q; ", r.Scopes)
+	}
+	want := `retention_rate min 0.7 []; relative_churn_rate max 0.01 ["华东"]; retention_rate min 0.99 ["华北" "company"]; revenue min 100000 max 900000 []; `
+	if got != want {
+		t.Errorf("targets:\n got %s\nwant %s", got, want)
+	}
+}
+
 func TestErrorsNameTheKey(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -121,6 +152,15 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"bad store DSN", "store: {dsn: 'user:secret@db:3306/x'}", "store.dsn"},
 		{"store without database", "store: {dsn: 'user:secret@tcp(db:3306)/'}", "store.dsn"},
 		{"store is the source", "source: {dsn: 'r@tcp(db:3306)/shop'}\nstore: {dsn: 'w:secret@tcp(db:3306)/shop'}", "store.dsn"},
+		{"targets not a list", "targets: {metric: retention_rate}", "targets"},
+		{"unknown metric", "targets: [{metric: retention_rate, min: 0.6}, {metric: retention, min: 0.6}]", "targets[1].metric"},
+		{"rule without metric", "targets: [{min: 0.6}]", "targets[0].metric"},
+		{"rule with neither min nor max", "targets: [{metric: churn_rate}]", "targets[0]"},
+		{"min above max", "targets: [{metric: churn_rate, min: 0.5, max: 0.1}]", "targets[0]"},
+		{"unknown rule key", "targets: [{metric: churn_rate, maximum: 0.1}]", "targets[0].maximum"},
+		{"bad bound", "targets: [{metric: churn_rate, max: low}]", "targets[0].max"},
+		{"departments not a list", "targets: [{metric: churn_rate, max: 0.1, departments: 华东}]", "targets[0].departments"},
+		{"empty department", "targets: [{metric: churn_rate, max: 0.1, departments: ['']}]", "targets[0].departments[0]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -68,6 +68,9 @@ func newManifest(c config.Config, res *transform.Result, meta report.Meta) *publ
 		Snapshots: publication.Snapshots(res),
 		Quality:   publication.QualityEntries(q),
 		Restated:  len(meta.Restatements),
+		Alerts:    publication.Alerts(meta.Alerts),
+
+		ComplaintCategories: publication.ComplaintCategories(res),
 	}
 	for _, f := range meta.Forced {
 		m.Forced = append(m.Forced, f.String())

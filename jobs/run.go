@@ -128,6 +128,7 @@ func executeAll(ctx context.Context, opt RunOptions, runID string, periods []tra
 		if n := len(meta.Restatements); n > 0 {
 			log.Warn("published figures have moved", "stage", "report", "period", res.Period.String(), "restated", n)
 		}
+		meta.Alerts = alerts(res, c.Targets, log)
 		o, err := publish(ctx, c.Config, res, ex.dir, meta, log)
 		if err != nil {
 			if len(outs) > 0 && c.Store.DSN != "" {
@@ -208,4 +209,36 @@ func (o RunOptions) sleep() func(context.Context, time.Duration) error {
 			return nil
 		}
 	}
+}
+
+// alerts checks the targets against a result and logs each broken one;
+// they never stop publishing.
+func alerts(res *transform.Result, targets []transform.Target, log *slog.Logger) []transform.Alert {
+	scopes := map[string]bool{transform.CompanyScope: true}
+	for _, s := range res.Departments {
+		scopes[s.Department] = true
+	}
+	for i, t := range targets {
+		for _, name := range t.Scopes {
+			if !scopes[name] {
+				log.Warn("a target names a department the source does not have in this period", "stage", "report",
+					"period", res.Period.String(), "target", fmt.Sprintf("targets[%d]", i), "department", name)
+			}
+		}
+	}
+	found := transform.Alerts(res, targets)
+	for _, a := range found {
+		args := []any{"stage", "report", "period", a.Period.String(), "department", a.Department, "metric", a.Metric, "value", a.Value}
+		if a.Company {
+			args[5] = transform.CompanyScope
+		}
+		if a.Min != nil {
+			args = append(args, "min", *a.Min)
+		}
+		if a.Max != nil {
+			args = append(args, "max", *a.Max)
+		}
+		log.Warn("target missed", args...)
+	}
+	return found
 }

@@ -6,11 +6,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -79,6 +81,8 @@ type manifest struct {
 	Files       []map[string]any           `json:"files"`
 	Snapshots   []map[string]any           `json:"snapshots"`
 	Quality     []map[string]any           `json:"quality"`
+	Alerts      []map[string]any           `json:"alerts"`
+	Categories  []map[string]any           `json:"complaint_categories"`
 	Extra       map[string]json.RawMessage `json:"-"`
 }
 
@@ -168,6 +172,33 @@ func TestWorkedExample(t *testing.T) {
 				}
 			}
 		}
+	}
+
+	// Complaints by category in 2026-09, worked out from the spec: of
+	// September's, billing (customer 4, resolved) and other (no customer,
+	// open); of the base {1, 3, 4}, customer 3 complained of delivery in
+	// August and churned, customer 1 of quality and stayed. All in 华东,
+	// so the company's are the same. No target: no alert.
+	var cats []string
+	for _, c := range m.Categories {
+		dept := "company"
+		if c["department"] != nil {
+			dept = c["department"].(string)
+		}
+		cats = append(cats, fmt.Sprintf("%s %s %s %v/%v/%v/%v/%v", dept, c["period"], c["category"], c["complaints"], c["complainants"],
+			c["resolved"], c["base_complainants"], c["retained"]))
+	}
+	wantCats := []string{
+		"company 2026-09 billing 1/1/1/0/0", "company 2026-09 other 1/0/0/0/0",
+		"company 2026-09 delivery 0/0/0/1/0", "company 2026-09 quality 0/0/0/1/1",
+		"华东 2026-09 billing 1/1/1/0/0", "华东 2026-09 other 1/0/0/0/0",
+		"华东 2026-09 delivery 0/0/0/1/0", "华东 2026-09 quality 0/0/0/1/1",
+	}
+	if !slices.Equal(cats, wantCats) {
+		t.Errorf("complaint_categories:\n%s\nwant\n%s", strings.Join(cats, "\n"), strings.Join(wantCats, "\n"))
+	}
+	if m.Alerts == nil || len(m.Alerts) != 0 {
+		t.Errorf("alerts = %v, want an empty list", m.Alerts)
 	}
 
 	// Every listed file exists with its hash, and opens as a workbook.

@@ -6,7 +6,6 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"retention/report/publication"
 	"retention/transform"
 )
 
@@ -234,7 +233,7 @@ func (b *book) restatements(s *transform.Scope) error {
 		g.put(4, row, r.Reported.GeneratedAt.In(b.r.Location).Format("2006-01-02 15:04"), b.st.label)
 		g.metric(5, row, r.Now, b.st.valueTop[k])
 		var diff any
-		if now, ok := publication.Float(r.Now); ok && r.Reported.Value != nil {
+		if now, ok := r.Now.Number(); ok && r.Reported.Value != nil {
 			d := now - *r.Reported.Value
 			if k == transform.Fraction {
 				d *= 100

@@ -24,7 +24,7 @@ func (l Labels) WriteRestatementTable(w io.Writer, rs []publication.Restatement,
 			dept = l.DepartmentName(r.Department)
 		}
 		var now *float64
-		if f, ok := publication.Float(r.Now); ok {
+		if f, ok := r.Now.Number(); ok {
 			now = &f
 		}
 		k := r.Metric.Kind

@@ -26,6 +26,9 @@ type Meta struct {
 	// Forced lists the publishing checks that failed when --force
 	// published anyway; the summary says so.
 	Forced []CheckFailure
+	// Alerts are the targets the reported period broke, every scope's;
+	// each summary marks its own.
+	Alerts []transform.Alert
 }
 
 // Contact is what a customer list shows of a customer besides the figures:

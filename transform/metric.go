@@ -105,6 +105,21 @@ type Value struct {
 	Valid bool
 }
 
+// Number is v as one number in the unit the manifest and the targets use:
+// counts as they are, money in currency units, quotients as they are;
+// false when undefined.
+func (v Value) Number() (float64, bool) {
+	switch {
+	case !v.Valid:
+		return 0, false
+	case v.Kind == Money:
+		return float64(v.Int) / 100, true
+	case v.Kind == Count:
+		return float64(v.Int), true
+	}
+	return v.Float, true
+}
+
 // Metric describes one metric key of the spec.
 type Metric struct {
 	Key  string

@@ -1,7 +1,5 @@
 package transform
 
-import "math"
-
 // CompanyScope names the company in a Target's scopes.
 const CompanyScope = "company"
 
@@ -71,27 +69,14 @@ func (t Target) holds(v float64) bool {
 	return (t.Min == nil || v >= *t.Min) && (t.Max == nil || v <= *t.Max)
 }
 
-// MetricValue is the value of the metric key in s as a number: counts as
-// they are, money in currency units, quotients as they are; ok is false for
-// an undefined value or an unknown key.
+// MetricValue is the value of the metric key in s as a Number; ok is false
+// for an undefined value or an unknown key.
 func MetricValue(s *Snapshot, key string) (v float64, ok bool) {
 	m, found := MetricByKey(key)
 	if !found {
 		return 0, false
 	}
-	val := m.Of(s)
-	switch {
-	case !val.Valid:
-		return 0, false
-	case val.Kind == Count:
-		return float64(val.Int), true
-	case val.Kind == Money:
-		return float64(val.Int) / 100, true
-	}
-	if math.IsNaN(val.Float) {
-		return 0, false
-	}
-	return val.Float, true
+	return m.Of(s).Number()
 }
 
 // MetricByKey finds a metric of Metrics by its key.

@@ -29,6 +29,77 @@ type Manifest struct {
 	// Forced names the checks before publishing that failed when --force
 	// published anyway.
 	Forced []string `json:"forced,omitempty"`
+	// Alerts are the targets the reported period broke.
+	Alerts []AlertRow `json:"alerts"`
+	// ComplaintCategories are the complaints of the reported period by
+	// category, every scope, each category with a non-zero figure.
+	ComplaintCategories []CategoryRow `json:"complaint_categories"`
+}
+
+// AlertRow is one broken target: the scope, the metric, its value (in the
+// unit of the snapshots: money in currency units) and the bounds it broke
+// (null where the rule sets none).
+type AlertRow struct {
+	Department *string  `json:"department"` // nil for the company
+	Period     string   `json:"period"`
+	Metric     string   `json:"metric"`
+	Value      float64  `json:"value"`
+	Min        *float64 `json:"min"`
+	Max        *float64 `json:"max"`
+}
+
+// CategoryRow is one complaint category of one scope in the reported
+// period.
+type CategoryRow struct {
+	Department       *string `json:"department"` // nil for the company
+	Period           string  `json:"period"`
+	Category         string  `json:"category"` // (uncategorized) for NULL or empty
+	Complaints       int64   `json:"complaints"`
+	Complainants     int64   `json:"complainants"`
+	Resolved         int64   `json:"resolved"`
+	BaseComplainants int64   `json:"base_complainants"`
+	Retained         int64   `json:"retained"`
+}
+
+// Alerts converts the alerts of a run.
+func Alerts(alerts []transform.Alert) []AlertRow {
+	out := []AlertRow{}
+	for _, a := range alerts {
+		out = append(out, AlertRow{Department: department(a.Company, a.Department), Period: a.Period.String(), Metric: a.Metric,
+			Value: a.Value, Min: a.Min, Max: a.Max})
+	}
+	return out
+}
+
+// ComplaintCategories lists the complaint categories of every scope of r
+// (the company first) in the reported period.
+func ComplaintCategories(r *transform.Result) []CategoryRow {
+	out := []CategoryRow{}
+	for _, s := range append([]*transform.Scope{&r.Company}, scopes(r.Departments)...) {
+		for _, c := range s.Categories {
+			out = append(out, CategoryRow{Department: department(s.Company, s.Department), Period: r.Period.String(),
+				Category: c.Category, Complaints: c.Complaints, Complainants: c.Complainants, Resolved: c.Resolved,
+				BaseComplainants: c.BaseComplainants, Retained: c.Retained})
+		}
+	}
+	return out
+}
+
+// department is the manifest's department of a scope: null for the
+// company.
+func department(company bool, name string) *string {
+	if company {
+		return nil
+	}
+	return &name
+}
+
+func scopes(s []transform.Scope) []*transform.Scope {
+	out := make([]*transform.Scope, len(s))
+	for i := range s {
+		out[i] = &s[i]
+	}
+	return out
 }
 
 // SourceCounts are the rows the run read and skipped.
@@ -106,20 +177,6 @@ func decimalCents(c int64) string {
 		sign, u = "-", uint64(-c)
 	}
 	return fmt.Sprintf("%s%d.%02d", sign, u/100, u%100)
-}
-
-// Float is v as a number of the manifest's unit (currency units for
-// money); false when undefined.
-func Float(v transform.Value) (float64, bool) {
-	switch {
-	case !v.Valid:
-		return 0, false
-	case v.Kind == transform.Count:
-		return float64(v.Int), true
-	case v.Kind == transform.Money:
-		return float64(v.Int) / 100, true
-	}
-	return v.Float, true
 }
 
 // Snapshots lists every scope of r (the company first) for each period of
