@@ -128,7 +128,7 @@ func executeAll(ctx context.Context, opt RunOptions, runID string, periods []tra
 		if n := len(meta.Restatements); n > 0 {
 			log.Warn("published figures have moved", "stage", "report", "period", res.Period.String(), "restated", n)
 		}
-		meta.Alerts = alerts(res, c.Targets, log)
+		meta.Targets, meta.Alerts = c.Targets, alerts(res, c.Targets, log)
 		o, err := publish(ctx, c.Config, res, ex.dir, meta, log)
 		if err != nil {
 			if len(outs) > 0 && c.Store.DSN != "" {

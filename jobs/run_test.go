@@ -23,6 +23,7 @@ import (
 	"retention/config"
 	"retention/extract/sourcetest"
 	"retention/jobs"
+	"retention/report"
 	"retention/transform"
 )
 
@@ -252,12 +253,18 @@ func TestWorkbookCells(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The full table: metric, this period, previous, change, a year before,
-	// change, key.
+	// The tables: metric, this period, previous, change, a year before,
+	// change; found by the metric's label.
+	l, err := report.Locale("en")
+	if err != nil {
+		t.Fatal(err)
+	}
 	values, rowOf := map[string][]string{}, map[string]int{}
-	for i, r := range rows {
-		if len(r) == 7 {
-			values[r[6]], rowOf[r[6]] = r, i+1
+	for _, m := range transform.Metrics {
+		for i, r := range rows {
+			if len(r) >= 2 && r[0] == l.T("metric."+m.Key) && values[m.Key] == nil {
+				values[m.Key], rowOf[m.Key] = append(r, make([]string, 6)...)[:6], i+1 // trailing empty cells are not returned
+			}
 		}
 	}
 	if r := values["retention_rate"]; r == nil || !strings.HasPrefix(r[1], "0.666666") {

@@ -133,6 +133,15 @@ func restatedMeta(locale string, res *transform.Result) Meta {
 		}
 	}
 	m.Forced = []CheckFailure{{Check: CheckOrderDrop, Period: res.Period, Share: 0.6, Limit: 0.5, Now: 4, Before: 10}}
+	// Targets: one every scope misses, one of 华东's it meets, one of the
+	// company's only.
+	bound := func(v float64) *float64 { return &v }
+	m.Targets = []transform.Target{
+		{Metric: "retention_rate", Min: bound(0.9)},
+		{Metric: "relative_churn_rate", Max: bound(0.99), Scopes: []string{"华东"}},
+		{Metric: "revenue", Min: bound(1e6), Scopes: []string{transform.CompanyScope}},
+	}
+	m.Alerts = transform.Alerts(res, m.Targets)
 	return m
 }
 

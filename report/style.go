@@ -37,6 +37,8 @@ type styles struct {
 	value, headline                                                           map[transform.Kind]int
 	change                                                                    map[transform.Kind][tones]int
 	valueTop, changeTop                                                       map[transform.Kind]int // at the top of a tall row
+	missed                                                                    map[transform.Kind]int // a value that misses its target
+	missedText                                                                int
 }
 
 // quote makes s a literal inside a number format.
@@ -126,6 +128,9 @@ func newStyles(f *excelize.File, currency, points, family string) (styles, error
 	s.value, s.headline = map[transform.Kind]int{}, map[transform.Kind]int{}
 	s.change = map[transform.Kind][tones]int{}
 	s.valueTop, s.changeTop = map[transform.Kind]int{}, map[transform.Kind]int{}
+	s.missed = map[transform.Kind]int{}
+	alarm := excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FCE4E4"}}
+	s.missedText = mk(&excelize.Style{NumFmt: 49, Font: font(true, 10, toneColors[toneWorse]), Fill: alarm, Alignment: &excelize.Alignment{Indent: 1}})
 	for _, k := range []transform.Kind{transform.Count, transform.Money, transform.Fraction, transform.Amount, transform.Number} {
 		s.value[k] = mk(num(valueFmt[k], font(false, 11, "")))
 		s.headline[k] = mk(num(valueFmt[k], font(true, 12, "")))
@@ -135,6 +140,9 @@ func newStyles(f *excelize.File, currency, points, family string) (styles, error
 		}
 		s.change[k] = c
 		s.valueTop[k] = mk(numTop(valueFmt[k], font(false, 11, "")))
+		missed := num(valueFmt[k], font(true, 12, toneColors[toneWorse]))
+		missed.Fill = alarm
+		s.missed[k] = mk(missed)
 		s.changeTop[k] = mk(numTop(changeFmt[k], font(false, 11, toneColors[toneNeutral])))
 	}
 	if err != nil {
@@ -230,6 +238,15 @@ func thousands(n int64) string {
 		return "-" + b.String()
 	}
 	return b.String()
+}
+
+// moneyText shows an amount in cents as a money cell does: ¥1,234.50.
+func moneyText(currency string, cents int64) string {
+	sign := ""
+	if cents < 0 {
+		sign, cents = "-", -cents
+	}
+	return sign + currency + thousands(cents/100) + fmt.Sprintf(".%02d", cents%100)
 }
 
 // money converts cents to currency units for a cell. The division is

@@ -9,83 +9,123 @@ import (
 	"retention/transform"
 )
 
-// trend: metrics down, the history periods across.
+// trendTop is the row of the trend table's header: the charts come first,
+// on the first screen and the first printed page, in rows of 16 points
+// that hold them.
+const (
+	trendTop         = 21
+	trendChartHeight = 330 // pixels
+)
+
+// trend: charts of retention, revenue and the revenue bridge over the
+// history window, then every metric down and the periods across.
 func (b *book) trend(s *transform.Scope) error {
 	g := b.grid("sheet.trend")
-	g.put(1, 1, b.l.T("col.metric"), b.st.header)
+	metrics := b.shownMetrics()
+	g.put(1, trendTop, b.l.T("col.metric"), b.st.header)
 	for j, snap := range s.Snapshots {
-		g.put(j+2, 1, snap.Period.String(), b.st.header)
+		g.put(j+2, trendTop, snap.Period.String(), b.st.header)
 	}
-	for i, m := range transform.Metrics {
-		g.put(1, i+2, b.l.T("metric."+m.Key), b.st.label)
+	rows := map[string]int{}
+	for i, m := range metrics {
+		row := trendTop + 1 + i
+		rows[m.Key] = row
+		g.put(1, row, b.l.T("metric."+m.Key), b.st.label)
 		for j := range s.Snapshots {
-			g.metric(j+2, i+2, m.Of(&s.Snapshots[j]), b.st.value[m.Kind])
+			g.metric(j+2, row, m.Of(&s.Snapshots[j]), b.st.value[m.Kind])
+		}
+	}
+	// The bridge's falls as negative amounts, for its chart: hidden rows
+	// below the table.
+	falls := trendTop + len(metrics) + 2
+	for i, key := range []string{"revenue_contraction", "revenue_churned"} {
+		row := falls + i
+		rows["-"+key] = row
+		g.put(1, row, "− "+b.l.T("metric."+key), b.st.label)
+		for j := range s.Snapshots {
+			g.set(j+2, row, -money(metricByKey(key).Of(&s.Snapshots[j]).Int), b.st.value[transform.Money])
+		}
+		if g.err == nil {
+			g.err = g.f.SetRowVisible(g.sheet, row, false)
 		}
 	}
 	g.fit(len(s.Snapshots)+1, 12)
-	g.freeze(1, 1)
+	g.freeze(1, 0)
+	for r := 1; r < trendTop; r++ {
+		g.height(r, 16) // 19 rows of 16 points: 405 pixels, the charts and a margin for readers that draw rows smaller
+	}
+	if g.err == nil {
+		g.err = g.f.InsertPageBreak(g.sheet, cellName(1, trendTop-1))
+	}
 	if g.err != nil {
 		return g.err
 	}
-	// Charts below the table: rates, then revenue against active customers.
-	n := len(s.Snapshots)
-	rowOf := func(key string) int {
-		for i, m := range transform.Metrics {
-			if m.Key == key {
-				return i + 2
-			}
-		}
-		panic("report: no metric " + key)
-	}
+	return b.trendCharts(g, len(s.Snapshots), rows)
+}
+
+// trendCharts draws the trend sheet's three charts side by side above the
+// table, from the table's rows.
+func (b *book) trendCharts(g *grid, n int, rows map[string]int) error {
 	series := func(key string) excelize.ChartSeries {
-		r := rowOf(key)
+		r := rows[key]
 		return excelize.ChartSeries{
 			Name:       ref(g.sheet, 1, r, 1, r),
-			Categories: ref(g.sheet, 2, 1, n+1, 1),
+			Categories: ref(g.sheet, 2, trendTop, n+1, trendTop),
 			Values:     ref(g.sheet, 2, r, n+1, r),
 			Marker:     excelize.ChartMarker{Symbol: "circle", Size: 5},
 		}
 	}
-	// The charts print on a page of their own, side by side.
-	top := len(transform.Metrics) + 3
-	if err := g.f.InsertPageBreak(g.sheet, cellName(1, top)); err != nil {
-		return err
+	width := uint(max(360, columnsPixels(g, 1, n+2)/3-10))
+	axis := func(format string) excelize.ChartAxis {
+		return excelize.ChartAxis{MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: format}, Font: *b.chartFont()}
 	}
-	err := g.f.AddChart(g.sheet, cellName(1, top), &excelize.Chart{
-		Type:      excelize.Line,
-		Series:    []excelize.ChartSeries{series("retention_rate"), series("churn_rate"), series("relative_churn_rate")},
-		Title:     b.chartTitle(b.l.T("chart.retention")),
-		Legend:    excelize.ChartLegend{Position: "bottom", Font: b.chartFont()},
-		XAxis:     excelize.ChartAxis{Font: *b.chartFont()},
-		YAxis:     excelize.ChartAxis{MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}, Font: *b.chartFont(), Minimum: zero()},
-		Dimension: excelize.ChartDimension{Width: 700, Height: 380},
-		Format:    chartFormat(),
-	})
-	if err != nil {
-		return fmt.Errorf("adding the retention chart: %w", err)
+	chart := func(title string, typ excelize.ChartType, ss ...excelize.ChartSeries) *excelize.Chart {
+		return &excelize.Chart{Type: typ, Series: ss, Title: b.chartTitle(title),
+			Legend: excelize.ChartLegend{Position: "bottom", Font: b.chartFont()},
+			XAxis:  excelize.ChartAxis{Font: *b.chartFont(), Alignment: excelize.Alignment{TextRotation: -45}},
+			YAxis:  axis("0%"), Dimension: excelize.ChartDimension{Width: width, Height: trendChartHeight}, Format: chartFormat()}
 	}
+	retention := chart(b.l.T("chart.retention"), excelize.Line, series("retention_rate"), series("relative_churn_rate"))
+	retention.YAxis.Minimum = zero()
 	revenue, active := series("revenue"), series("active_customers")
 	revenue.Marker = excelize.ChartMarker{}
-	// The second chart starts in the column after the first one's width.
-	err = g.f.AddChart(g.sheet, cellName(chartColumn(g, 700), top), &excelize.Chart{
-		Type:      excelize.Col,
-		Series:    []excelize.ChartSeries{revenue},
-		Title:     b.chartTitle(b.l.T("chart.revenue")),
-		Legend:    excelize.ChartLegend{Position: "bottom", Font: b.chartFont()},
-		XAxis:     excelize.ChartAxis{Font: *b.chartFont()},
-		YAxis:     excelize.ChartAxis{MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "#,##0"}, Font: *b.chartFont(), Minimum: zero()},
-		Dimension: excelize.ChartDimension{Width: 700, Height: 380},
-		Format:    chartFormat(),
-	}, &excelize.Chart{
-		Type:   excelize.Line,
-		Series: []excelize.ChartSeries{active},
-		YAxis:  excelize.ChartAxis{Secondary: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "#,##0"}, Font: *b.chartFont(), Minimum: zero()},
-		Format: chartFormat(),
-	})
-	if err != nil {
-		return fmt.Errorf("adding the revenue chart: %w", err)
+	sales := chart(b.l.T("chart.revenue"), excelize.Col, revenue)
+	sales.YAxis = axis("#,##0")
+	activeLine := &excelize.Chart{Type: excelize.Line, Series: []excelize.ChartSeries{active},
+		YAxis: excelize.ChartAxis{Secondary: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "#,##0"}, Font: *b.chartFont(), Minimum: zero()}, Format: chartFormat()}
+	var steps []excelize.ChartSeries
+	for _, key := range []string{"revenue_new", "revenue_reactivated", "revenue_expansion", "-revenue_contraction", "-revenue_churned", "revenue_other"} {
+		ss := series(key)
+		ss.Marker = excelize.ChartMarker{}
+		steps = append(steps, ss)
+	}
+	bridge := chart(b.l.T("section.bridge"), excelize.ColStacked, steps...)
+	bridge.YAxis = axis("#,##0")
+	bridge.XAxis.TickLabelPosition = excelize.ChartTickLabelLow // below the falls, not across them
+	overlap := 100
+	bridge.Overlap = &overlap
+	second := 1 + trendChartCols(g, 1, int(width))
+	third := second + trendChartCols(g, second, int(width))
+	for _, c := range []struct {
+		col    int
+		charts []*excelize.Chart
+		what   string
+	}{{1, []*excelize.Chart{retention}, "retention"}, {second, []*excelize.Chart{sales, activeLine}, "revenue"}, {third, []*excelize.Chart{bridge}, "revenue bridge"}} {
+		if err := g.f.AddChart(g.sheet, cellName(c.col, 1), c.charts[0], c.charts[1:]...); err != nil {
+			return fmt.Errorf("adding the %s chart: %w", c.what, err)
+		}
 	}
 	return nil
+}
+
+// trendChartCols is how many columns from from a chart of the given
+// width in pixels covers.
+func trendChartCols(g *grid, from, pixels int) int {
+	n := 1
+	for columnsPixels(g, from, from+n) < pixels+10 {
+		n++
+	}
+	return n
 }
 
 // ref is an absolute reference to a range of sheet.
@@ -104,22 +144,6 @@ func zero() *float64 {
 	return &z
 }
 
-// chartColumn is the first column right of a chart of the given width in
-// pixels placed at column A (a column of width w is about 7w+5 pixels).
-func chartColumn(g *grid, pixels int) int {
-	x := 0.0
-	for c := 1; ; c++ {
-		w, err := g.f.GetColWidth(g.sheet, cellCol(c))
-		if err != nil {
-			w = 9
-		}
-		x += w*7 + 5
-		if x > float64(pixels)+10 {
-			return c + 1
-		}
-	}
-}
-
 func cellCol(c int) string {
 	s, _ := excelize.ColumnNumberToName(c)
 	return s
@@ -129,7 +153,10 @@ func (b *book) chartTitle(text string) excelize.ChartTitle {
 	return excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: text, Font: &excelize.Font{Family: b.l.T("font"), Bold: true, Size: 12}}}}
 }
 
-func chartFormat() excelize.GraphicOptions {
+func chartFormat() excelize.GraphicOptions { return chartOffset(0) }
+
+// chartOffset places a chart x pixels right of its cell.
+func chartOffset(x int) excelize.GraphicOptions {
 	yes := true
-	return excelize.GraphicOptions{OffsetX: 5, OffsetY: 5, PrintObject: &yes}
+	return excelize.GraphicOptions{OffsetX: 5 + x, OffsetY: 5, PrintObject: &yes}
 }

@@ -26,9 +26,11 @@ type Meta struct {
 	// Forced lists the publishing checks that failed when --force
 	// published anyway; the summary says so.
 	Forced []CheckFailure
-	// Alerts are the targets the reported period broke, every scope's;
+	// Targets are the configured targets, shown beside the values they
+	// bound; Alerts the ones the reported period broke, every scope's:
 	// each summary marks its own.
-	Alerts []transform.Alert
+	Targets []transform.Target
+	Alerts  []transform.Alert
 }
 
 // Contact is what a customer list shows of a customer besides the figures:

@@ -39,11 +39,11 @@ func Alerts(r *Result, targets []Target) []Alert {
 			name = CompanyScope
 		}
 		for _, t := range targets {
-			if !t.applies(name) {
+			if !t.AppliesTo(name) {
 				continue
 			}
 			v, ok := MetricValue(sc.Current(), t.Metric)
-			if !ok || t.holds(v) {
+			if !ok || t.Holds(v) {
 				continue
 			}
 			out = append(out, Alert{Department: sc.Department, Company: sc.Company, Period: r.Period, Metric: t.Metric,
@@ -53,7 +53,9 @@ func Alerts(r *Result, targets []Target) []Alert {
 	return out
 }
 
-func (t Target) applies(scope string) bool {
+// AppliesTo reports whether the target applies to a scope: a department
+// name, or CompanyScope.
+func (t Target) AppliesTo(scope string) bool {
 	if len(t.Scopes) == 0 {
 		return true
 	}
@@ -65,7 +67,8 @@ func (t Target) applies(scope string) bool {
 	return false
 }
 
-func (t Target) holds(v float64) bool {
+// Holds reports whether v is within the target's bounds.
+func (t Target) Holds(v float64) bool {
 	return (t.Min == nil || v >= *t.Min) && (t.Max == nil || v <= *t.Max)
 }
 
