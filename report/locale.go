@@ -99,6 +99,9 @@ var zhCN = Labels{
 	"bridge.short.revenue_other":       "退款等",
 	"chart.bridge":                     "收入变动 · %s",
 	"chart.retention_small":            "客户保持率与相对流失率",
+	"note.bridge":                      "收入变动：本期销售额 − 上期销售额 = 新客户收入 + 挽回客户收入 + 老客户增购 − 老客户减购 − 流失客户收入 + 其他（退款与调整），精确到分。收入保持率（净）计入增购，毛收入保持率不计。",
+	"note.win_back":                    "挽留客户成功率指上期流失预警客户本期仍有购买的比例（对边缘流失客户工作的成效）；上期已流失客户本期重新购买的比例为流失客户挽回率（第一版曾以“挽留客户成功率”称之）。",
+	"note.targets":                     "目标在配置的 targets 中设定；未达目标的指标在概览中标红，并写入 manifest.json 的 alerts 和运行日志。目标不影响发布。",
 
 	"metric.active_customers":               "活跃客户数",
 	"metric.base_customers":                 "期初客户数",
@@ -327,6 +330,9 @@ var en = Labels{
 	"bridge.short.revenue_other":       "Refunds etc.",
 	"chart.bridge":                     "Revenue bridge · %s",
 	"chart.retention_small":            "Retention and relative churn",
+	"note.bridge":                      "Revenue bridge: this period's revenue − the previous period's = new + reactivated + expansion − contraction − churned + other (refunds and adjustments), to the cent. Net revenue retention counts expansion; gross revenue retention does not.",
+	"note.win_back":                    "The at-risk retention rate is the share of the previous period's at-risk customers who purchased in this one (what the work on customers at the edge of churning achieved); the share of the previous period's churned customers who came back is the win-back rate of churned customers.",
+	"note.targets":                     "Targets are set in the configuration (targets); a metric that misses one is marked red on the summary and listed in manifest.json (alerts) and the log. Targets never stop publishing.",
 
 	"metric.active_customers":               "Active customers",
 	"metric.base_customers":                 "Base customers",

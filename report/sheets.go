@@ -126,6 +126,7 @@ func (b *book) definitions() error {
 	g.put(1, row, b.l.T("note.title"), b.st.header)
 	row++
 	notes := []string{b.l.T("note.textbook"), b.l.T("note.share_of_wallet"), b.l.T("note.tiers"), b.l.T("note.at_risk"),
+		b.l.T("note.bridge"), b.l.T("note.win_back"), b.l.T("note.targets"),
 		b.l.T("note.scope"), b.l.F("note.periods", b.r.Location), b.l.T("note.empty")}
 	for _, n := range notes {
 		g.note(row, 3, n, b.st.note, 140)
