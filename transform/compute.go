@@ -68,25 +68,49 @@ func (s *State) Compute(p Period, opt Options) (*Result, error) {
 		}
 	}
 
-	r := &Result{Period: p, Location: s.loc, Quality: s.Quality()}
+	r := &Result{Period: p, Location: s.loc, Quality: s.qualityOf(p)}
+	for t := w.first; t <= w.p; t++ {
+		r.Periods = append(r.Periods, Period{G: s.g, N: t})
+	}
+	s.addComplaints(w, company, depts)
+	r.Company = company.finish(w, s, opt, true, "")
+	for d, acc := range depts {
+		if acc.touched {
+			r.Departments = append(r.Departments, acc.finish(w, s, opt, false, s.depts[d]))
+		}
+	}
+	slices.SortFunc(r.Departments, func(a, b Scope) int {
+		return cmp.Or(cmp.Compare(boolInt(a.Department == Unassigned), boolInt(b.Department == Unassigned)),
+			cmp.Compare(a.Department, b.Department))
+	})
+	return r, nil
+}
+
+// qualityOf is the data quality of the fold reported for p: with the rows
+// dated after p counted, company-wide and by department.
+func (s *State) qualityOf(p Period) Quality {
+	q := s.Quality()
 	for d, name := range s.depts {
-		dq := r.Quality.Departments[name]
+		dq := q.Departments[name]
 		for _, rows := range []struct {
 			table string
 			rows  *periodRows
 		}{{TableOrders, &s.orderRows[d]}, {TableComplaints, &s.complaintRows[d]}} {
 			if n := rows.rows.after(p.N); n > 0 {
-				r.Quality.Note(rows.table, ReasonAfterPeriod, Noted, n)
+				q.Note(rows.table, ReasonAfterPeriod, Noted, n)
 				dq.Note(rows.table, ReasonAfterPeriod, Noted, n)
 			}
 		}
 		dq.Sort()
-		r.Quality.Departments[name] = dq
+		q.Departments[name] = dq
 	}
-	r.Quality.Sort()
-	for t := w.first; t <= w.p; t++ {
-		r.Periods = append(r.Periods, Period{G: s.g, N: t})
-	}
+	q.Sort()
+	return q
+}
+
+// addComplaints adds the complaint sums of the window (those without a
+// customer included) to the scopes, and marks the departments they touch.
+func (s *State) addComplaints(w window, company *scopeAcc, depts []*scopeAcc) {
 	for k, agg := range s.complaints {
 		if k.period >= w.ext && k.period <= w.p {
 			depts[k.dept].complaints[k.period-w.ext].add(agg)
@@ -105,17 +129,6 @@ func (s *State) Compute(p Period, opt Options) (*Result, error) {
 			}
 		}
 	}
-	r.Company = company.finish(w, s, opt, true, "")
-	for d, acc := range depts {
-		if acc.touched {
-			r.Departments = append(r.Departments, acc.finish(w, s, opt, false, s.depts[d]))
-		}
-	}
-	slices.SortFunc(r.Departments, func(a, b Scope) int {
-		return cmp.Or(cmp.Compare(boolInt(a.Department == Unassigned), boolInt(b.Department == Unassigned)),
-			cmp.Compare(a.Department, b.Department))
-	})
-	return r, nil
 }
 
 func boolInt(b bool) int {
