@@ -37,6 +37,13 @@ type styles struct {
 	value, headline                                                           map[transform.Kind]int
 	change                                                                    map[transform.Kind][tones]int
 	valueTop, changeTop                                                       map[transform.Kind]int // at the top of a tall row
+	// Customer lists: a placeholder for a missing name or owner, in grey;
+	// negative amounts in red, so that a refund is never read as a sale.
+	placeholder, negativeText int
+	negative                  map[transform.Kind]int
+	// A total row: bold, under a rule.
+	totalLabel int
+	total      map[transform.Kind]int
 }
 
 // quote makes s a literal inside a number format.
@@ -122,10 +129,15 @@ func newStyles(f *excelize.File, currency, points, family string) (styles, error
 	s.bannerOK = mk(&excelize.Style{Font: font(false, 11, "1E7B34"),
 		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E2EFDA"}}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "center"}})
 	s.date = mk(num(fmtDate, font(false, 11, "")))
+	s.placeholder = mk(&excelize.Style{NumFmt: 49, Font: font(false, 11, "808080")})
+	s.negativeText = mk(&excelize.Style{NumFmt: 49, Font: font(false, 11, toneColors[toneWorse])})
 	valueFmt, changeFmt := numberFormats(currency, points)
 	s.value, s.headline = map[transform.Kind]int{}, map[transform.Kind]int{}
 	s.change = map[transform.Kind][tones]int{}
 	s.valueTop, s.changeTop = map[transform.Kind]int{}, map[transform.Kind]int{}
+	s.negative, s.total = map[transform.Kind]int{}, map[transform.Kind]int{}
+	rule := []excelize.Border{{Type: "top", Color: "000000", Style: 1}}
+	s.totalLabel = mk(&excelize.Style{Font: font(true, 11, ""), Border: rule})
 	for _, k := range []transform.Kind{transform.Count, transform.Money, transform.Fraction, transform.Amount, transform.Number} {
 		s.value[k] = mk(num(valueFmt[k], font(false, 11, "")))
 		s.headline[k] = mk(num(valueFmt[k], font(true, 12, "")))
@@ -136,6 +148,10 @@ func newStyles(f *excelize.File, currency, points, family string) (styles, error
 		s.change[k] = c
 		s.valueTop[k] = mk(numTop(valueFmt[k], font(false, 11, "")))
 		s.changeTop[k] = mk(numTop(changeFmt[k], font(false, 11, toneColors[toneNeutral])))
+		s.negative[k] = mk(num(valueFmt[k], font(false, 11, toneColors[toneWorse])))
+		total := num(valueFmt[k], font(true, 11, ""))
+		total.Border = rule
+		s.total[k] = mk(total)
 	}
 	if err != nil {
 		return s, fmt.Errorf("creating cell styles: %w", err)
