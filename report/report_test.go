@@ -36,9 +36,10 @@ func TestLocalesComplete(t *testing.T) {
 	for _, s := range transform.Signals {
 		keys = append(keys, "signal."+s.Key())
 	}
-	for _, k := range []transform.TierKind{transform.TierKey, transform.TierOrdinary, transform.TierSmall} {
+	for _, k := range []transform.TierKind{transform.TierProblem, transform.TierKey, transform.TierOrdinary, transform.TierSmall} {
 		keys = append(keys, "tier."+k.Key())
 	}
+	keys = append(keys, "tier.none", "category.uncategorized", "placeholder.name", "placeholder.owner")
 	for d := extract.DefectNullCustomer; d <= extract.DefectDuplicateID; d++ {
 		keys = append(keys, "reason."+d.String())
 	}
