@@ -21,7 +21,7 @@ func (b *book) complaints(s *transform.Scope) error {
 	count, frac := b.st.value[transform.Count], b.st.value[transform.Fraction]
 	for i, c := range s.Categories {
 		row := i + 2
-		g.put(1, row, b.category(c.Category), b.st.label)
+		g.put(1, row, b.category(c.Category), b.st.text)
 		g.put(2, row, c.Complaints, count)
 		g.put(3, row, c.Complainants, count)
 		g.put(4, row, c.Resolved, count)

@@ -142,8 +142,8 @@ func (b *book) churned(s *transform.Scope, dir Directory) *list {
 		column{b.l.F("col.revenue_history", len(b.r.Periods)), st.value[transform.Money], func(i int) any {
 			return b.signedMoney(c(i).RevenueHistoryCents)
 		}},
-		column{b.l.T("col.categories_prev"), st.text, func(i int) any { return b.joined(c(i).Categories, b.category) }},
-		column{b.l.T("col.remark"), st.text, func(i int) any { return b.churnedRemark(c(i)) }},
+		column{b.l.T("col.categories_prev"), st.aside, func(i int) any { return b.joined(c(i).Categories, b.category) }},
+		column{b.l.T("col.remark"), st.aside, func(i int) any { return b.churnedRemark(c(i)) }},
 	)
 	return b.newList("sheet.churned", "Churned", []string{b.l.F("note.churned_count", len(s.Churned))}, len(s.Churned), cols)
 }
@@ -197,7 +197,7 @@ func (b *book) atRisk(s *transform.Scope, dir Directory) *list {
 		column{b.l.T("col.revenue_current"), st.value[transform.Money], func(i int) any { return b.signedMoney(c(i).RevenueCents) }},
 		column{b.l.T("col.last_purchase"), st.date, func(i int) any { return b.date(c(i).LastPurchase) }},
 		column{b.l.T("col.open_complaints"), st.value[transform.Count], func(i int) any { return c(i).OpenComplaints }},
-		column{b.l.T("col.remark"), st.text, func(i int) any { return b.atRiskRemark(c(i)) }},
+		column{b.l.T("col.remark"), st.aside, func(i int) any { return b.atRiskRemark(c(i)) }},
 	)
 	return b.newList("sheet.at_risk", "AtRisk", []string{note, b.l.T("note.at_risk_rule")}, len(s.AtRisk), cols)
 }
@@ -224,11 +224,11 @@ func (b *book) followUp(s *transform.Scope, dir Directory) *list {
 		column{b.l.T("col.signals_prev"), st.text, func(i int) any { return b.signals(c(i).Signals) }},
 		column{b.l.T("col.value_at_risk_prev"), st.value[transform.Amount], func(i int) any { return b.signedAmount(c(i).ValueAtRisk) }},
 		column{b.l.T("col.revenue_prev"), st.value[transform.Money], func(i int) any { return b.signedMoney(c(i).RevenuePrevCents) }},
-		column{b.l.T("col.bought"), st.text, func(i int) any {
+		column{b.l.T("col.bought"), st.yes, func(i int) any {
 			if c(i).Bought {
 				return b.l.T("yes")
 			}
-			return styled{b.l.T("no"), b.st.negativeText}
+			return styled{b.l.T("no"), b.st.no}
 		}},
 		column{b.l.T("col.orders_current"), st.value[transform.Count], func(i int) any { return c(i).Orders }},
 		column{b.l.T("col.revenue_current"), st.value[transform.Money], func(i int) any { return b.signedMoney(c(i).RevenueCents) }},

@@ -2,6 +2,7 @@ package report
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -41,7 +42,7 @@ func (t *list) cell(c int, v any) (any, int) {
 func (t *list) widths() []float64 {
 	w := make([]float64, len(t.header))
 	for c, h := range t.header {
-		w[c] = max(columnWidth(h), 10)
+		w[c] = headerWidth(h)
 	}
 	cells := make([]any, len(t.header))
 	for i := 0; i < t.n; i++ {
@@ -63,6 +64,16 @@ func (t *list) widths() []float64 {
 		}
 	}
 	return w
+}
+
+// headerWidth is the width a header needs on the two lines its row has
+// room for: half its length, or its longest word.
+func headerWidth(h string) float64 {
+	w := displayWidth(h)/2 + 1
+	for _, word := range strings.Fields(h) {
+		w = max(w, displayWidth(word))
+	}
+	return max(min(columnWidth(h), w+2), 10)
 }
 
 // headerRow is the row of the header; the data follow it.

@@ -42,7 +42,7 @@ func (b *book) owners(s *transform.Scope) error {
 	}
 	g.height(1, 45)
 	for i, o := range s.Owners {
-		b.ownerRow(g, i+2, b.contact(o.Owner, "placeholder.owner"), o, b.st.value, b.st.label)
+		b.ownerRow(g, i+2, b.contact(o.Owner, "placeholder.owner"), o, b.st.value, b.st.text)
 	}
 	row := len(s.Owners) + 2
 	if len(s.Owners) == 0 {
@@ -85,4 +85,8 @@ func (b *book) ownerRow(g *grid, row int, name any, o transform.OwnerStat, value
 	for i, v := range cells {
 		g.putValue(i+2, row, v, value[kinds[i]])
 	}
+	// Amounts count towards their columns' widths (bold in the total: a
+	// little wider).
+	g.widths[6] = append(g.widths[6], shown(transform.Value{Kind: transform.Money, Int: o.ChurnedRevenuePrevCents, Valid: true}, g.currency)+"0")
+	g.widths[8] = append(g.widths[8], shown(transform.Value{Kind: transform.Amount, Float: o.ValueAtRisk, Valid: true}, g.currency)+"0")
 }

@@ -39,8 +39,10 @@ type styles struct {
 	valueTop, changeTop                                                       map[transform.Kind]int // at the top of a tall row
 	// Customer lists: a placeholder for a missing name or owner, in grey;
 	// negative amounts in red, so that a refund is never read as a sale.
-	placeholder, negativeText int
-	negative                  map[transform.Kind]int
+	placeholder int
+	aside       int // text set off from the number before it: categories, notes
+	yes, no     int // centred; no in red
+	negative    map[transform.Kind]int
 	// A total row: bold, under a rule.
 	totalLabel int
 	total      map[transform.Kind]int
@@ -130,7 +132,9 @@ func newStyles(f *excelize.File, currency, points, family string) (styles, error
 		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E2EFDA"}}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "center"}})
 	s.date = mk(num(fmtDate, font(false, 11, "")))
 	s.placeholder = mk(&excelize.Style{NumFmt: 49, Font: font(false, 11, "808080")})
-	s.negativeText = mk(&excelize.Style{NumFmt: 49, Font: font(false, 11, toneColors[toneWorse])})
+	s.aside = mk(&excelize.Style{NumFmt: 49, Font: font(false, 11, ""), Alignment: &excelize.Alignment{Horizontal: "left", Indent: 1}})
+	s.yes = mk(&excelize.Style{NumFmt: 49, Font: font(false, 11, ""), Alignment: &excelize.Alignment{Horizontal: "center"}})
+	s.no = mk(&excelize.Style{NumFmt: 49, Font: font(false, 11, toneColors[toneWorse]), Alignment: &excelize.Alignment{Horizontal: "center"}})
 	valueFmt, changeFmt := numberFormats(currency, points)
 	s.value, s.headline = map[transform.Kind]int{}, map[transform.Kind]int{}
 	s.change = map[transform.Kind][tones]int{}
