@@ -45,9 +45,23 @@ func (b *book) newList(sheet, table string, notes []string, n int, cols []column
 // when the customers query gives none.
 func (b *book) contact(s, placeholder string) any {
 	if strings.TrimSpace(s) == "" {
-		return styled{b.l.T(placeholder), b.st.placeholder}
+		return b.cached(placeholder, func() any { return styled{b.l.T(placeholder), b.st.placeholder} })
 	}
 	return Text(s)
+}
+
+// cached is the cell value of key, made once per workbook: a long list
+// repeats a few labels on every row.
+func (b *book) cached(key string, make func() any) any {
+	if v, ok := b.cells[key]; ok {
+		return v
+	}
+	if b.cells == nil {
+		b.cells = map[string]any{}
+	}
+	v := make()
+	b.cells[key] = v
+	return v
 }
 
 // signedMoney is cents in currency units, red when negative.
@@ -81,13 +95,17 @@ func (b *book) signedRatio(r transform.Ratio) any {
 // reactivated this period) has none, said in grey.
 func (b *book) tier(k transform.TierKind) any {
 	if k == transform.TierNone {
-		return styled{b.l.T("tier.none"), b.st.placeholder}
+		return b.cached("tier.none", func() any { return styled{b.l.T("tier.none"), b.st.placeholder} })
 	}
-	return b.l.T("tier." + k.Key())
+	key := "tier." + k.Key()
+	return b.cached(key, func() any { return b.l.T(key) })
 }
 
 // joined lists names with the locale's separator, each shown by name.
 func (b *book) joined(items []string, name func(string) string) string {
+	if len(items) == 0 {
+		return ""
+	}
 	shown := make([]string, len(items))
 	for i, s := range items {
 		shown[i] = name(s)

@@ -50,6 +50,7 @@ type book struct {
 	meta  Meta
 	title string // the workbook's title, also in every page header
 	first bool   // the default sheet has not been claimed yet
+	cells map[string]any
 }
 
 func newBook(r *transform.Result, meta Meta) (*book, error) {
