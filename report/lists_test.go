@@ -91,6 +91,9 @@ func readRows(t *testing.T, f *excelize.File, sheet string) [][]string {
 		}
 		out = append(out, cols)
 	}
+	if err := rows.Error(); err != nil {
+		t.Fatal(err)
+	}
 	return out
 }
 
