@@ -26,12 +26,21 @@ type column struct {
 	value  func(i int) any
 }
 
+// wrapWidth is the widest a column of the wrapped or remark style gets:
+// the three signals take two lines rather than a fifth of the page.
+const wrapWidth = 30
+
 // newList makes a list of n rows from its columns.
 func (b *book) newList(sheet, table string, notes []string, n int, cols []column) *list {
 	t := &list{b: b, sheet: sheet, table: table, notes: notes, n: n}
 	for _, c := range cols {
 		t.header = append(t.header, c.header)
 		t.styles = append(t.styles, c.style)
+		wrap := 0.0
+		if c.style == b.st.wrapped || c.style == b.st.remark {
+			wrap = wrapWidth
+		}
+		t.wraps = append(t.wraps, wrap)
 	}
 	t.row = func(i int, cells []any) {
 		for c, col := range cols {
@@ -161,7 +170,7 @@ func (b *book) churned(s *transform.Scope, dir Directory) *list {
 			return b.signedMoney(c(i).RevenueHistoryCents)
 		}},
 		column{b.l.T("col.categories_prev"), st.aside, func(i int) any { return b.joined(c(i).Categories, b.category) }},
-		column{b.l.T("col.remark"), st.aside, func(i int) any { return b.churnedRemark(c(i)) }},
+		column{b.l.T("col.remark"), st.remark, func(i int) any { return b.churnedRemark(c(i)) }},
 	)
 	return b.newList("sheet.churned", "Churned", []string{b.l.F("note.churned_count", len(s.Churned))}, len(s.Churned), cols)
 }
@@ -202,7 +211,7 @@ func (b *book) atRisk(s *transform.Scope, dir Directory) *list {
 	cols := b.who(s, dir, func(i int) string { return c(i).CustomerID }, func(i int) []string { return c(i).Departments })
 	cols = append(cols,
 		column{b.l.T("col.tier"), st.text, func(i int) any { return b.tier(c(i).Tier) }},
-		column{b.l.T("col.signals"), st.text, func(i int) any { return b.signals(c(i).Signals) }},
+		column{b.l.T("col.signals"), st.wrapped, func(i int) any { return b.signals(c(i).Signals) }},
 		column{b.l.T("col.value_at_risk"), st.value[transform.Amount], func(i int) any { return b.signedAmount(c(i).ValueAtRisk) }},
 		column{b.l.T("col.lookback"), st.value[transform.Count], func(i int) any { return int64(c(i).Lookback) }},
 		column{b.l.T("col.orders_current"), st.value[transform.Count], func(i int) any { return c(i).Orders }},
@@ -215,7 +224,7 @@ func (b *book) atRisk(s *transform.Scope, dir Directory) *list {
 		column{b.l.T("col.revenue_current"), st.value[transform.Money], func(i int) any { return b.signedMoney(c(i).RevenueCents) }},
 		column{b.l.T("col.last_purchase"), st.date, func(i int) any { return b.date(c(i).LastPurchase) }},
 		column{b.l.T("col.open_complaints"), st.value[transform.Count], func(i int) any { return c(i).OpenComplaints }},
-		column{b.l.T("col.remark"), st.aside, func(i int) any { return b.atRiskRemark(c(i)) }},
+		column{b.l.T("col.remark"), st.remark, func(i int) any { return b.atRiskRemark(c(i)) }},
 	)
 	return b.newList("sheet.at_risk", "AtRisk", []string{note, b.l.T("note.at_risk_rule")}, len(s.AtRisk), cols)
 }
@@ -239,7 +248,7 @@ func (b *book) followUp(s *transform.Scope, dir Directory) *list {
 	c := func(i int) *transform.FollowUp { return &s.AtRiskPrev[i] }
 	cols := b.who(s, dir, func(i int) string { return c(i).CustomerID }, nil)
 	cols = append(cols,
-		column{b.l.T("col.signals_prev"), st.text, func(i int) any { return b.signals(c(i).Signals) }},
+		column{b.l.T("col.signals_prev"), st.wrapped, func(i int) any { return b.signals(c(i).Signals) }},
 		column{b.l.T("col.value_at_risk_prev"), st.value[transform.Amount], func(i int) any { return b.signedAmount(c(i).ValueAtRisk) }},
 		column{b.l.T("col.revenue_prev"), st.value[transform.Money], func(i int) any { return b.signedMoney(c(i).RevenuePrevCents) }},
 		column{b.l.T("col.bought"), st.yes, func(i int) any {

@@ -2,7 +2,6 @@ package report
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -19,8 +18,11 @@ type list struct {
 	notes  []string // what the list is and how it is sorted, above the header
 	header []string
 	styles []int // each column's style; a styled value overrides it
-	n      int
-	row    func(i int, cells []any) // fills cells with the values of row i
+	// wraps caps a column's width: a longer text wraps onto more lines
+	// and its row grows (the column's style must wrap); 0 for none.
+	wraps []float64
+	n     int
+	row   func(i int, cells []any) // fills cells with the values of row i
 }
 
 // styled is a list value with a style of its own: a negative amount in
@@ -63,17 +65,82 @@ func (t *list) widths() []float64 {
 			w[c] = max(w[c], columnWidth(text))
 		}
 	}
+	for c := range w {
+		if c < len(t.wraps) && t.wraps[c] > 0 {
+			w[c] = min(w[c], t.wraps[c])
+		}
+	}
 	return w
 }
 
+// lineHeight is the height of a line of text in a row.
+const lineHeight = 16
+
+// height is the height row values need for a text wrapped in its column;
+// 0, the default height, for one line.
+func (t *list) height(values []any, widths []float64) float64 {
+	lines := 1
+	for c := range t.wraps {
+		if t.wraps[c] == 0 {
+			continue
+		}
+		v, _ := t.cell(c, values[c])
+		if s, ok := v.(string); ok {
+			lines = max(lines, textLines(s, widths[c]))
+		}
+	}
+	if lines == 1 {
+		return 0
+	}
+	return lineHeight * float64(lines)
+}
+
 // headerWidth is the width a header needs on the two lines its row has
-// room for: half its length, or its longest word.
+// room for: half its length, or its longest word (a line breaks between
+// words, and anywhere between Chinese characters).
 func headerWidth(h string) float64 {
-	w := displayWidth(h)/2 + 1
-	for _, word := range strings.Fields(h) {
-		w = max(w, displayWidth(word))
+	w, word := displayWidth(h)/2+2, 0.0
+	for _, r := range h {
+		switch {
+		case r == ' ' || wide(r):
+			word = 0
+		default:
+			word++
+			w = max(w, word)
+		}
 	}
 	return max(min(columnWidth(h), w+2), 10)
+}
+
+// textLines estimates the lines s takes wrapped in a column of width: a
+// line breaks between words, and anywhere between Chinese characters;
+// Latin letters run narrower than the digits a column's width counts.
+func textLines(s string, width float64) int {
+	room := width - 1
+	lines, line, word := 1, 0.0, 0.0
+	flush := func() {
+		if line > 0 && line+word > room {
+			lines++
+			line = 0
+		}
+		line += word
+		word = 0
+	}
+	for _, r := range s {
+		switch {
+		case r == ' ':
+			flush()
+			line += 0.9
+		case wide(r):
+			flush()
+			word = 2.1
+			flush()
+		default:
+			word += 0.9
+		}
+	}
+	flush()
+	return lines
 }
 
 // headerRow is the row of the header; the data follow it.
@@ -133,7 +200,7 @@ func (t *list) stream() error {
 			v, style := t.cell(c, v)
 			cells[c] = excelize.Cell{Value: v, StyleID: style}
 		}
-		if err := sw.SetRow(cellName(1, hr+1+i), cells); err != nil {
+		if err := sw.SetRow(cellName(1, hr+1+i), cells, excelize.RowOpts{Height: t.height(values, widths)}); err != nil {
 			return err
 		}
 	}

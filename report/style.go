@@ -41,6 +41,8 @@ type styles struct {
 	// negative amounts in red, so that a refund is never read as a sale.
 	placeholder int
 	aside       int // text set off from the number before it: categories, notes
+	wrapped     int // text that wraps in a column of capped width
+	remark      int // aside, wrapped
 	yes, no     int // centred; no in red
 	negative    map[transform.Kind]int
 	// A total row: bold, under a rule.
@@ -133,6 +135,8 @@ func newStyles(f *excelize.File, currency, points, family string) (styles, error
 	s.date = mk(num(fmtDate, font(false, 11, "")))
 	s.placeholder = mk(&excelize.Style{NumFmt: 49, Font: font(false, 11, "808080")})
 	s.aside = mk(&excelize.Style{NumFmt: 49, Font: font(false, 11, ""), Alignment: &excelize.Alignment{Horizontal: "left", Indent: 1}})
+	s.wrapped = mk(&excelize.Style{NumFmt: 49, Font: font(false, 11, ""), Alignment: &excelize.Alignment{WrapText: true}})
+	s.remark = mk(&excelize.Style{NumFmt: 49, Font: font(false, 11, ""), Alignment: &excelize.Alignment{Horizontal: "left", Indent: 1, WrapText: true}})
 	s.yes = mk(&excelize.Style{NumFmt: 49, Font: font(false, 11, ""), Alignment: &excelize.Alignment{Horizontal: "center"}})
 	s.no = mk(&excelize.Style{NumFmt: 49, Font: font(false, 11, toneColors[toneWorse]), Alignment: &excelize.Alignment{Horizontal: "center"}})
 	valueFmt, changeFmt := numberFormats(currency, points)
