@@ -61,14 +61,14 @@ func (b *book) contact(s, placeholder string) any {
 
 // cached is the cell value of key, made once per workbook: a long list
 // repeats a few labels on every row.
-func (b *book) cached(key string, make func() any) any {
+func (b *book) cached(key string, build func() any) any {
 	if v, ok := b.cells[key]; ok {
 		return v
 	}
 	if b.cells == nil {
 		b.cells = map[string]any{}
 	}
-	v := make()
+	v := build()
 	b.cells[key] = v
 	return v
 }
