@@ -100,7 +100,7 @@ func workbooks(res *transform.Result, dir report.Directory, meta report.Meta) []
 		d := s.Department
 		books = append(books, workbook{names[d], &d, func(w io.Writer) error { return report.Department(w, res, s, dir, meta) }})
 	}
-	return append(books, workbook{publication.CompanyFile, nil, func(w io.Writer) error { return report.Company(w, res, meta) }})
+	return append(books, workbook{publication.CompanyFile, nil, func(w io.Writer) error { return report.Company(w, res, dir, meta) }})
 }
 
 // writeAll renders the workbooks into the staging directory and lists

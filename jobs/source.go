@@ -90,19 +90,24 @@ func extractOnce(ctx context.Context, opt RunOptions, periods []transform.Period
 	if err != nil {
 		return nil, err
 	}
+	// Owners count in the figures by owner, so the customers query is read
+	// before computing.
+	cust, err := readCustomers(ctx, snap, c.Config, st, periods, log)
+	if err != nil {
+		return nil, err
+	}
 	t := time.Now()
 	for _, p := range periods {
 		res, err := st.Compute(p, transform.Options{History: c.Report.History, AtRiskLimit: c.Report.AtRiskLimit})
 		if err != nil {
 			return nil, fail(kindInternal, err)
 		}
+		cust.noteQuality(&res.Quality)
 		ex.results = append(ex.results, res)
 	}
 	log.Info("computed", "stage", "transform", "periods", len(periods), "departments", len(ex.results[len(ex.results)-1].Departments),
 		"duration_ms", time.Since(t).Milliseconds())
-	if ex.dir, ex.customersRead, err = directory(ctx, snap, c.Config, ex.results, log); err != nil {
-		return nil, err
-	}
+	ex.dir, ex.customersRead = cust.dir, cust.counts.Read
 	return ex, nil
 }
 
@@ -185,64 +190,75 @@ func foldOrders(ctx context.Context, snap *extract.Snapshot, c config.Config, st
 	return nil
 }
 
-// directory reads the names and owners of the customers the results list.
-// The default customers query runs only when a customers table exists; a
-// configured one must work.
-func directory(ctx context.Context, snap *extract.Snapshot, c config.Config, results []*transform.Result, log *slog.Logger) (report.Directory, int64, error) {
+// customers is what the customers query gave: the names and owners of
+// the customers a list can name, and what its rows held that the data
+// quality reports.
+type customers struct {
+	dir    report.Directory
+	counts extract.CustomerCounts
+	dups   int64    // rows repeating the id of a customer in dir
+	dupIDs []string // the first of them, as examples
+}
+
+// readCustomers streams the customers query into st and a directory: every
+// row sets its customer's owner in st (the figures by owner), and the
+// customers that can appear in a list, those active in a reported period
+// or the one before it, keep their name and owner in the directory. A
+// repeated id is counted and its first row used. The default query runs
+// only when a customers table exists; a configured one must work.
+func readCustomers(ctx context.Context, snap *extract.Snapshot, c config.Config, st *transform.State, periods []transform.Period,
+	log *slog.Logger) (*customers, error) {
+	cust := &customers{dir: report.Directory{}}
 	if !c.Source.CustomersSet {
 		ok, err := snap.TableExists(ctx, "customers")
 		if err != nil {
-			return nil, 0, sourceFail(err)
+			return nil, sourceFail(err)
 		}
 		if !ok {
 			log.Info("no customers table; lists show ids only", "stage", "extract", "table", "customers")
-			return report.Directory{}, 0, nil
+			return cust, nil
 		}
 	}
-	want := map[string]struct{}{}
-	for _, res := range results {
-		for _, s := range res.Departments {
-			for _, cc := range s.Churned {
-				want[cc.CustomerID] = struct{}{}
-			}
-			for _, a := range s.AtRisk {
-				want[a.CustomerID] = struct{}{}
-			}
-		}
-	}
+	from, to := periods[0].Add(-1), periods[len(periods)-1]
 	t := time.Now()
-	dir := report.Directory{}
-	var counts extract.CustomerCounts
-	var dups int64
-	var dupIDs []string
-	for cust, err := range snap.Customers(ctx, extract.Query{Name: "source.customers", SQL: c.Source.Customers}, want, &counts) {
+	for row, err := range snap.Customers(ctx, extract.Query{Name: "source.customers", SQL: c.Source.Customers}, nil, &cust.counts) {
 		if err != nil {
-			return nil, 0, sourceFail(err)
+			return nil, sourceFail(err)
 		}
-		if _, dup := dir[cust.ID]; dup {
-			dups++
-			dupIDs = append(dupIDs, cust.ID)
+		if _, dup := cust.dir[row.ID]; dup {
+			cust.dups++
+			if len(cust.dupIDs) < transform.MaxExamples {
+				cust.dupIDs = append(cust.dupIDs, row.ID)
+			}
 			continue
 		}
-		dir[cust.ID] = report.Contact{ID: cust.ID, Name: cust.Name, Owner: cust.Owner}
+		// A customer the state does not know is in no figure; one that
+		// bought in none of the periods is in no list.
+		if !st.SetOwner(row.ID, row.Owner) || !st.ActiveBetween(row.ID, from, to) {
+			continue
+		}
+		cust.dir[row.ID] = report.Contact{ID: row.ID, Name: row.Name, Owner: row.Owner}
 	}
-	// What the customers query held goes into every result's data quality.
-	for _, res := range results {
-		q := &res.Quality
-		if counts.MissingID > 0 {
-			q.Note(transform.TableCustomers, extract.DefectNullCustomer.String(), transform.Skipped, counts.MissingID)
-		}
-		if dups > 0 {
-			q.Note(transform.TableCustomers, transform.ReasonDuplicateCustomer, transform.Repaired, dups, dupIDs...)
-		}
-		if counts.InvalidUTF8 > 0 {
-			q.Note(transform.TableCustomers, transform.ReasonInvalidUTF8, transform.Repaired, counts.InvalidUTF8, counts.Invalid...)
-		}
-		q.Sort()
+	n := cust.counts
+	log.Info("extracted", "stage", "extract", "table", "customers", "rows", n.Read, "listable", len(cust.dir),
+		"without_id", n.MissingID, "repeated", cust.dups, "invalid_utf8", n.InvalidUTF8, "duration_ms", time.Since(t).Milliseconds())
+	return cust, nil
+}
+
+// noteQuality adds what the customers query held to a result's data
+// quality.
+func (cust *customers) noteQuality(q *transform.Quality) {
+	n := cust.counts
+	if n.MissingID > 0 {
+		q.Note(transform.TableCustomers, extract.DefectNullCustomer.String(), transform.Skipped, n.MissingID)
 	}
-	log.Info("extracted", "stage", "extract", "table", "customers", "rows", counts.Read, "listed", len(dir),
-		"without_id", counts.MissingID, "repeated", dups, "invalid_utf8", counts.InvalidUTF8, "duration_ms", time.Since(t).Milliseconds())
-	return dir, counts.Read, nil
+	if cust.dups > 0 {
+		q.Note(transform.TableCustomers, transform.ReasonDuplicateCustomer, transform.Repaired, cust.dups, cust.dupIDs...)
+	}
+	if n.InvalidUTF8 > 0 {
+		q.Note(transform.TableCustomers, transform.ReasonInvalidUTF8, transform.Repaired, n.InvalidUTF8, n.Invalid...)
+	}
+	q.Sort()
 }
 
 func redact(dsn string) string { return extract.RedactDSN(dsn) }

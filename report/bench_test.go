@@ -45,24 +45,28 @@ func cellByCell(t *list) error {
 		return err
 	}
 	f := t.b.f
+	hr := t.headerRow()
 	for c, h := range t.header {
-		cell := cellName(c+1, 2)
+		cell := cellName(c+1, hr)
 		if err := f.SetCellStr(name, cell, h); err != nil {
 			return err
 		}
 	}
-	if err := f.SetCellStr(name, "A1", t.note); err != nil {
-		return err
+	for i, note := range t.notes {
+		if err := f.SetCellStr(name, cellName(1, i+1), note); err != nil {
+			return err
+		}
 	}
 	values := make([]any, len(t.header))
 	for i := 0; i < t.n; i++ {
 		t.row(i, values)
 		for c, v := range values {
-			cell := cellName(c+1, i+3)
+			v, style := t.cell(c, v)
+			cell := cellName(c+1, hr+1+i)
 			if err := f.SetCellValue(name, cell, v); err != nil {
 				return err
 			}
-			if err := f.SetCellStyle(name, cell, cell, t.styles[c]); err != nil {
+			if err := f.SetCellStyle(name, cell, cell, style); err != nil {
 				return err
 			}
 		}
@@ -74,7 +78,7 @@ func cellByCell(t *list) error {
 			return err
 		}
 	}
-	return f.SetPanes(name, &excelize.Panes{Freeze: true, YSplit: 2, TopLeftCell: "A3", ActivePane: "bottomLeft"})
+	return f.SetPanes(name, &excelize.Panes{Freeze: true, YSplit: hr, TopLeftCell: cellName(1, hr+1), ActivePane: "bottomLeft"})
 }
 
 // BenchmarkDepartmentWorkbook writes a department workbook whose churned

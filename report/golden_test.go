@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -37,6 +38,15 @@ func fixture(t testing.TB) (*transform.Result, Directory) {
 
 // fixtureWith is the fixture with the orders that more adds.
 func fixtureWith(t testing.TB, more func(add func(cust, dept, ts string, cents int64))) (*transform.Result, Directory) {
+	t.Helper()
+	return fixtureWithAll(t, more, nil, nil)
+}
+
+// fixtureWithAll is the fixture with the orders that more adds, more
+// complaints, and more contacts in the directory (their owners set in the
+// state as the job sets them from the customers query).
+func fixtureWithAll(t testing.TB, more func(add func(cust, dept, ts string, cents int64)), moreComplaints []extract.Complaint,
+	moreContacts Directory) (*transform.Result, Directory) {
 	t.Helper()
 	st := transform.New(transform.Month, shanghai)
 	id := 0
@@ -79,18 +89,22 @@ func fixtureWith(t testing.TB, more func(add func(cust, dept, ts string, cents i
 		{ID: "2", CustomerID: "6200000000000005", Department: "华东", CreatedAt: at(t, "2026-08-10 09:00:00"), ResolvedAt: at(t, "2026-08-11 15:00:00"), Satisfaction: 2, Rated: true},
 		{ID: "3", Department: "线上/直营", CreatedAt: at(t, "2026-09-12 09:00:00"), ResolvedAt: at(t, "2026-09-12 11:00:00"), Satisfaction: 9, Rated: true},
 	}
-	for _, c := range complaints {
+	for _, c := range append(complaints, moreComplaints...) {
 		st.AddComplaint(c)
-	}
-	p, _ := transform.ParsePeriod("2026-09")
-	res, err := st.Compute(p, transform.Options{History: 12, AtRiskLimit: 3})
-	if err != nil {
-		t.Fatal(err)
 	}
 	dir := Directory{
 		"6200000000000001": {ID: "6200000000000001", Name: "=HYPERLINK(\"http://x\",\"点我\")", Owner: "王芳"},
 		"6200000000000002": {ID: "6200000000000002", Name: "上海彭氏贸易有限公司", Owner: "李强"},
 		"6200000000000004": {ID: "6200000000000004", Name: "+86 138", Owner: "@张伟"},
+	}
+	maps.Copy(dir, moreContacts)
+	for id, c := range dir {
+		st.SetOwner(id, c.Owner)
+	}
+	p, _ := transform.ParsePeriod("2026-09")
+	res, err := st.Compute(p, transform.Options{History: 12, AtRiskLimit: 3})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return res, dir
 }
@@ -162,7 +176,7 @@ func TestGolden(t *testing.T) {
 			render func(io.Writer) error
 		}{
 			{"department", func(w io.Writer) error { return Department(w, res, east, dir, restatedMeta(locale, res)) }},
-			{"company", func(w io.Writer) error { return Company(w, res, meta(locale)) }},
+			{"company", func(w io.Writer) error { return Company(w, res, dir, meta(locale)) }},
 		} {
 			t.Run(book.name+"."+locale, func(t *testing.T) {
 				var buf bytes.Buffer

@@ -36,9 +36,10 @@ func TestLocalesComplete(t *testing.T) {
 	for _, s := range transform.Signals {
 		keys = append(keys, "signal."+s.Key())
 	}
-	for _, k := range []transform.TierKind{transform.TierKey, transform.TierOrdinary, transform.TierSmall} {
+	for _, k := range []transform.TierKind{transform.TierProblem, transform.TierKey, transform.TierOrdinary, transform.TierSmall} {
 		keys = append(keys, "tier."+k.Key())
 	}
+	keys = append(keys, "tier.none", "category.uncategorized", "placeholder.name", "placeholder.owner")
 	for d := extract.DefectNullCustomer; d <= extract.DefectDuplicateID; d++ {
 		keys = append(keys, "reason."+d.String())
 	}
@@ -112,7 +113,7 @@ func TestFormulaLikeTextStaysText(t *testing.T) {
 		render func(io.Writer) error
 		want   int // hostile texts it shows
 	}{
-		{func(w io.Writer) error { return Company(w, res, meta("zh-CN")) }, 2},
+		{func(w io.Writer) error { return Company(w, res, dir, meta("zh-CN")) }, 6}, // departments, and names and owners on the company-wide lists
 		{func(w io.Writer) error { return Department(w, res, &res.Departments[0], dir, meta("en")) }, 5},
 	} {
 		render := book.render

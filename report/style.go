@@ -39,6 +39,17 @@ type styles struct {
 	valueTop, changeTop                                                       map[transform.Kind]int // at the top of a tall row
 	missed                                                                    map[transform.Kind]int // a value that misses its target
 	missedText                                                                int
+	// Customer lists: a placeholder for a missing name or owner, in grey;
+	// negative amounts in red, so that a refund is never read as a sale.
+	placeholder int
+	aside       int // text set off from the number before it: categories, notes
+	wrapped     int // text that wraps in a column of capped width
+	remark      int // aside, wrapped
+	yes, no     int // centred; no in red
+	negative    map[transform.Kind]int
+	// A total row: bold, under a rule.
+	totalLabel int
+	total      map[transform.Kind]int
 }
 
 // quote makes s a literal inside a number format.
@@ -124,6 +135,12 @@ func newStyles(f *excelize.File, currency, points, family string) (styles, error
 	s.bannerOK = mk(&excelize.Style{Font: font(false, 11, "1E7B34"),
 		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E2EFDA"}}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "center"}})
 	s.date = mk(num(fmtDate, font(false, 11, "")))
+	s.placeholder = mk(&excelize.Style{NumFmt: 49, Font: font(false, 11, "808080")})
+	s.aside = mk(&excelize.Style{NumFmt: 49, Font: font(false, 11, ""), Alignment: &excelize.Alignment{Horizontal: "left", Indent: 1}})
+	s.wrapped = mk(&excelize.Style{NumFmt: 49, Font: font(false, 11, ""), Alignment: &excelize.Alignment{WrapText: true}})
+	s.remark = mk(&excelize.Style{NumFmt: 49, Font: font(false, 11, ""), Alignment: &excelize.Alignment{Horizontal: "left", Indent: 1, WrapText: true}})
+	s.yes = mk(&excelize.Style{NumFmt: 49, Font: font(false, 11, ""), Alignment: &excelize.Alignment{Horizontal: "center"}})
+	s.no = mk(&excelize.Style{NumFmt: 49, Font: font(false, 11, toneColors[toneWorse]), Alignment: &excelize.Alignment{Horizontal: "center"}})
 	valueFmt, changeFmt := numberFormats(currency, points)
 	s.value, s.headline = map[transform.Kind]int{}, map[transform.Kind]int{}
 	s.change = map[transform.Kind][tones]int{}
@@ -131,6 +148,9 @@ func newStyles(f *excelize.File, currency, points, family string) (styles, error
 	s.missed = map[transform.Kind]int{}
 	alarm := excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FCE4E4"}}
 	s.missedText = mk(&excelize.Style{NumFmt: 49, Font: font(true, 10, toneColors[toneWorse]), Fill: alarm, Alignment: &excelize.Alignment{Indent: 1}})
+	s.negative, s.total = map[transform.Kind]int{}, map[transform.Kind]int{}
+	rule := []excelize.Border{{Type: "top", Color: "000000", Style: 1}}
+	s.totalLabel = mk(&excelize.Style{Font: font(true, 11, ""), Border: rule})
 	for _, k := range []transform.Kind{transform.Count, transform.Money, transform.Fraction, transform.Amount, transform.Number} {
 		s.value[k] = mk(num(valueFmt[k], font(false, 11, "")))
 		s.headline[k] = mk(num(valueFmt[k], font(true, 12, "")))
@@ -144,6 +164,10 @@ func newStyles(f *excelize.File, currency, points, family string) (styles, error
 		missed.Fill = alarm
 		s.missed[k] = mk(missed)
 		s.changeTop[k] = mk(numTop(changeFmt[k], font(false, 11, toneColors[toneNeutral])))
+		s.negative[k] = mk(num(valueFmt[k], font(false, 11, toneColors[toneWorse])))
+		total := num(valueFmt[k], font(true, 11, ""))
+		total.Border = rule
+		s.total[k] = mk(total)
 	}
 	if err != nil {
 		return s, fmt.Errorf("creating cell styles: %w", err)

@@ -42,7 +42,8 @@ type Contact struct {
 }
 
 // Directory gives customers' names and owners by id. A customer missing
-// from it is listed with blank name and owner.
+// from it, or with a blank name or owner, is listed with a placeholder
+// (（无名称）, （无负责人）) in grey, never with an empty cell.
 type Directory map[string]Contact
 
 // book is one workbook being written.
@@ -54,6 +55,7 @@ type book struct {
 	meta  Meta
 	title string // the workbook's title, also in every page header
 	first bool   // the default sheet has not been claimed yet
+	cells map[string]any
 }
 
 func newBook(r *transform.Result, meta Meta) (*book, error) {
@@ -165,6 +167,9 @@ func department(w io.Writer, r *transform.Result, scope *transform.Scope, dir Di
 		func() error { return b.trend(scope) },
 		func() error { return writeList(b.churned(scope, dir)) },
 		func() error { return writeList(b.atRisk(scope, dir)) },
+		func() error { return writeList(b.followUp(scope, dir)) },
+		func() error { return b.owners(scope) },
+		func() error { return b.complaints(scope) },
 		func() error { return b.cohorts(scope) },
 		func() error { return b.tiers(scope) },
 		func() error { return b.restatements(scope) },
@@ -181,8 +186,9 @@ func department(w io.Writer, r *transform.Result, scope *transform.Scope, dir Di
 }
 
 // Company writes the company workbook: its own metrics and every
-// department's side by side.
-func Company(w io.Writer, r *transform.Result, meta Meta) error {
+// department's side by side, and the company-wide customer lists (each
+// customer once, with the departments it bought from).
+func Company(w io.Writer, r *transform.Result, dir Directory, meta Meta) error {
 	b, err := newBook(r, meta)
 	if err != nil {
 		return err
@@ -193,6 +199,10 @@ func Company(w io.Writer, r *transform.Result, meta Meta) error {
 		func() error { return b.summary(title, &r.Company) },
 		b.departments,
 		func() error { return b.trend(&r.Company) },
+		func() error { return b.churned(&r.Company, dir).stream() },
+		func() error { return b.atRisk(&r.Company, dir).stream() },
+		func() error { return b.owners(&r.Company) },
+		func() error { return b.complaints(&r.Company) },
 		func() error { return b.cohorts(&r.Company) },
 		func() error { return b.tiers(&r.Company) },
 		func() error { return b.restatements(&r.Company) },
