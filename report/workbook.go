@@ -47,8 +47,9 @@ type book struct {
 	st    styles
 	r     *transform.Result
 	meta  Meta
-	title string // the workbook's title, also in every page header
-	first bool   // the default sheet has not been claimed yet
+	title string  // the workbook's title, also in every page header
+	first bool    // the default sheet has not been claimed yet
+	grids []*grid // the sheets written in normal mode
 }
 
 func newBook(r *transform.Result, meta Meta) (*book, error) {
@@ -108,6 +109,11 @@ func headerText(s string) string {
 
 func (b *book) finish(w io.Writer, title string) error {
 	defer b.f.Close()
+	for _, g := range b.grids {
+		if err := g.dimension(); err != nil {
+			return fmt.Errorf("setting the used range of %s: %w", g.sheet, err)
+		}
+	}
 	created := b.meta.GeneratedAt.UTC().Format(time.RFC3339)
 	err := b.f.SetDocProps(&excelize.DocProperties{
 		Title:    title,
