@@ -68,6 +68,8 @@ func newManifest(c config.Config, res *transform.Result, meta report.Meta) *publ
 		Snapshots: publication.Snapshots(res),
 		Quality:   publication.QualityEntries(q),
 		Restated:  len(meta.Restatements),
+
+		QualityByDepartment: publication.QualityByDepartment(q),
 	}
 	for _, f := range meta.Forced {
 		m.Forced = append(m.Forced, f.String())

@@ -96,6 +96,14 @@ func (g *grid) note(row, span int, text string, style int, width float64) {
 	}
 }
 
+// merge merges the range from col1, row1 to col2, row2.
+func (g *grid) merge(col1, row1, col2, row2 int) {
+	if g.err == nil {
+		g.err = g.f.MergeCell(g.sheet, cellName(col1, row1), cellName(col2, row2))
+		g.used(col2, row2)
+	}
+}
+
 // fit sets each column's width from the texts written to it, and at least
 // minWidth (for numbers).
 func (g *grid) fit(cols int, minWidth float64) {

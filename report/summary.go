@@ -69,14 +69,18 @@ func (b *book) banners(g *grid, title string, cols int) {
 	g.height(1, 28)
 	g.note(2, cols, subtitle, b.st.subtitle, 1000)
 
-	q := b.r.Quality
+	q := b.scopeQuality()
 	warnings := q.Warnings()
-	if q.SkippedOrders+q.SkippedComplaints+warnings > 0 {
+	height := 22.0
+	switch {
+	case b.unassigned():
+		height = b.unassignedBanner(g, 3, cols)
+	case q.SkippedOrders+q.SkippedComplaints+warnings > 0:
 		g.note(3, cols, "⚠ "+b.l.F("note.quality_skipped", q.SkippedOrders, q.SkippedComplaints, warnings), b.st.bannerWarn, 1000)
-	} else {
+	default:
 		g.note(3, cols, "✓ "+b.l.T("note.quality_ok"), b.st.bannerOK, 1000)
 	}
-	g.height(3, 22)
+	g.height(3, height)
 	if len(b.meta.Forced) > 0 {
 		var failed []string
 		for _, f := range b.meta.Forced {

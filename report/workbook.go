@@ -47,9 +47,10 @@ type book struct {
 	st    styles
 	r     *transform.Result
 	meta  Meta
-	title string  // the workbook's title, also in every page header
-	first bool    // the default sheet has not been claimed yet
-	grids []*grid // the sheets written in normal mode
+	title string           // the workbook's title, also in every page header
+	scope *transform.Scope // what the workbook reports: the company or one department
+	first bool             // the default sheet has not been claimed yet
+	grids []*grid          // the sheets written in normal mode
 }
 
 func newBook(r *transform.Result, meta Meta) (*book, error) {
@@ -160,7 +161,11 @@ func department(w io.Writer, r *transform.Result, scope *transform.Scope, dir Di
 		return err
 	}
 	title := b.l.F("title.department", b.l.DepartmentName(scope.Department), r.Period)
-	b.title = title
+	if scope.Department == transform.Unassigned {
+		// Its first line says what it is: no team, a data-quality matter.
+		title = b.l.F("title.unassigned", r.Period)
+	}
+	b.title, b.scope = title, scope
 	steps := []func() error{
 		func() error { return b.summary(title, scope) },
 		func() error { return b.trend(scope) },
@@ -189,10 +194,11 @@ func Company(w io.Writer, r *transform.Result, meta Meta) error {
 		return err
 	}
 	title := b.l.F("title.company", r.Period)
-	b.title = title
+	b.title, b.scope = title, &r.Company
 	steps := []func() error{
 		func() error { return b.summary(title, &r.Company) },
 		b.departments,
+		b.departmentMetrics,
 		func() error { return b.trend(&r.Company) },
 		func() error { return b.cohorts(&r.Company) },
 		func() error { return b.tiers(&r.Company) },
