@@ -30,6 +30,7 @@ func (b *book) departments() error {
 	}
 	first, last, row := t.keyFigures()
 	g.fit(t.cols(), 10)
+	t.fitGroups()
 	t.notes(row+1, t.cols(), b.l.T("note.change"))
 	g.freeze(1, 3)
 	if g.err != nil {
@@ -162,11 +163,12 @@ func (t *deptTable) keyFigures() (first, last, end int) {
 		g.set(col, 2, name, b.st.header)
 		for j := range t.per() {
 			g.set(col+j, 2, nil, b.st.header)
-			g.put(col+j, 3, sub[j], b.st.header)
+			g.set(col+j, 3, sub[j], b.st.header) // wraps rather than widens
 		}
 		g.merge(col, 2, col+t.per()-1, 2)
 	}
 	g.height(2, 30)
+	g.height(3, 30)
 	row := 4
 	for i, s := range t.teams {
 		label := b.st.label
@@ -185,6 +187,30 @@ func (t *deptTable) keyFigures() (first, last, end int) {
 		row += 2
 	}
 	return first, last, row
+}
+
+// fitGroups widens the columns of each key figure whose name, merged
+// over them, would not fit on one line.
+func (t *deptTable) fitGroups() {
+	g := t.g
+	for i := range departmentKPIs {
+		col := 2 + i*t.per()
+		name, _ := g.f.GetCellValue(g.sheet, cellName(col, 2))
+		widths := make([]float64, t.per())
+		sum := 0.0
+		for j := range widths {
+			w, err := g.f.GetColWidth(g.sheet, cellCol(col+j))
+			if err != nil {
+				w = 9
+			}
+			widths[j] = w
+			sum += w
+		}
+		short := columnWidth(name) - sum
+		for j := 0; short > 0 && j < len(widths) && g.err == nil; j++ {
+			g.err = g.f.SetColWidth(g.sheet, cellCol(col+j), cellCol(col+j), widths[j]+short/float64(len(widths)))
+		}
+	}
 }
 
 // keyRow writes one scope's key figures in row; muted styles, when
