@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -45,7 +46,7 @@ Usage:
   retention diff     --period 2026-09 [--config FILE] [--granularity G] [--against RUN_ID] [--out DIR]
   retention schedule [--config FILE] [--out DIR] [--wait D]
   retention check    [--config FILE] [--period P] [--granularity G]
-  retention demo     [--out DIR] [--granularity G] [--locale zh-CN|en] [--sql FILE]
+  retention demo     [--config FILE] [--out DIR] [--granularity G] [--locale zh-CN|en] [--sql FILE]
   retention version
   retention help
 
@@ -68,7 +69,11 @@ Usage:
             its row count and the period run would report.
   demo      starts an embedded MySQL-compatible server with generated data and
             runs the same pipeline against it; --sql writes that data as SQL
-            for a real server instead.
+            for a real server instead. It reads and checks --config as run
+            does and follows its time zone, report and gate keys, but not its
+            source and store sections nor the DSN variables; it writes under
+            <report.out_dir>/demo (./out/demo) unless --out names the
+            directory.
 
 Every command takes --log-format auto|json|text (auto: text on a terminal,
 JSON otherwise). --wait is how long to wait for another run writing the same
@@ -237,13 +242,23 @@ func demo(ctx context.Context, opt jobs.RunOptions, sql string, stdout io.Writer
 }
 
 // loadConfig reads the file at path, or only the environment and the
-// defaults when there is none. The demo brings its own source.
+// defaults when there is none. The demo reads the file as run does, but
+// brings its own source and no store: the environment's DSNs are not
+// read, and it writes under <report.out_dir>/demo, so that it never
+// replaces the reports of real runs.
 func loadConfig(cmd, path string, getenv func(string) string) (config.Config, error) {
 	if cmd == "demo" {
-		c, err := config.Load(strings.NewReader(""), func(string) string { return "" })
-		c.Report.OutDir = "./out/demo"
-		return c, err
+		getenv = func(string) string { return "" }
 	}
+	c, err := loadFile(path, getenv)
+	if cmd == "demo" && err == nil {
+		c.Report.OutDir = filepath.Join(c.Report.OutDir, "demo")
+	}
+	return c, err
+}
+
+// loadFile loads the configuration file at path; "" is an empty one.
+func loadFile(path string, getenv func(string) string) (config.Config, error) {
 	if path == "" {
 		return config.Load(strings.NewReader(""), getenv)
 	}

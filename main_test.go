@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/xuri/excelize/v2"
 
 	"retention/extract/sourcetest"
 	"retention/jobs"
@@ -238,6 +239,102 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(stdout, dir) {
 		t.Errorf("demo does not say where the workbooks are:\n%s", stdout)
 	}
+}
+
+// TestDemoConfig: demo follows --config like run (locale, granularity,
+// history, currency, at-risk limit, output directory), but not its
+// source nor its store, and writes under <out_dir>/demo.
+func TestDemoConfig(t *testing.T) {
+	t.Parallel()
+	out := t.TempDir()
+	secret := "Sup3rSecret!"
+	cfg := writeConfig(t, `source:
+  dsn: "reporter:`+secret+`@tcp(127.0.0.1:1)/shop"
+  orders: SELECT id AS order_id, cust AS customer_id, dept AS department, ts AS ordered_at, amt AS amount FROM sales
+store:
+  dsn: "writer:`+secret+`@tcp(127.0.0.1:1)/snapshots"
+report:
+  out_dir: `+out+`
+  locale: en
+  granularity: quarter
+  history: 4
+  currency: US$
+  at_risk_limit: 7
+`)
+	env := map[string]string{"RETENTION_SOURCE_DSN": "bad dsn", "RETENTION_STORE_DSN": "bad dsn"}
+	code, stdout, stderr := cli(t, env, "demo", "--config", cfg)
+	if code != 0 {
+		t.Fatalf("demo exits %d: %s", code, lastLine(stderr))
+	}
+	if strings.Contains(stdout+stderr, secret) {
+		t.Error("the demo's output shows the file's password")
+	}
+	dir := filepath.Join(out, "demo", "quarter", "2026-Q3")
+	if !strings.Contains(stdout, dir) {
+		t.Fatalf("demo did not write into %s:\n%s", dir, stdout)
+	}
+	wb, err := excelize.OpenFile(filepath.Join(dir, "company.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wb.Close()
+	if got := wb.GetSheetList()[0]; got != "Summary" {
+		t.Errorf("first sheet %q: the file's locale was not used", got)
+	}
+	trend, err := wb.GetRows("Trend")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var header []string // the table's, below the charts
+	for _, r := range trend {
+		if len(r) > 1 && r[0] == "Metric" {
+			header = r
+		}
+	}
+	if got := strings.Join(header, " "); got != "Metric 2025-Q4 2026-Q1 2026-Q2 2026-Q3" {
+		t.Errorf("trend header %q, want the file's 4 quarters", got)
+	}
+	if styles := zipEntry(t, filepath.Join(dir, "company.xlsx"), "xl/styles.xml"); !strings.Contains(styles, "US$") || strings.Contains(styles, "¥") {
+		t.Error("money is not formatted in the file's currency")
+	}
+	east, err := excelize.OpenFile(filepath.Join(dir, "华东.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer east.Close()
+	rows, err := east.GetRows("At risk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := 0 // the table's header, below the notes
+	for i, r := range rows {
+		if len(r) > 0 && r[0] == "Customer ID" {
+			top = i
+		}
+	}
+	if n := len(rows) - top - 1; top == 0 || n != 7 {
+		t.Errorf("at-risk list has %d rows below row %d, want report.at_risk_limit 7", n, top+1)
+	}
+}
+
+// zipEntry is the text of one entry of the zip file at path.
+func zipEntry(t *testing.T, path, name string) string {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	rc, err := zr.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // TestMain lets a test run the real command in a subprocess: the test

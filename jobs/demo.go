@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"retention/config"
 	"retention/extract/embedded"
 	"retention/jobs/demo"
 	"retention/transform"
@@ -15,8 +16,11 @@ import (
 
 // Demo starts an embedded MySQL-compatible server, fills it with generated
 // data ending with the latest complete month, and runs the same pipeline
-// as Run against it over the MySQL protocol. The plan supplies the period
-// and the output options; its source is replaced by the embedded server.
+// as Run against it over the MySQL protocol. The plan supplies the period,
+// the report time zone, the output options and the gate; its source
+// (DSN, queries, source.timezone) is replaced by the embedded server's
+// and its store is dropped: the demo's figures never reach a real
+// snapshot store.
 func Demo(ctx context.Context, opt RunOptions) (*Outcome, error) {
 	t := time.Now()
 	srv, err := embedded.Start()
@@ -36,8 +40,11 @@ func Demo(ctx context.Context, opt RunOptions) (*Outcome, error) {
 	opt.Logger.Info("demo data loaded", "stage", "demo", "server", srv.Addr(), "orders", len(data.Orders),
 		"complaints", len(data.Complaints), "customers", len(data.Customers), "months", fmt.Sprintf("%s..%s", last.Add(-23), last),
 		"duration_ms", time.Since(t).Milliseconds())
-	opt.Plan.Source.DSN = srv.DSN(db)
-	opt.Plan.Source.Location = opt.Plan.Location
+	// The generated tables have the spec's columns, and their DATETIMEs
+	// are wall-clock time in the report time zone.
+	opt.Plan.Source = config.Source{DSN: srv.DSN(db), Location: opt.Plan.Location, Orders: config.DefaultOrders,
+		Complaints: config.DefaultComplaints, Customers: config.DefaultCustomers, CustomersSet: true}
+	opt.Plan.Store = config.Store{}
 	return Run(ctx, opt)
 }
 

@@ -54,7 +54,7 @@ func TestOutputFullOrReadOnly(t *testing.T) {
 		t.Run(fault, func(t *testing.T) {
 			c := testConfig(t, d, "")
 			// Room for one period but not for a second beside it.
-			c.Report.OutDir = smallFS(t, "240k")
+			c.Report.OutDir = smallFS(t, "400k") // a period takes about 250 KB
 			opt := jobs.RunOptions{Plan: plan(c, mustPeriod(t, "2026-09")), Now: time.Now(), Logger: quiet}
 			first, err := jobs.Run(context.Background(), opt)
 			if err != nil {

@@ -71,6 +71,7 @@ func newManifest(c config.Config, res *transform.Result, meta report.Meta) *publ
 		Alerts:    publication.Alerts(meta.Alerts),
 
 		ComplaintCategories: publication.ComplaintCategories(res),
+		QualityByDepartment: publication.QualityByDepartment(q),
 	}
 	for _, f := range meta.Forced {
 		m.Forced = append(m.Forced, f.String())

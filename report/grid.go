@@ -13,11 +13,33 @@ type grid struct {
 	currency string
 	err      error
 	widths   map[int][]string
+	// The last column and row holding a cell or a merged range: the
+	// sheet's used range ends there.
+	lastCol, lastRow int
 }
 
+// grid creates a sheet to be written in normal mode; finish sets its used
+// range.
 func (b *book) grid(key string) *grid {
 	name, err := b.sheet(key)
-	return &grid{f: b.f, sheet: name, currency: b.meta.Currency, err: err, widths: map[int][]string{}}
+	g := &grid{f: b.f, sheet: name, currency: b.meta.Currency, err: err, widths: map[int][]string{}}
+	b.grids = append(b.grids, g)
+	return g
+}
+
+// used counts the cell at col, row towards the used range.
+func (g *grid) used(col, row int) {
+	g.lastCol, g.lastRow = max(g.lastCol, col), max(g.lastRow, row)
+}
+
+// dimension writes the sheet's used range into it, so that readers that
+// stream a sheet (openpyxl's read-only mode, BI importers) see all of it:
+// excelize leaves every sheet at "A1".
+func (g *grid) dimension() error {
+	if g.lastCol == 0 {
+		return nil
+	}
+	return g.f.SetSheetDimension(g.sheet, "A1:"+cellName(g.lastCol, g.lastRow))
 }
 
 // metric sets a metric's cell and counts its shown text towards the
@@ -46,6 +68,9 @@ func (g *grid) set(col, row int, v any, style int) {
 		return
 	}
 	c := cellName(col, row)
+	if v != nil || style != 0 {
+		g.used(col, row)
+	}
 	if v != nil {
 		if s, ok := v.(string); ok {
 			g.err = g.f.SetCellStr(g.sheet, c, s)
@@ -64,9 +89,18 @@ func (g *grid) note(row, span int, text string, style int, width float64) {
 	g.set(1, row, text, style)
 	if g.err == nil && span > 1 {
 		g.err = g.f.MergeCell(g.sheet, cellName(1, row), cellName(span, row))
+		g.used(span, row)
 	}
 	if lines := int(displayWidth(text)/width) + 1; g.err == nil && lines > 1 {
 		g.err = g.f.SetRowHeight(g.sheet, row, 15*float64(lines))
+	}
+}
+
+// merge merges the range from col1, row1 to col2, row2.
+func (g *grid) merge(col1, row1, col2, row2 int) {
+	if g.err == nil {
+		g.err = g.f.MergeCell(g.sheet, cellName(col1, row1), cellName(col2, row2))
+		g.used(col2, row2)
 	}
 }
 

@@ -165,6 +165,11 @@ func (t *list) stream() error {
 	if err != nil {
 		return err
 	}
+	// The stream writer writes the sheet's used range when it starts,
+	// from what the sheet holds then: set it now from the rows to come.
+	if err := t.b.f.SetSheetDimension(name, "A1:"+cellName(len(t.header), t.headerRow()+t.n)); err != nil {
+		return err
+	}
 	sw, err := t.b.f.NewStreamWriter(name)
 	if err != nil {
 		return err

@@ -302,6 +302,28 @@ var zhCN = Labels{
 	"note.owners":              "按风险价值从高到低排列，无负责人的客户列在最后。负责人取自客户表（source.customers）的 owner 列。合计行即本范围的期初客户数、保持客户数、流失客户数、流失客户收入、流失预警客户数和挽留客户成功率。",
 	"note.owners_unknown":      "本次没有读取到客户表，所有客户都归入“（无负责人）”。",
 	"note.categories":          "上期投诉的期初客户：上期有购买、且上期在该类别投诉过的客户；保持率 = 其中本期仍有购买者 ÷ 上期投诉的期初客户（为 0 时留空）。一位客户可在多个类别投诉，各类别的投诉客户数之和可能大于投诉客户数。按本期投诉数从高到低排列。",
+
+	// Issue 14: departments compared, Unassigned apart, data quality per
+	// department.
+	"title.unassigned":           "客户保持报告 · 未分配（部门为空的订单，不是一个团队） · %s",
+	"note.unassigned_book":       "本工作簿汇总的是部门为空（NULL 或空白）的订单和投诉（源数据中共 %d 行订单、%d 行投诉）：这是数据质量问题，不是一个团队，不与各部门比较。请在源系统中补上部门；明细见“数据质量”表。",
+	"note.department_counts":     "各部门的客户数相加不等于全公司：同时在几个部门购买的客户在每个部门各计一次，在全公司只计一次，比率也在各自范围内计算；销售额则各部门（含未分配）相加等于全公司。",
+	"note.unassigned":            "未分配不是一个部门：它汇总部门为空（NULL 或空白）的订单和投诉，是数据质量问题（见“数据质量”表），因此单列、置灰，不参与部门比较，也不在图中。",
+	"quality.skipped":            "跳过行数",
+	"quality.scope_company":      "本表统计全公司读取的全部行；各部门自己的行数见下方“按部门”。",
+	"quality.scope_department":   "本表只统计部门为“%s”的订单和投诉行；客户表不分部门，单列在下方“全公司范围（客户表）”。",
+	"quality.company_wide":       "全公司范围（客户表）",
+	"quality.by_department":      "按部门",
+	"quality.orders_read":        "订单读取行数",
+	"quality.orders_skipped":     "跳过订单行数",
+	"quality.complaints_read":    "投诉读取行数",
+	"quality.complaints_skipped": "跳过投诉行数",
+	"quality.warnings":           "警告行数",
+	"dept.points":                "%s（变化：百分点）",
+	"dept.current":               "本期",
+	"dept.title":                 "各部门关键指标：本期 %s；环比对上期 %s，同比对去年同期 %s",
+	"dept.title_yearly":          "各部门关键指标：本期 %s；环比对上年 %s",
+	"sheet.department_metrics":   "部门指标明细",
 }
 
 var en = Labels{
@@ -576,4 +598,26 @@ var en = Labels{
 	"note.owners":              "Highest value at risk first; customers without an owner last. Owners come from the owner column of the customers query (source.customers). The total row is the scope's own base, retained and churned customers, churned revenue, customers at risk and at-risk retention rate.",
 	"note.owners_unknown":      "No customers table was read in this run: every customer is under (no owner).",
 	"note.categories":          "Base complainants: customers active in the previous period who complained in that category then; retention rate = those of them who bought this period ÷ that number (empty when 0). A customer can complain in several categories, so the categories' complainants may add up to more than the complainants. Most complaints this period first.",
+
+	// Issue 14: departments compared, Unassigned apart, data quality per
+	// department.
+	"title.unassigned":           "Customer retention · Unassigned (orders without a department, not a team) · %s",
+	"note.unassigned_book":       "This workbook sums up the orders and complaints whose department is empty (NULL or blank; %d order rows and %d complaint rows in the source): a data-quality matter, not a team, and not compared with the departments. Fill in the department in the source system; details on the Data quality sheet.",
+	"note.department_counts":     "Department customer counts do not add up to the company's: a customer who buys from several departments counts once in each and once company-wide, and ratios are computed within each scope; revenue does add up, Unassigned included.",
+	"note.unassigned":            "Unassigned is no department: it sums up the orders and complaints whose department is empty (NULL or blank), a data-quality matter (see the Data quality sheet), so it stands apart, greyed, outside the comparison and the chart.",
+	"quality.skipped":            "Rows skipped",
+	"quality.scope_company":      "This sheet counts every row read, company-wide; each department's own rows are broken down below (By department).",
+	"quality.scope_department":   "This sheet counts only the order and complaint rows of %s; the customers query has no department and is shown apart below (Company-wide).",
+	"quality.company_wide":       "Company-wide (customers query)",
+	"quality.by_department":      "By department",
+	"quality.orders_read":        "Order rows read",
+	"quality.orders_skipped":     "Order rows skipped",
+	"quality.complaints_read":    "Complaint rows read",
+	"quality.complaints_skipped": "Complaint rows skipped",
+	"quality.warnings":           "Warnings",
+	"dept.points":                "%s, changes in pp",
+	"dept.current":               "This period",
+	"dept.title":                 "Key figures by department: %s, against %s (previous) and %s (a year before)",
+	"dept.title_yearly":          "Key figures by department: %s, against %s (previous year)",
+	"sheet.department_metrics":   "Departments, all metrics",
 }

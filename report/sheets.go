@@ -1,9 +1,6 @@
 package report
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/xuri/excelize/v2"
 
 	"retention/transform"
@@ -71,45 +68,6 @@ func (b *book) tiers(s *transform.Scope) error {
 	return g.err
 }
 
-func (b *book) quality() error {
-	g := b.grid("sheet.quality")
-	q := b.r.Quality
-	g.put(1, 1, b.l.T("col.table"), b.st.header)
-	g.put(2, 1, b.l.T("quality.read"), b.st.header)
-	reads := []struct {
-		table string
-		n     int64
-	}{{transform.TableOrders, q.OrdersRead}, {transform.TableComplaints, q.ComplaintsRead}, {transform.TableCustomers, b.meta.CustomersRead}}
-	for i, r := range reads {
-		g.put(1, i+2, b.l.T("table."+r.table), b.st.label)
-		g.put(2, i+2, r.n, b.st.value[transform.Count])
-	}
-	row := len(reads) + 3
-	header := []string{b.l.T("col.table"), b.l.T("col.handling"), b.l.T("col.reason"), b.l.T("col.rows"), b.l.T("col.examples")}
-	for i, h := range header {
-		g.put(i+1, row, h, b.st.header)
-	}
-	row++
-	if len(q.Findings) == 0 {
-		g.put(1, row, b.l.T("note.none"), b.st.note)
-	}
-	for _, f := range q.Findings {
-		handling := "handling." + f.Handling.String()
-		examples := make([]string, len(f.Examples))
-		for i, e := range f.Examples {
-			examples[i] = Text(e)
-		}
-		g.put(1, row, b.l.T("table."+f.Table), b.st.label)
-		g.put(2, row, b.l.T(handling), b.st.label)
-		g.put(3, row, b.l.T("reason."+f.Reason), b.st.label)
-		g.put(4, row, f.Count, b.st.value[transform.Count])
-		g.put(5, row, strings.Join(examples, ", "), b.st.detail)
-		row++
-	}
-	g.fit(len(header), 12)
-	return g.err
-}
-
 func (b *book) definitions() error {
 	g := b.grid("sheet.definitions")
 	for i, h := range []string{b.l.T("col.metric"), b.l.T("col.key"), b.l.T("col.definition")} {
@@ -143,56 +101,6 @@ func (b *book) definitions() error {
 	}
 	g.freeze(0, 1)
 	return g.err
-}
-
-// departments: every department's metrics of the period side by side.
-func (b *book) departments() error {
-	g := b.grid("sheet.departments")
-	if g.err == nil {
-		g.err = b.onePage(g.sheet)
-	}
-	scopes := append([]*transform.Scope{&b.r.Company}, ptrs(b.r.Departments)...)
-	g.put(1, 1, b.l.T("col.metric"), b.st.header)
-	for j, s := range scopes {
-		g.put(j+2, 1, b.l.scopeName(s), b.st.header)
-	}
-	for i, m := range transform.Metrics {
-		g.put(1, i+2, b.l.T("metric."+m.Key), b.st.label)
-		for j, s := range scopes {
-			g.metric(j+2, i+2, m.Of(s.Current()), b.st.value[m.Kind])
-		}
-	}
-	g.fit(len(scopes)+1, 12)
-	g.freeze(1, 1)
-	if g.err != nil {
-		return g.err
-	}
-	r := 0
-	for i, m := range transform.Metrics {
-		if m.Key == "retention_rate" {
-			r = i + 2
-		}
-	}
-	err := g.f.AddChart(g.sheet, cellName(1, len(transform.Metrics)+3), &excelize.Chart{
-		Type: excelize.Col,
-		Series: []excelize.ChartSeries{{
-			Name:       ref(g.sheet, 1, r, 1, r),
-			Categories: ref(g.sheet, 2, 1, len(scopes)+1, 1),
-			Values:     ref(g.sheet, 2, r, len(scopes)+1, r),
-		}},
-		Title:      b.chartTitle(b.l.F("chart.departments", b.r.Period)),
-		Legend:     excelize.ChartLegend{Position: "none"},
-		VaryColors: new(bool),
-		PlotArea:   excelize.ChartPlotArea{ShowVal: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0.0%"}},
-		XAxis:      excelize.ChartAxis{Font: *b.chartFont()},
-		YAxis:      excelize.ChartAxis{MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}, Font: *b.chartFont(), Minimum: zero()},
-		Dimension:  excelize.ChartDimension{Width: 760, Height: 320},
-		Format:     chartFormat(),
-	})
-	if err != nil {
-		return fmt.Errorf("adding the departments chart: %w", err)
-	}
-	return nil
 }
 
 func ptrs(s []transform.Scope) []*transform.Scope {

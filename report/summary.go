@@ -124,11 +124,14 @@ func (b *book) banners(g *grid, title string, cols int, s *transform.Scope) int 
 		row++
 	}
 
-	q := b.r.Quality
+	q := b.scopeQuality()
 	warnings := q.Warnings()
-	if q.SkippedOrders+q.SkippedComplaints+warnings > 0 {
+	switch {
+	case b.unassigned():
+		banner(b.unassignedText(), b.st.bannerWarn)
+	case q.SkippedOrders+q.SkippedComplaints+warnings > 0:
 		banner("⚠ "+b.l.F("note.quality_skipped", q.SkippedOrders, q.SkippedComplaints, warnings), b.st.bannerWarn)
-	} else {
+	default:
 		banner("✓ "+b.l.T("note.quality_ok"), b.st.bannerOK)
 	}
 	if missed := b.alertsOf(s); len(missed) > 0 {

@@ -53,8 +53,10 @@ type book struct {
 	st    styles
 	r     *transform.Result
 	meta  Meta
-	title string // the workbook's title, also in every page header
-	first bool   // the default sheet has not been claimed yet
+	title string           // the workbook's title, also in every page header
+	scope *transform.Scope // what the workbook reports: the company or one department
+	first bool             // the default sheet has not been claimed yet
+	grids []*grid          // the sheets written in normal mode
 	cells map[string]any
 }
 
@@ -115,6 +117,11 @@ func headerText(s string) string {
 
 func (b *book) finish(w io.Writer, title string) error {
 	defer b.f.Close()
+	for _, g := range b.grids {
+		if err := g.dimension(); err != nil {
+			return fmt.Errorf("setting the used range of %s: %w", g.sheet, err)
+		}
+	}
 	created := b.meta.GeneratedAt.UTC().Format(time.RFC3339)
 	err := b.f.SetDocProps(&excelize.DocProperties{
 		Title:    title,
@@ -161,7 +168,11 @@ func department(w io.Writer, r *transform.Result, scope *transform.Scope, dir Di
 		return err
 	}
 	title := b.l.F("title.department", b.l.DepartmentName(scope.Department), r.Period)
-	b.title = title
+	if scope.Department == transform.Unassigned {
+		// Its first line says what it is: no team, a data-quality matter.
+		title = b.l.F("title.unassigned", r.Period)
+	}
+	b.title, b.scope = title, scope
 	steps := []func() error{
 		func() error { return b.summary(title, scope) },
 		func() error { return b.trend(scope) },
@@ -194,10 +205,11 @@ func Company(w io.Writer, r *transform.Result, dir Directory, meta Meta) error {
 		return err
 	}
 	title := b.l.F("title.company", r.Period)
-	b.title = title
+	b.title, b.scope = title, &r.Company
 	steps := []func() error{
 		func() error { return b.summary(title, &r.Company) },
 		b.departments,
+		b.departmentMetrics,
 		func() error { return b.trend(&r.Company) },
 		func() error { return b.churned(&r.Company, dir).stream() },
 		func() error { return b.atRisk(&r.Company, dir).stream() },

@@ -79,10 +79,7 @@ func (s *State) Compute(p Period, opt Options) (*Result, error) {
 			r.Departments = append(r.Departments, acc.finish(w, s, opt, false, s.depts[d]))
 		}
 	}
-	slices.SortFunc(r.Departments, func(a, b Scope) int {
-		return cmp.Or(cmp.Compare(boolInt(a.Department == Unassigned), boolInt(b.Department == Unassigned)),
-			cmp.Compare(a.Department, b.Department))
-	})
+	slices.SortFunc(r.Departments, func(a, b Scope) int { return CompareDepartments(a.Department, b.Department) })
 	return r, nil
 }
 
@@ -621,9 +618,7 @@ func (s *State) deptNames(ds []int32) []string {
 	for i, d := range ds {
 		names[i] = s.depts[d]
 	}
-	slices.SortFunc(names, func(a, b string) int {
-		return cmp.Or(cmp.Compare(boolInt(a == Unassigned), boolInt(b == Unassigned)), cmp.Compare(a, b))
-	})
+	slices.SortFunc(names, CompareDepartments)
 	return names
 }
 

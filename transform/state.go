@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"cmp"
 	"math"
 	"time"
 
@@ -10,6 +11,12 @@ import (
 // Unassigned is the department key of rows whose department is NULL or
 // empty. Only workbook labels translate it.
 const Unassigned = "(unassigned)"
+
+// CompareDepartments orders department keys as Result.Departments are:
+// by name, Unassigned last.
+func CompareDepartments(a, b string) int {
+	return cmp.Or(cmp.Compare(boolInt(a == Unassigned), boolInt(b == Unassigned)), cmp.Compare(a, b))
+}
 
 // Uncategorized is the category key of complaints whose category is NULL
 // or empty. Only workbook labels translate it.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -23,6 +25,12 @@ type Manifest struct {
 	Files       []File         `json:"files"`
 	Snapshots   []SnapshotRow  `json:"snapshots"`
 	Quality     []QualityEntry `json:"quality"`
+	// QualityByDepartment breaks the rows read and skipped, and the
+	// findings, down by the department of the rows (Unassigned for those
+	// without one): the figures of each department workbook. Findings
+	// that belong to no department (the customers query's) are in
+	// Quality only.
+	QualityByDepartment []DepartmentQuality `json:"quality_by_department"`
 	// Restated counts the figures published before that this run moved
 	// (the Restatements sheets).
 	Restated int `json:"restated"`
@@ -128,6 +136,16 @@ type QualityEntry struct {
 	Examples []string `json:"examples"`
 }
 
+// DepartmentQuality is the data quality of one department's rows.
+type DepartmentQuality struct {
+	Department           string         `json:"department"`
+	OrdersRows           int64          `json:"orders_rows"`
+	ComplaintsRows       int64          `json:"complaints_rows"`
+	SkippedOrderRows     int64          `json:"skipped_order_rows"`
+	SkippedComplaintRows int64          `json:"skipped_complaint_rows"`
+	Quality              []QualityEntry `json:"quality"`
+}
+
 // SnapshotRow is one scope and period with every metric key.
 type SnapshotRow struct {
 	Department *string // nil for the company
@@ -205,6 +223,18 @@ func QualityEntries(q transform.Quality) []QualityEntry {
 			ex = []string{}
 		}
 		out = append(out, QualityEntry{Table: f.Table, Reason: f.Reason, Handling: f.Handling.String(), Rows: f.Count, Examples: ex})
+	}
+	return out
+}
+
+// QualityByDepartment converts the breakdown of a fold by department,
+// sorted as the results' departments are: by name, Unassigned last.
+func QualityByDepartment(q transform.Quality) []DepartmentQuality {
+	out := []DepartmentQuality{}
+	for _, d := range slices.SortedFunc(maps.Keys(q.Departments), transform.CompareDepartments) {
+		dq := q.Departments[d]
+		out = append(out, DepartmentQuality{Department: d, OrdersRows: dq.OrdersRead, ComplaintsRows: dq.ComplaintsRead,
+			SkippedOrderRows: dq.SkippedOrders, SkippedComplaintRows: dq.SkippedComplaints, Quality: QualityEntries(dq)})
 	}
 	return out
 }
