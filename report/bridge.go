@@ -123,7 +123,7 @@ func (b *book) bridge(g *grid, s *transform.Scope, row, cols int) int {
 // side by side, from the column after the bridge's table; the waterfall
 // takes the first half of those columns, the retention chart the rest.
 const (
-	chartHeight    = 300
+	chartHeight    = 260
 	chartsWidth    = 700
 	bridgeChartCol = 3
 )
@@ -174,12 +174,13 @@ func waterfall(from, to int64) (base, rise, fall int64) {
 func (b *book) waterfallChart(g *grid, first, bars, width int) error {
 	end := first + bars - 1
 	labels := ref(g.sheet, chartDataCol, first, chartDataCol, end)
-	series := []excelize.ChartSeries{{Name: b.l.T("section.bridge"), Categories: labels,
+	name := ref(g.sheet, 1, first-2, 1, first-2) // the block's title
+	series := []excelize.ChartSeries{{Name: name, Categories: labels,
 		Values: ref(g.sheet, chartDataCol+1, first, chartDataCol+1, end), Fill: excelize.Fill{Type: "pattern", Pattern: 0}}}
 	for kind, color := range barColors {
 		for part := range 2 {
 			col := chartDataCol + 2 + 2*kind + part
-			series = append(series, excelize.ChartSeries{Name: b.l.T("section.bridge"), Categories: labels,
+			series = append(series, excelize.ChartSeries{Name: name, Categories: labels,
 				Values: ref(g.sheet, col, first, col, end), Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{color}}})
 		}
 	}
@@ -189,7 +190,7 @@ func (b *book) waterfallChart(g *grid, first, bars, width int) error {
 		Series:    series,
 		Title:     b.chartTitle(b.l.F("chart.bridge", b.r.Period)),
 		Legend:    excelize.ChartLegend{Position: "none"},
-		XAxis:     excelize.ChartAxis{Font: *b.chartFont()},
+		XAxis:     excelize.ChartAxis{Font: *b.chartFont(), Alignment: excelize.Alignment{TextRotation: -45}},
 		YAxis:     excelize.ChartAxis{MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "#,##0"}, Font: *b.chartFont()},
 		Dimension: excelize.ChartDimension{Width: uint(width - 10), Height: chartHeight},
 		GapWidth:  &gap,
@@ -202,6 +203,8 @@ func (b *book) waterfallChart(g *grid, first, bars, width int) error {
 // beside the waterfall.
 func (b *book) retentionChart(g *grid, s *transform.Scope, top, col, width int) error {
 	first := top + 1
+	g.set(trendDataCol+1, top, b.l.T("metric.retention_rate"), 0)
+	g.set(trendDataCol+2, top, b.l.T("metric.relative_churn_rate"), 0)
 	for i := range s.Snapshots {
 		snap := &s.Snapshots[i]
 		g.set(trendDataCol, first+i, snap.Period.String(), 0)
@@ -212,9 +215,9 @@ func (b *book) retentionChart(g *grid, s *transform.Scope, top, col, width int) 
 		return g.err
 	}
 	end := first + len(s.Snapshots) - 1
-	series := func(col int, key string) excelize.ChartSeries {
+	series := func(col int) excelize.ChartSeries {
 		return excelize.ChartSeries{
-			Name:       b.l.T("metric." + key),
+			Name:       ref(g.sheet, col, top, col, top), // a literal name with a space would read as a reference
 			Categories: ref(g.sheet, trendDataCol, first, trendDataCol, end),
 			Values:     ref(g.sheet, col, first, col, end),
 			Marker:     excelize.ChartMarker{Symbol: "circle", Size: 4},
@@ -222,7 +225,7 @@ func (b *book) retentionChart(g *grid, s *transform.Scope, top, col, width int) 
 	}
 	return g.f.AddChart(g.sheet, cellName(col, top), &excelize.Chart{
 		Type:      excelize.Line,
-		Series:    []excelize.ChartSeries{series(trendDataCol+1, "retention_rate"), series(trendDataCol+2, "relative_churn_rate")},
+		Series:    []excelize.ChartSeries{series(trendDataCol + 1), series(trendDataCol + 2)},
 		Title:     b.chartTitle(b.l.T("chart.retention_small")),
 		Legend:    excelize.ChartLegend{Position: "bottom", Font: b.chartFont()},
 		XAxis:     excelize.ChartAxis{Font: *b.chartFont(), Alignment: excelize.Alignment{TextRotation: -45}},

@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 
+	"github.com/xuri/excelize/v2"
+
 	"retention/transform"
 )
 
@@ -44,6 +46,13 @@ func (b *book) summary(title string, s *transform.Scope) error {
 	g := b.grid("sheet.summary")
 	t := b.comparison(g, s)
 	b.summaryWidths(g, t.cols)
+	if g.err == nil {
+		// Narrow top and bottom margins: the first page holds a table and
+		// two charts.
+		side, top, edge := 0.7, 0.5, 0.25
+		g.err = g.f.SetPageMargins(g.sheet, &excelize.PageLayoutMarginsOptions{
+			Left: &side, Right: &side, Top: &top, Bottom: &top, Header: &edge, Footer: &edge})
+	}
 	row := b.banners(g, title, t.cols, s) + 1
 	g.note(row, t.cols, b.l.T("section.headline"), b.st.section, 1000)
 	row++
@@ -51,7 +60,7 @@ func (b *book) summary(title string, s *transform.Scope) error {
 	row++
 	for _, key := range headline {
 		t.line(row, metricByKey(key), true)
-		g.height(row, 20)
+		g.height(row, 18)
 		row++
 	}
 	row = b.bridge(g, s, row+1, t.cols)
@@ -119,8 +128,8 @@ func (b *book) banners(g *grid, title string, cols int, s *transform.Scope) int 
 	g.note(2, cols, subtitle, b.st.subtitle, 1000)
 	row := 3
 	banner := func(text string, style int) {
-		g.note(row, cols, text, style, 120)
-		g.height(row, 22*float64(int(displayWidth(text)/120)+1))
+		g.note(row, cols, text, style, 150)
+		g.height(row, 4+16*float64(int(displayWidth(text)/150)+1))
 		row++
 	}
 
