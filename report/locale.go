@@ -210,7 +210,7 @@ var zhCN = Labels{
 
 	"signal.fewer_purchases": "购买次数减半",
 	"signal.lower_revenue":   "销售额减半",
-	"signal.complaint":       "期末未解决或差评投诉",
+	"signal.complaint":       "投诉未结或差评",
 	"signal.separator":       "、",
 
 	"col.cohort":      "获客期间",
@@ -506,7 +506,7 @@ var en = Labels{
 
 	"signal.fewer_purchases": "purchases halved",
 	"signal.lower_revenue":   "revenue halved",
-	"signal.complaint":       "complaint open at period end or poorly rated",
+	"signal.complaint":       "open or low-rated complaint",
 	"signal.separator":       "; ",
 
 	"col.cohort":      "Acquired in",
