@@ -275,7 +275,7 @@ func TestFollowUp(t *testing.T) {
 	}
 	m1 := recs["M1"]
 	want := map[string]string{"上期风险价值": "300", "上期销售额": "300", "本期是否购买": "否", "本期购买次数": "0", "本期销售额": "0",
-		"本期销售额 ÷ 上期风险价值": "0", "上期预警信号": "期末未解决或差评投诉"}
+		"本期销售额 ÷ 上期风险价值": "0", "上期预警信号": "投诉未结或差评"}
 	for col, v := range want {
 		if m1.cells[col] != v {
 			t.Errorf("follow-up M1 %s = %q, want %q", col, m1.cells[col], v)
