@@ -355,13 +355,20 @@ func (s *State) category(name string) int32 {
 	if name == "" {
 		name = Uncategorized
 	}
-	c, ok := s.catIndex[name]
-	if !ok {
-		c = int32(len(s.cats))
-		s.cats = append(s.cats, name)
-		s.catIndex[name] = c
-	}
+	c, _ := intern(&s.cats, s.catIndex, name)
 	return c
+}
+
+// intern returns the index of name in *names, adding it (and to index)
+// when it is new, and whether it was.
+func intern(names *[]string, index map[string]int32, name string) (int32, bool) {
+	if i, ok := index[name]; ok {
+		return i, false
+	}
+	i := int32(len(*names))
+	*names = append(*names, name)
+	index[name] = i
+	return i, true
 }
 
 // SetOwner records the owner (the sales rep) of a customer, from the
@@ -376,12 +383,7 @@ func (s *State) SetOwner(customerID, owner string) bool {
 	}
 	sl.owner = 0
 	if owner != "" {
-		o, ok := s.ownerIdx[owner]
-		if !ok {
-			o = int32(len(s.owners))
-			s.owners = append(s.owners, owner)
-			s.ownerIdx[owner] = o
-		}
+		o, _ := intern(&s.owners, s.ownerIdx, owner)
 		sl.owner = o + 1
 	}
 	return true
@@ -499,11 +501,8 @@ func (s *State) dept(name string) int32 {
 	if name == "" {
 		name = Unassigned
 	}
-	d, ok := s.deptIndex[name]
-	if !ok {
-		d = int32(len(s.depts))
-		s.depts = append(s.depts, name)
-		s.deptIndex[name] = d
+	d, isNew := intern(&s.depts, s.deptIndex, name)
+	if isNew {
 		s.deptQuality = append(s.deptQuality, newQuality())
 		s.orderRows = append(s.orderRows, periodRows{})
 		s.complaintRows = append(s.complaintRows, periodRows{})

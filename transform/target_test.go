@@ -14,18 +14,7 @@ func ptr(f float64) *float64 { return &f }
 // min 0.99 for 华北, whose ratio is null.
 func TestAlertsOnTheWorkedExample(t *testing.T) {
 	t.Parallel()
-	st := transform.New(transform.Month, shanghai)
-	for _, o := range workedOrders() {
-		st.AddOrder(o)
-	}
-	for _, c := range workedComplaints() {
-		st.AddComplaint(c)
-	}
-	p, _ := transform.ParsePeriod("2026-09")
-	res, err := st.Compute(p, transform.Options{History: 2, AtRiskLimit: 500})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := workedResult(t)
 	alerts := transform.Alerts(res, []transform.Target{
 		{Metric: "retention_rate", Min: ptr(0.7)},
 		{Metric: "relative_churn_rate", Max: ptr(0.01), Scopes: []string{"华东"}},

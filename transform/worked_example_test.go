@@ -97,9 +97,10 @@ func loadWorkedExample(t *testing.T) WorkedExample {
 	return w
 }
 
-func TestWorkedExample(t *testing.T) {
-	t.Parallel()
-	want := loadWorkedExample(t)
+// workedResult is the worked example folded and computed for 2026-09 with
+// 2026-08 beside it.
+func workedResult(t *testing.T) *transform.Result {
+	t.Helper()
 	st := transform.New(transform.Month, shanghai)
 	for _, o := range workedOrders() {
 		st.AddOrder(o)
@@ -112,6 +113,13 @@ func TestWorkedExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return res
+}
+
+func TestWorkedExample(t *testing.T) {
+	t.Parallel()
+	want := loadWorkedExample(t)
+	res := workedResult(t)
 	if got := res.Quality.SkippedOrders; got != want.SkippedOrderRows {
 		t.Errorf("skipped orders = %d, want %d", got, want.SkippedOrderRows)
 	}
