@@ -50,13 +50,37 @@ func (e *MailError) Error() string {
 
 func (e *MailError) Unwrap() error { return e.Err }
 
+// HookError is why a notice was not posted.
+type HookError struct {
+	Endpoint  string // scheme://host of the webhook; never its path or query, which may hold the token
+	Status    int    // HTTP status, 0 when there was no response
+	Code      int    // the platform's error code (errcode, code), 0 when none
+	Transient bool   // worth posting again later: 5xx, 429, a network failure
+	Attempts  int    // requests made
+	Err       error  // the cause, with the URL's secrets removed
+}
+
+func (e *HookError) Error() string {
+	s := fmt.Sprintf("posting to %s: %v", e.Endpoint, e.Err)
+	if e.Attempts > 1 {
+		s += fmt.Sprintf(" (after %d attempts)", e.Attempts)
+	}
+	return s
+}
+
+func (e *HookError) Unwrap() error { return e.Err }
+
 // IsTransient reports whether err is a delivery failure that may succeed
 // when tried again later (the message stays pending), as opposed to a
-// broken target (a refused recipient, a wrong password).
+// broken target (a refused recipient, a wrong password, a bad webhook).
 func IsTransient(err error) bool {
 	var me *MailError
 	if errors.As(err, &me) {
 		return me.Transient
+	}
+	var he *HookError
+	if errors.As(err, &he) {
+		return he.Transient
 	}
 	return false
 }
