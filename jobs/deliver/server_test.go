@@ -39,12 +39,14 @@ type mailServer struct {
 	users map[string]string // AUTH PLAIN accounts; nil: no AUTH offered
 	// authReply, when set, answers every AUTH instead of users.
 	authReply func(user, pass string) error
-	rcpt      func(to string) error // nil accepts every recipient
-	data      func(call int) error  // nil accepts every message; call counts DATA commands from 1
+	mail      func(c *smtp.Conn, call int) error // nil accepts every sender; call counts MAIL commands from 1
+	rcpt      func(to string) error              // nil accepts every recipient
+	data      func(call int) error               // nil accepts every message; call counts DATA commands from 1
 
 	mu        sync.Mutex
 	messages  []received
 	dataCalls int
+	mailCalls int
 }
 
 // received is one accepted message as the server saw it.
@@ -146,6 +148,15 @@ func (ss *session) Auth(mech string) (sasl.Server, error) {
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 	if ss.srv.users != nil && ss.user == "" {
 		return smtp.ErrAuthRequired
+	}
+	if ss.srv.mail != nil {
+		ss.srv.mu.Lock()
+		ss.srv.mailCalls++
+		call := ss.srv.mailCalls
+		ss.srv.mu.Unlock()
+		if err := ss.srv.mail(ss.conn, call); err != nil {
+			return err
+		}
 	}
 	ss.from = from
 	return nil

@@ -262,8 +262,10 @@ func (m *Mailer) session(ctx context.Context, msgs []Message, pending []int, res
 		}
 		built = append(built, gm)
 	}
-	// Each message's own fate is on it; the joined error repeats them.
-	_ = client.SendWithSMTPClient(conn, built...)
+	// Each message's own fate is on it, and the joined error repeats
+	// them, except when the connection check (NOOP) before the first
+	// message failed: then only the joined error says why.
+	sessionErr := client.SendWithSMTPClient(conn, built...)
 	for k, i := range pending {
 		gm := built[k]
 		switch {
@@ -272,6 +274,9 @@ func (m *Mailer) session(ctx context.Context, msgs []Message, pending []int, res
 			results[i].Err = nil
 		default:
 			err := gm.SendError()
+			if err == nil {
+				err = sessionErr
+			}
 			if err == nil {
 				err = errors.New("not delivered, for no reason the client gave")
 			}

@@ -307,6 +307,37 @@ func TestSendRetriesATransientReplyAndDeliversOnce(t *testing.T) {
 	}
 }
 
+func TestSendRetriesWhatALostConnectionLeftUndelivered(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, startTLSServer, func(s *mailServer) {
+		withUser(s)
+		s.mail = func(c *smtp.Conn, call int) error {
+			if call == 2 { // the second message of the first session
+				c.Close()
+				return errors.New("gone")
+			}
+			return nil
+		}
+	})
+	var sl sleeps
+	m := mailer(t, srv, StartTLS, testUser, testPassword, &sl)
+	results := m.Send(context.Background(), []Message{
+		{To: []string{"first@example.com"}, Subject: "1", Text: "1"},
+		{To: []string{"second@example.com"}, Subject: "2", Text: "2"},
+		{To: []string{"third@example.com"}, Subject: "3", Text: "3"},
+	})
+	requireSent(t, results)
+	if a := []int{results[0].Attempts, results[1].Attempts, results[2].Attempts}; !slices.Equal(a, []int{1, 2, 2}) {
+		t.Errorf("attempts %v, want [1 2 2]", a)
+	}
+	if got, want := sl.got(), []time.Duration{time.Second}; !slices.Equal(got, want) {
+		t.Errorf("slept %v, want %v", got, want)
+	}
+	if got := byRecipient(t, srv.received()); len(got) != 3 { // fails on a second copy
+		t.Errorf("received by %v, want each of the three once", slices.Collect(mapKeys(got)))
+	}
+}
+
 func TestSendRefusedRecipientFailsOnlyItsMessage(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t, startTLSServer, func(s *mailServer) {
