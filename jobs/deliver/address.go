@@ -11,10 +11,10 @@ import (
 // Chinese ("客户保持报告 <reports@example.com>"). A bad address is an error
 // naming it; CR, LF and every other control character are refused before
 // net/mail sees the text, so an address can never carry a second header
-// line or a second recipient.
-func ParseAddress(s string) error {
-	_, err := parseAddress(s)
-	return err
+// line or a second recipient. The address it returns is what a Message's
+// To takes back as String().
+func ParseAddress(s string) (*mail.Address, error) {
+	return parseAddress(s)
 }
 
 func parseAddress(s string) (*mail.Address, error) {

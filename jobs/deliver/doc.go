@@ -13,7 +13,8 @@
 // the server accepted the message, otherwise a *MailError saying which
 // server, which recipients, which stage (connecting, authenticating,
 // sending), the SMTP reply code and whether the failure is transient.
-// Webhook.Post returns nil or a *HookError. IsTransient tells a pending
+// Webhook.Post returns nil or a *HookError. Mailer.Check opens and closes
+// a session without sending, for `retention check`. IsTransient tells a pending
 // delivery (try again on the next run) from a broken target (fix the
 // configuration).
 //
@@ -39,8 +40,9 @@
 //     so unwrapping cannot reach it), not in SMTP's String. Passwords
 //     shorter than four characters are not masked, as elsewhere in the job.
 //   - Likewise a webhook URL is shown as scheme and host only; its query
-//     values and long path segments are masked in any text a server sends
-//     back.
+//     values and the path segments that look like tokens (Secrets) are
+//     masked in any text a server sends back. Format.Escape keeps a
+//     department's name plain text in a notice's markdown.
 //   - Transient failures are retried after 1, 2 and 4 s (Retry.Delays),
 //     with an injectable sleep: for mail, 4xx replies and broken, refused
 //     or timed-out connections, each retry a new session carrying only the
@@ -57,6 +59,8 @@
 // The RFC 2231 form of 华东.xlsx:
 //
 //	Content-Disposition: attachment; filename*=UTF-8''%E5%8D%8E%E4%B8%9C.xlsx
+//
+// Tests use the real SMTP server of package delivertest.
 //
 // The package never logs and reads no clock of its own beyond the retry
 // timer and the Date header go-mail writes.

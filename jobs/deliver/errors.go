@@ -34,7 +34,11 @@ type MailError struct {
 
 func (e *MailError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "sending to %s via %s: ", strings.Join(e.Recipients, ", "), e.Server)
+	if len(e.Recipients) == 0 {
+		fmt.Fprintf(&b, "%s: ", e.Server)
+	} else {
+		fmt.Fprintf(&b, "sending to %s via %s: ", strings.Join(e.Recipients, ", "), e.Server)
+	}
 	switch e.Op {
 	case OpAuthenticate:
 		fmt.Fprintf(&b, "authenticating as %q: ", e.Account)

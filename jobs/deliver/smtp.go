@@ -224,6 +224,30 @@ func (m *Mailer) Send(ctx context.Context, msgs []Message) []Result {
 	return results
 }
 
+// Check opens a session as Send would (connecting, STARTTLS or TLS with
+// the certificate verified, AUTH when there is an account) and closes it
+// without sending anything. The error is a *MailError without recipients,
+// as Send's are, with no retry: it is for `retention check`.
+func (m *Mailer) Check(ctx context.Context) error {
+	var st sessionState
+	defer st.release()
+	client, err := m.client(ctx, &st)
+	if err == nil {
+		var conn *smtp.Client
+		if conn, err = client.DialToSMTPClientWithContext(ctx); err == nil {
+			return client.CloseWithSMTPClient(conn)
+		}
+	}
+	op, account := OpConnect, ""
+	if st.authStarted {
+		op, account = OpAuthenticate, m.cfg.Username
+	}
+	code, transient := classify(err)
+	e := m.failure(Message{}, op, account, m.redact.error(err), transient)
+	e.Code, e.Attempts = code, 1
+	return e
+}
+
 // session opens one SMTP session and sends the messages msgs[pending],
 // recording in results which were accepted and why the others were not.
 func (m *Mailer) session(ctx context.Context, msgs []Message, pending []int, results []Result) {

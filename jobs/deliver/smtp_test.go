@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"retention/jobs/deliver/delivertest"
 )
 
 const (
@@ -31,7 +33,7 @@ func mailer(t *testing.T, s *mailServer, mode TLSMode, user, pass string, sl *sl
 	t.Helper()
 	m, err := NewMailer(SMTP{
 		Addr: s.Addr, TLS: mode, Username: user, Password: pass, From: testFrom,
-		RootCAs: s.Pool, Timeout: 10 * time.Second, Retry: Retry{Sleep: sl.sleep},
+		RootCAs: s.Pool, Timeout: 10 * time.Second, Retry: Retry{Sleep: sl.Sleep},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +41,7 @@ func mailer(t *testing.T, s *mailServer, mode TLSMode, user, pass string, sl *sl
 	return m
 }
 
-func withUser(s *mailServer) { s.users = map[string]string{testUser: testPassword} }
+func withUser(s *delivertest.Options) { s.Users = map[string]string{testUser: testPassword} }
 
 func randomBytes(t *testing.T, n int) []byte {
 	t.Helper()
@@ -109,11 +111,11 @@ func TestSendDeliversEachWorkbookOnlyToItsRecipient(t *testing.T) {
 			t.Errorf("message %d: %d attempts, want 1", i, r.Attempts)
 		}
 	}
-	if got := sl.got(); len(got) != 0 {
+	if got := sl.Got(); len(got) != 0 {
 		t.Errorf("slept %v with nothing to retry", got)
 	}
 
-	got := byRecipient(t, srv.received())
+	got := byRecipient(t, srv.Received())
 	want := map[string][]struct {
 		name string
 		sum  [32]byte
@@ -194,7 +196,7 @@ func TestSendOverEachTLSMode(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var configure func(*mailServer)
+			var configure func(*delivertest.Options)
 			pass := ""
 			if tc.user != "" {
 				configure, pass = withUser, testPassword
@@ -206,7 +208,7 @@ func TestSendOverEachTLSMode(t *testing.T) {
 				To: []string{"a@example.com"}, Subject: "s", Text: "t",
 				Attachments: []Attachment{{Name: "company.xlsx", Data: data}},
 			}}))
-			got := srv.received()
+			got := srv.Received()
 			if len(got) != 1 {
 				t.Fatalf("%d messages received, want 1", len(got))
 			}
@@ -234,11 +236,11 @@ func TestSendRefusesAnUntrustedCertificate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv := startServer(t, tc.server, withUser)
-			_, otherPool := testCertificate(t)
+			_, otherPool := delivertest.Certificate(t)
 			var sl sleeps
 			m, err := NewMailer(SMTP{
 				Addr: srv.Addr, TLS: tc.mode, Username: testUser, Password: testPassword, From: testFrom,
-				RootCAs: otherPool, Retry: Retry{Sleep: sl.sleep},
+				RootCAs: otherPool, Retry: Retry{Sleep: sl.Sleep},
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -251,10 +253,10 @@ func TestSendRefusesAnUntrustedCertificate(t *testing.T) {
 			if !strings.Contains(r.Err.Error(), "certificate") {
 				t.Errorf("error %q does not mention the certificate", r.Err)
 			}
-			if got := sl.got(); len(got) != 0 {
+			if got := sl.Got(); len(got) != 0 {
 				t.Errorf("retried a certificate failure: slept %v", got)
 			}
-			if n := len(srv.received()); n != 0 {
+			if n := len(srv.Received()); n != 0 {
 				t.Errorf("%d messages got through", n)
 			}
 		})
@@ -263,7 +265,7 @@ func TestSendRefusesAnUntrustedCertificate(t *testing.T) {
 
 func TestSendNeverFallsBackToPlainText(t *testing.T) {
 	t.Parallel()
-	srv := startServer(t, plainServer, func(s *mailServer) { s.users = map[string]string{testUser: testPassword} })
+	srv := startServer(t, plainServer, func(s *delivertest.Options) { s.Users = map[string]string{testUser: testPassword} })
 	// AUTH is offered in clear only when go-smtp allows insecure auth; it
 	// does not here, but the client must not get that far anyway.
 	m := mailer(t, srv, StartTLS, testUser, testPassword, &sleeps{})
@@ -272,16 +274,16 @@ func TestSendNeverFallsBackToPlainText(t *testing.T) {
 	if !errors.As(r.Err, &me) || me.Op != OpConnect || me.Transient || !strings.Contains(r.Err.Error(), "STARTTLS") {
 		t.Fatalf("got %v, want a permanent error about STARTTLS", r.Err)
 	}
-	if n := len(srv.received()); n != 0 {
+	if n := len(srv.Received()); n != 0 {
 		t.Errorf("%d messages sent in plain text", n)
 	}
 }
 
 func TestSendRetriesATransientReplyAndDeliversOnce(t *testing.T) {
 	t.Parallel()
-	srv := startServer(t, startTLSServer, func(s *mailServer) {
+	srv := startServer(t, startTLSServer, func(s *delivertest.Options) {
 		withUser(s)
-		s.data = func(call int) error {
+		s.Data = func(call int) error {
 			if call == 1 {
 				return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
 			}
@@ -298,10 +300,10 @@ func TestSendRetriesATransientReplyAndDeliversOnce(t *testing.T) {
 	if results[0].Attempts != 2 || results[1].Attempts != 1 {
 		t.Errorf("attempts %d, %d; want 2, 1", results[0].Attempts, results[1].Attempts)
 	}
-	if got, want := sl.got(), []time.Duration{time.Second}; !slices.Equal(got, want) {
+	if got, want := sl.Got(), []time.Duration{time.Second}; !slices.Equal(got, want) {
 		t.Errorf("slept %v, want %v", got, want)
 	}
-	got := byRecipient(t, srv.received()) // fails on a second copy
+	got := byRecipient(t, srv.Received()) // fails on a second copy
 	if len(got) != 2 {
 		t.Errorf("received by %v, want first@ and second@ once each", slices.Collect(mapKeys(got)))
 	}
@@ -309,9 +311,9 @@ func TestSendRetriesATransientReplyAndDeliversOnce(t *testing.T) {
 
 func TestSendRetriesWhatALostConnectionLeftUndelivered(t *testing.T) {
 	t.Parallel()
-	srv := startServer(t, startTLSServer, func(s *mailServer) {
+	srv := startServer(t, startTLSServer, func(s *delivertest.Options) {
 		withUser(s)
-		s.mail = func(c *smtp.Conn, call int) error {
+		s.Mail = func(c *smtp.Conn, call int) error {
 			if call == 2 { // the second message of the first session
 				c.Close()
 				return errors.New("gone")
@@ -330,19 +332,19 @@ func TestSendRetriesWhatALostConnectionLeftUndelivered(t *testing.T) {
 	if a := []int{results[0].Attempts, results[1].Attempts, results[2].Attempts}; !slices.Equal(a, []int{1, 2, 2}) {
 		t.Errorf("attempts %v, want [1 2 2]", a)
 	}
-	if got, want := sl.got(), []time.Duration{time.Second}; !slices.Equal(got, want) {
+	if got, want := sl.Got(), []time.Duration{time.Second}; !slices.Equal(got, want) {
 		t.Errorf("slept %v, want %v", got, want)
 	}
-	if got := byRecipient(t, srv.received()); len(got) != 3 { // fails on a second copy
+	if got := byRecipient(t, srv.Received()); len(got) != 3 { // fails on a second copy
 		t.Errorf("received by %v, want each of the three once", slices.Collect(mapKeys(got)))
 	}
 }
 
 func TestSendRefusedRecipientFailsOnlyItsMessage(t *testing.T) {
 	t.Parallel()
-	srv := startServer(t, startTLSServer, func(s *mailServer) {
+	srv := startServer(t, startTLSServer, func(s *delivertest.Options) {
 		withUser(s)
-		s.rcpt = func(to string) error {
+		s.Rcpt = func(to string) error {
 			if to == "gone@example.com" {
 				return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
 			}
@@ -369,10 +371,10 @@ func TestSendRefusedRecipientFailsOnlyItsMessage(t *testing.T) {
 	if !strings.Contains(me.Error(), "gone@example.com") || !strings.Contains(me.Error(), "550") {
 		t.Errorf("error %q does not name the recipient and the reply", me)
 	}
-	if got := sl.got(); len(got) != 0 {
+	if got := sl.Got(); len(got) != 0 {
 		t.Errorf("retried a permanent failure: slept %v", got)
 	}
-	got := byRecipient(t, srv.received())
+	got := byRecipient(t, srv.Received())
 	if _, ok := got["gone@example.com"]; ok || len(got) != 2 {
 		t.Errorf("received by %v, want east@ and north@", slices.Collect(mapKeys(got)))
 	}
@@ -381,8 +383,8 @@ func TestSendRefusedRecipientFailsOnlyItsMessage(t *testing.T) {
 func TestSendWrongPasswordNamesTheAccountNeverThePassword(t *testing.T) {
 	t.Parallel()
 	// The server quotes everything it was sent, as a careless one might.
-	srv := startServer(t, startTLSServer, func(s *mailServer) {
-		s.authReply = func(user, pass string) error {
+	srv := startServer(t, startTLSServer, func(s *delivertest.Options) {
+		s.AuthReply = func(user, pass string) error {
 			blob := base64.StdEncoding.EncodeToString([]byte("\x00" + user + "\x00" + pass))
 			return &smtp.SMTPError{
 				Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8},
@@ -431,10 +433,10 @@ func TestSendWrongPasswordNamesTheAccountNeverThePassword(t *testing.T) {
 			}
 		}
 	}
-	if got := sl.got(); len(got) != 0 {
+	if got := sl.Got(); len(got) != 0 {
 		t.Errorf("retried an authentication failure: slept %v", got)
 	}
-	if n := len(srv.received()); n != 0 {
+	if n := len(srv.Received()); n != 0 {
 		t.Errorf("%d messages accepted without authentication", n)
 	}
 	cfg := SMTP{Addr: srv.Addr, Username: testUser, Password: testPassword, From: testFrom}
@@ -452,7 +454,7 @@ func TestSendServerDownIsTransientAfterRetries(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close() // nothing listens there now: connections are refused
 	var sl sleeps
-	m, err := NewMailer(SMTP{Addr: addr, From: testFrom, Username: testUser, Password: testPassword, Retry: Retry{Sleep: sl.sleep}})
+	m, err := NewMailer(SMTP{Addr: addr, From: testFrom, Username: testUser, Password: testPassword, Retry: Retry{Sleep: sl.Sleep}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -469,7 +471,7 @@ func TestSendServerDownIsTransientAfterRetries(t *testing.T) {
 			t.Errorf("message %d: %q does not name the server and the attempts", i, me)
 		}
 	}
-	if got, want := sl.got(), DefaultDelays; !slices.Equal(got, want) {
+	if got, want := sl.Got(), DefaultDelays; !slices.Equal(got, want) {
 		t.Errorf("slept %v, want %v", got, want)
 	}
 }
@@ -509,9 +511,9 @@ func TestSendCancelledMidSessionClosesTheConnection(t *testing.T) {
 	t.Parallel()
 	inData := make(chan struct{})
 	release := make(chan struct{})
-	srv := startServer(t, startTLSServer, func(s *mailServer) {
+	srv := startServer(t, startTLSServer, func(s *delivertest.Options) {
 		withUser(s)
-		s.data = func(int) error {
+		s.Data = func(int) error {
 			close(inData)
 			<-release // the server sits on the message, never replying
 			return nil
@@ -521,7 +523,7 @@ func TestSendCancelledMidSessionClosesTheConnection(t *testing.T) {
 	m, err := NewMailer(SMTP{
 		Addr: srv.Addr, Username: testUser, Password: testPassword, From: testFrom, RootCAs: srv.Pool,
 		Timeout: time.Hour, // only the cancellation can end the wait
-		Retry:   Retry{Sleep: (&sleeps{}).sleep},
+		Retry:   Retry{Sleep: (&sleeps{}).Sleep},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -566,7 +568,7 @@ func TestSendHostileNamesInjectNothing(t *testing.T) {
 		Attachments: attachments,
 	}}))
 
-	got := srv.received()
+	got := srv.Received()
 	if len(got) != 1 || !slices.Equal(got[0].To, []string{"east@example.com"}) {
 		t.Fatalf("envelopes %+v, want one message to east@example.com only", got)
 	}
@@ -636,7 +638,7 @@ func TestSendRejectsABadMessageAndSendsTheRest(t *testing.T) {
 	if results[3].Err != nil {
 		t.Fatalf("good message: %v", results[3].Err)
 	}
-	if got := byRecipient(t, srv.received()); len(got) != 1 {
+	if got := byRecipient(t, srv.Received()); len(got) != 1 {
 		t.Errorf("received by %v, want ok@example.com only", slices.Collect(mapKeys(got)))
 	}
 }
@@ -702,5 +704,28 @@ func TestParseTLSMode(t *testing.T) {
 		if _, err := ParseTLSMode(in); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%q", in)) {
 			t.Errorf("ParseTLSMode(%q): got %v, want an error naming it", in, err)
 		}
+	}
+}
+
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, startTLSServer, withUser)
+	if err := mailer(t, srv, StartTLS, testUser, testPassword, &sleeps{}).Check(context.Background()); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	if n := len(srv.Received()); n != 0 {
+		t.Errorf("Check sent %d messages", n)
+	}
+	err := mailer(t, srv, StartTLS, testUser, "wrong-password", &sleeps{}).Check(context.Background())
+	var me *MailError
+	if !errors.As(err, &me) || me.Op != OpAuthenticate || me.Account != testUser || me.Transient {
+		t.Fatalf("Check with a wrong password: %v, want a permanent authentication failure", err)
+	}
+	if want := srv.Addr + `: authenticating as "reports": `; !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "wrong-password") {
+		t.Errorf("error %q, want it to start %q and not show the password", err, want)
+	}
+	down := mailer(t, &mailServer{Addr: delivertest.FreeAddr(t), Pool: srv.Pool}, StartTLS, "", "", &sleeps{})
+	if err := down.Check(context.Background()); !IsTransient(err) || !strings.Contains(err.Error(), "connecting") {
+		t.Errorf("Check of a server that is down: %v, want a transient connection failure", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -32,6 +33,24 @@ func ParseFormat(s string) (Format, error) {
 		return f, nil
 	}
 	return "", fmt.Errorf("%q is not one of wecom, dingtalk, feishu, slack, json", s)
+}
+
+// markdown escapes the characters that would make text markup or a link
+// in WeCom's and DingTalk's markdown.
+var markdown = strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`,
+	"<", "&lt;", ">", "&gt;", "#", `\#`, "~", `\~`, "|", `\|`)
+
+// Escape makes text from the data (a department's name) plain text in the
+// lines of a Notice of format f: escaped for the markdown of wecom and
+// dingtalk, with control characters as spaces, so a name such as
+// "[点我](http://…)" stays text rather than a link. slack is escaped by
+// Post itself; feishu and json carry plain text.
+func (f Format) Escape(s string) string {
+	s = headerText(s)
+	if f == WeCom || f == DingTalk {
+		return markdown.Replace(s)
+	}
+	return s
 }
 
 // Notice is one chat message: a title and lines of text, already in the
@@ -111,7 +130,7 @@ func (w Webhook) Post(ctx context.Context, n Notice) error {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	}
-	redact := w.secrets()
+	redact := newRedactor(w.Secrets()...)
 	delays := w.Retry.delays()
 	var last *HookError
 	for attempt := 0; ; attempt++ {
@@ -228,13 +247,16 @@ func brief(b []byte) string {
 	return s
 }
 
-// secrets are the parts of the URL that may be a token: the user info,
-// every query value and every path segment of eight characters or more.
-// A server that quotes them back has them masked in errors.
-func (w Webhook) secrets() redactor {
+// Secrets lists the parts of the URL that may be a token: the whole URL,
+// its user info, query, every query value and every path segment that
+// looks like one (decoded too): 16 characters or more, or 8 or more with a
+// digit, such as Feishu's and Slack's tokens, but not "services" or
+// "retention", which masked everywhere would garble ordinary text. Errors mask them wherever a server
+// quotes them back, and a caller masks them in everything it prints.
+func (w Webhook) Secrets() []string {
 	u, err := url.Parse(w.URL)
 	if err != nil {
-		return newRedactor(w.URL)
+		return []string{w.URL}
 	}
 	list := []string{w.URL, u.RawQuery, u.Fragment}
 	if u.User != nil {
@@ -245,14 +267,14 @@ func (w Webhook) secrets() redactor {
 		list = append(list, vs...)
 	}
 	for _, seg := range strings.Split(u.EscapedPath(), "/") {
-		if len(seg) >= 8 {
+		if len(seg) >= 16 || len(seg) >= 8 && strings.ContainsAny(seg, "0123456789") {
 			list = append(list, seg)
-			if dec, err := url.PathUnescape(seg); err == nil {
+			if dec, err := url.PathUnescape(seg); err == nil && dec != seg {
 				list = append(list, dec)
 			}
 		}
 	}
-	return newRedactor(list...)
+	return slices.DeleteFunc(list, func(s string) bool { return s == "" })
 }
 
 // wecomMax is the most bytes WeCom accepts in markdown content.

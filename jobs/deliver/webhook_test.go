@@ -102,7 +102,7 @@ func TestWebhookBodies(t *testing.T) {
 		t.Run(string(tc.format), func(t *testing.T) {
 			t.Parallel()
 			h := startHook(t, reply{http.StatusOK, tc.ok})
-			w := Webhook{URL: h.URL + tc.path, Format: tc.format, Retry: Retry{Sleep: (&sleeps{}).sleep}}
+			w := Webhook{URL: h.URL + tc.path, Format: tc.format, Retry: Retry{Sleep: (&sleeps{}).Sleep}}
 			if err := w.Post(context.Background(), notice); err != nil {
 				t.Fatal(err)
 			}
@@ -168,7 +168,7 @@ func TestWebhookPlatformErrorsAreFailures(t *testing.T) {
 		{"feishu 400 with code", Feishu, reply{400, `{"code":9499,"msg":"Bad Request","data":{}}`}, 9499, 400, "HTTP 400 Bad Request: Bad Request"},
 		{"wecom reply without errcode", WeCom, reply{200, `<html>proxy login</html>`}, 0, 200, "reply without the wecom error code"},
 		{"slack 400", Slack, reply{400, "invalid_payload"}, 0, 400, "HTTP 400 Bad Request: invalid_payload"},
-		{"slack 404 quoting the URL", Slack, reply{404, "no_service for /services/T0001/B0001/" + hookToken}, 0, 404, "no_service for /***/T0001/B0001/***"}, // every long segment may be a token,
+		{"slack 404 quoting the URL", Slack, reply{404, "no_service for /services/T0001/B0001/" + hookToken}, 0, 404, "no_service for /services/T0001/B0001/***"}, // a segment that looks like a token
 		{"json 403", JSON, reply{403, "forbidden"}, 0, 403, "HTTP 403 Forbidden: forbidden"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -176,7 +176,7 @@ func TestWebhookPlatformErrorsAreFailures(t *testing.T) {
 			h := startHook(t, tc.reply)
 			var sl sleeps
 			url := h.URL + "/services/T0001/B0001/" + hookToken + "?key=" + hookToken
-			w := Webhook{URL: url, Format: tc.format, Retry: Retry{Sleep: sl.sleep}}
+			w := Webhook{URL: url, Format: tc.format, Retry: Retry{Sleep: sl.Sleep}}
 			err := w.Post(context.Background(), notice)
 			var he *HookError
 			if !errors.As(err, &he) {
@@ -192,8 +192,8 @@ func TestWebhookPlatformErrorsAreFailures(t *testing.T) {
 			if strings.Contains(fmt.Sprintf("%v %+v %#v", err, err, w), hookToken) {
 				t.Errorf("error or webhook shows the token: %v / %#v", err, w)
 			}
-			if n := len(h.requests()); n != 1 || len(sl.got()) != 0 {
-				t.Errorf("%d requests, slept %v; want 1 and none", n, sl.got())
+			if n := len(h.requests()); n != 1 || len(sl.Got()) != 0 {
+				t.Errorf("%d requests, slept %v; want 1 and none", n, sl.Got())
 			}
 		})
 	}
@@ -205,14 +205,14 @@ func TestWebhookRetriesServerErrors(t *testing.T) {
 		t.Parallel()
 		h := startHook(t, reply{500, "oops"}, reply{502, ""}, reply{200, `{"errcode":0,"errmsg":"ok"}`})
 		var sl sleeps
-		w := Webhook{URL: h.URL + "/send?key=" + hookToken, Format: WeCom, Retry: Retry{Sleep: sl.sleep}}
+		w := Webhook{URL: h.URL + "/send?key=" + hookToken, Format: WeCom, Retry: Retry{Sleep: sl.Sleep}}
 		if err := w.Post(context.Background(), notice); err != nil {
 			t.Fatal(err)
 		}
 		if n := len(h.requests()); n != 3 {
 			t.Errorf("%d requests, want 3", n)
 		}
-		if got, want := sl.got(), DefaultDelays[:2]; !slices.Equal(got, want) {
+		if got, want := sl.Got(), DefaultDelays[:2]; !slices.Equal(got, want) {
 			t.Errorf("slept %v, want %v", got, want)
 		}
 	})
@@ -220,7 +220,7 @@ func TestWebhookRetriesServerErrors(t *testing.T) {
 		t.Parallel()
 		h := startHook(t, reply{503, "maintenance"})
 		var sl sleeps
-		w := Webhook{URL: h.URL + "/send?key=" + hookToken, Format: DingTalk, Retry: Retry{Sleep: sl.sleep}}
+		w := Webhook{URL: h.URL + "/send?key=" + hookToken, Format: DingTalk, Retry: Retry{Sleep: sl.Sleep}}
 		err := w.Post(context.Background(), notice)
 		var he *HookError
 		if !errors.As(err, &he) || !he.Transient || he.Status != 503 || he.Attempts != 4 {
@@ -229,14 +229,14 @@ func TestWebhookRetriesServerErrors(t *testing.T) {
 		if n := len(h.requests()); n != 4 {
 			t.Errorf("%d requests, want 4", n)
 		}
-		if got := sl.got(); !slices.Equal(got, DefaultDelays) {
+		if got := sl.Got(); !slices.Equal(got, DefaultDelays) {
 			t.Errorf("slept %v, want %v", got, DefaultDelays)
 		}
 	})
 	t.Run("429 is retried", func(t *testing.T) {
 		t.Parallel()
 		h := startHook(t, reply{429, "rate_limited"}, reply{200, "ok"})
-		w := Webhook{URL: h.URL + "/services/T/B/" + hookToken, Format: Slack, Retry: Retry{Sleep: (&sleeps{}).sleep}}
+		w := Webhook{URL: h.URL + "/services/T/B/" + hookToken, Format: Slack, Retry: Retry{Sleep: (&sleeps{}).Sleep}}
 		if err := w.Post(context.Background(), notice); err != nil {
 			t.Fatal(err)
 		}
@@ -257,7 +257,7 @@ func TestWebhookUnreachableNeverShowsTheToken(t *testing.T) {
 	var sl sleeps
 	w := Webhook{
 		URL:    "http://" + addr + "/cgi-bin/webhook/send?key=" + hookToken,
-		Format: WeCom, Retry: Retry{Sleep: sl.sleep},
+		Format: WeCom, Retry: Retry{Sleep: sl.Sleep},
 	}
 	err = w.Post(context.Background(), notice)
 	var he *HookError
@@ -272,7 +272,7 @@ func TestWebhookUnreachableNeverShowsTheToken(t *testing.T) {
 			t.Errorf("error text %q shows the URL's path or token", s)
 		}
 	}
-	if got := sl.got(); !slices.Equal(got, DefaultDelays) {
+	if got := sl.Got(); !slices.Equal(got, DefaultDelays) {
 		t.Errorf("slept %v, want %v", got, DefaultDelays)
 	}
 }
@@ -284,7 +284,7 @@ func TestWebhookDoesNotFollowRedirects(t *testing.T) {
 		http.Redirect(w, r, elsewhere.URL+"/stolen", http.StatusTemporaryRedirect)
 	}))
 	t.Cleanup(h.Close)
-	w := Webhook{URL: h.URL + "/send?key=" + hookToken, Format: WeCom, Retry: Retry{Sleep: (&sleeps{}).sleep}}
+	w := Webhook{URL: h.URL + "/send?key=" + hookToken, Format: WeCom, Retry: Retry{Sleep: (&sleeps{}).Sleep}}
 	err := w.Post(context.Background(), notice)
 	var he *HookError
 	if !errors.As(err, &he) || he.Status != http.StatusTemporaryRedirect || he.Transient {
@@ -347,5 +347,21 @@ func TestWebhookStopsWhenCancelled(t *testing.T) {
 	}
 	if n := len(h.requests()); n != 1 {
 		t.Errorf("%d requests, want 1", n)
+	}
+}
+
+func TestFormatEscape(t *testing.T) {
+	t.Parallel()
+	name := "[点我](http://x.example/a_b) *VIP* <b>\r\n# 华东"
+	for f, want := range map[Format]string{
+		WeCom:    `\[点我\](http://x.example/a\_b) \*VIP\* &lt;b&gt;  \# 华东`,
+		DingTalk: `\[点我\](http://x.example/a\_b) \*VIP\* &lt;b&gt;  \# 华东`,
+		Feishu:   "[点我](http://x.example/a_b) *VIP* <b>  # 华东",
+		Slack:    "[点我](http://x.example/a_b) *VIP* <b>  # 华东",
+		JSON:     "[点我](http://x.example/a_b) *VIP* <b>  # 华东",
+	} {
+		if got := f.Escape(name); got != want {
+			t.Errorf("%s: Escape = %q, want %q", f, got, want)
+		}
 	}
 }
