@@ -204,3 +204,7 @@ func plain(s string) string {
 		return r
 	}, strings.ToValidUTF8(s, "\uFFFD"))
 }
+
+// Columns is the number of terminal columns s takes, a Chinese character
+// two: for aligning text tables such as deliver --dry-run's.
+func Columns(s string) int { return columns(s) }
