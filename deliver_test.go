@@ -108,7 +108,7 @@ delivery:
 	code, _, stderr := cli(badEnv, "deliver", "--period", "2026-09", "--redeliver")
 	last := lastLine(stderr)
 	if code != jobs.ExitDelivery || !strings.Contains(last, `authenticating as "reports"`) || !strings.Contains(last, srv.Addr) ||
-		!strings.HasPrefix(last, "retention deliver: published 2026-09, but delivery failed: 2 recipient(s) pending") {
+		!strings.HasPrefix(last, "retention deliver: published 2026-09, but delivery failed: 2 recipients pending") {
 		t.Errorf("deliver with a refused password exits %d: %s", code, last)
 	}
 	if len(srv.Received()) != 2 {

@@ -36,10 +36,9 @@ func deliverPublished(ctx context.Context, opt RunOptions, runID, command string
 			return err
 		}
 		mailErr = m.failure()
-		planned, unchanged := m.messages()
+		planned, _ := m.messages()
 		run.Mail, run.Pending = true, len(m.pending())
 		run.Sent = planned - run.Pending
-		log.Info("delivery finished", "stage", "deliver", "sent", run.Sent, "pending", run.Pending, "unchanged", unchanged)
 	}
 	if c.Delivery.Webhook != nil {
 		hookErr = notify(ctx, opt, last.Period, run, log)
@@ -136,6 +135,11 @@ func Deliver(ctx context.Context, opt RunOptions, w io.Writer) error {
 // (to send, sent or pending), recipient, attachment and subject, aligned.
 func (m *mailing) list(w io.Writer) {
 	for _, b := range m.batches {
+		if len(b.msgs) == 0 {
+			fmt.Fprintf(w, "%s (%s) in %s: nothing to send, %d already sent with these figures (--redeliver sends them again)\n",
+				b.period, b.period.G, b.dir, b.unchanged)
+			continue
+		}
 		fmt.Fprintf(w, "%s (%s) in %s: %s, %d already sent with these figures\n",
 			b.period, b.period.G, b.dir, plural(len(b.msgs), "message"), b.unchanged)
 		rows := [][]string{{"state", "recipient", "attachment", "subject"}}
@@ -166,19 +170,27 @@ func (m *mailing) list(w io.Writer) {
 	}
 }
 
-// state is a message's state for list: before sending, what will be done.
+// state is a message's state for list: before sending, what will be
+// done, and why (restated, pending after a failed attempt).
 func (o *outgoing) state() string {
-	again := ""
+	var why []string
 	if o.restated {
-		again = " (restated)"
+		why = append(why, "restated")
 	}
+	if o.retry {
+		why = append(why, "was pending")
+	}
+	s := "to send"
 	switch {
 	case o.err != nil:
-		return "pending"
+		s, why = "pending", nil
 	case o.sent:
-		return "sent" + again
+		s = "sent"
 	}
-	return "to send" + again
+	if len(why) > 0 {
+		s += " (" + strings.Join(why, ", ") + ")"
+	}
+	return s
 }
 
 // notify posts the run's notice to the webhook: the figures of the last

@@ -62,6 +62,7 @@ type outgoing struct {
 	sha      string
 	figures  string // FiguresDigest of the scope
 	restated bool   // sent before with other figures
+	retry    bool   // pending: an earlier attempt failed
 	letter   report.Letter
 	sent     bool  // the server accepted it
 	err      error // why it was not delivered
@@ -139,7 +140,7 @@ func (m *mailing) route(b *batch, dept *string, to []*mail.Address, which due) e
 			return fail(kindInternal, err)
 		}
 		b.msgs = append(b.msgs, &outgoing{dept: dept, to: a, file: file, data: data, sha: sha, figures: figures,
-			restated: restated, letter: letter})
+			restated: restated, retry: pending, letter: letter})
 	}
 	return nil
 }
@@ -186,10 +187,12 @@ func (m *mailing) send(ctx context.Context) error {
 				Attachments: []deliver.Attachment{{Name: o.file.Path, Data: o.data}}})
 		}
 	}
+	_, unchanged := m.messages()
+	s := m.email.SMTP
 	if len(msgs) == 0 {
+		m.log.Info("mail finished", "stage", "deliver", "server", s.Addr, "sent", 0, "pending", 0, "unchanged", unchanged)
 		return nil
 	}
-	s := m.email.SMTP
 	s.Retry = deliver.Retry{Sleep: m.opt.Sleep}
 	mailer, err := deliver.NewMailer(s)
 	if err != nil {
@@ -202,23 +205,26 @@ func (m *mailing) send(ctx context.Context) error {
 	for _, b := range m.batches {
 		m.record(b)
 	}
-	m.log.Info("mail sent", "stage", "deliver", "server", s.Addr, "messages", len(all), "pending", len(m.pending()),
-		"duration_ms", time.Since(t).Milliseconds())
+	pending := len(m.pending())
+	m.log.Info("mail finished", "stage", "deliver", "server", s.Addr, "sent", len(all)-pending, "pending", pending,
+		"unchanged", unchanged, "duration_ms", time.Since(t).Milliseconds())
 	return m.save(ctx)
 }
 
-// record notes each message of b in its ledger and logs it.
+// record notes each message of b in its ledger, at the time the command
+// started in the report time zone, and logs it.
 func (m *mailing) record(b *batch) {
+	at := m.opt.Now.In(m.opt.Plan.Location).Truncate(time.Second)
 	for _, o := range b.msgs {
 		args := []any{"stage", "deliver", "period", b.period.String(), "department", o.scope(), "recipient", o.to.Address, "file", o.file.Path}
 		if o.err == nil {
 			b.ledger.RecordSent(o.dept, o.to.Address, publication.Sent{File: o.file.Path, SHA256: o.sha, Figures: o.figures,
-				At: m.opt.Now, RunID: m.runID, Restated: o.restated})
+				At: at, RunID: m.runID, Restated: o.restated})
 			m.log.Info("delivered", append(args, "restated", o.restated)...)
 			continue
 		}
 		why := oneLine(o.err.Error())
-		b.ledger.RecordPending(o.dept, o.to.Address, o.figures, m.opt.Now, why)
+		b.ledger.RecordPending(o.dept, o.to.Address, o.figures, at, why)
 		m.log.Error("not delivered", append(args, "transient", deliver.IsTransient(o.err), "error", why)...)
 	}
 }
@@ -298,8 +304,12 @@ func (m *mailing) failure() error {
 			break
 		}
 	}
-	return fmt.Errorf("%d recipient(s) pending on %s (%s), to be sent by the next run or `retention deliver --period %s`: %s",
-		len(people), m.email.SMTP.Addr, plural(len(pending), "message"), periods[0], oneLine(first.Error()))
+	how := "`retention deliver --period " + periods[0] + "`"
+	if len(periods) > 1 {
+		how = "`retention deliver --period P` for " + strings.Join(periods, ", ")
+	}
+	return fmt.Errorf("%s pending on %s (%s; the next run or %s sends them): %s",
+		plural(len(people), "recipient"), m.email.SMTP.Addr, plural(len(pending), "message"), how, oneLine(first.Error()))
 }
 
 func plural(n int, what string) string {

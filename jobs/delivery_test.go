@@ -299,7 +299,7 @@ func TestDeliveryWhenTheServerIsDown(t *testing.T) {
 		t.Fatalf("run with the mail server down: exit %d (%v), want %d", jobs.ExitCode(err), err, jobs.ExitDelivery)
 	}
 	msg := err.Error()
-	for _, s := range []string{"published 2026-08, but delivery failed", "2 recipient(s) pending on " + addr, "2 messages", "connection refused"} {
+	for _, s := range []string{"published 2026-08, but delivery failed", "2 recipients pending on " + addr, "2 messages", "connection refused"} {
 		if !strings.Contains(msg, s) {
 			t.Errorf("reason %q does not say %q", msg, s)
 		}
@@ -383,7 +383,7 @@ func TestDeliverCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range []string{"2026-09 (month) in " + publication.PeriodDir(c.Report.OutDir, mustPeriod(t, "2026-09")) + ": 4 messages, 0 already sent",
-		"to send  north-lead@example.com  华北.xlsx     客户保持报告 · 华北 · 2026-09\n"} {
+		"to send (was pending)  north-lead@example.com  华北.xlsx     客户保持报告 · 华北 · 2026-09\n"} {
 		if !strings.Contains(listing, s) {
 			t.Errorf("dry run lacks %q:\n%s", s, listing)
 		}
@@ -395,11 +395,11 @@ func TestDeliverCommand(t *testing.T) {
 	if err != nil {
 		t.Fatalf("deliver: %v\n%s", err, listing)
 	}
-	if got := received(t, srv, 0); len(got) != 4 || !strings.Contains(listing, "sent   finance@example.com     company.xlsx  客户保持报告 · 全公司 · 2026-09\n") {
+	if got := received(t, srv, 0); len(got) != 4 || !strings.Contains(listing, "sent (was pending)  finance@example.com     company.xlsx  客户保持报告 · 全公司 · 2026-09\n") {
 		t.Errorf("deliver sent %v:\n%s", summary(got), listing)
 	}
 	listing, err = deliverCmd(false)
-	if err != nil || !strings.Contains(listing, "0 messages, 4 already sent with these figures") || len(srv.Received()) != 4 {
+	if err != nil || !strings.Contains(listing, "nothing to send, 4 already sent with these figures") || len(srv.Received()) != 4 {
 		t.Errorf("deliver again: %v, %d messages in all:\n%s", err, len(srv.Received()), listing)
 	}
 	// Nothing published: a clear error.

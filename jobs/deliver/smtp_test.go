@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -447,12 +446,7 @@ func TestSendWrongPasswordNamesTheAccountNeverThePassword(t *testing.T) {
 
 func TestSendServerDownIsTransientAfterRetries(t *testing.T) {
 	t.Parallel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close() // nothing listens there now: connections are refused
+	addr := delivertest.FreeAddr(t) // nothing listens there now: connections are refused
 	var sl sleeps
 	m, err := NewMailer(SMTP{Addr: addr, From: testFrom, Username: testUser, Password: testPassword, Retry: Retry{Sleep: sl.Sleep}})
 	if err != nil {
@@ -478,12 +472,7 @@ func TestSendServerDownIsTransientAfterRetries(t *testing.T) {
 
 func TestSendStopsWhenCancelled(t *testing.T) {
 	t.Parallel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := delivertest.FreeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	// The interruption arrives while the job waits to retry.

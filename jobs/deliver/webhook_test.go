@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -15,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"retention/jobs/deliver/delivertest"
 )
 
 // hookServer is an httptest server that answers each request with the
@@ -248,18 +249,13 @@ func TestWebhookRetriesServerErrors(t *testing.T) {
 
 func TestWebhookUnreachableNeverShowsTheToken(t *testing.T) {
 	t.Parallel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := delivertest.FreeAddr(t)
 	var sl sleeps
 	w := Webhook{
 		URL:    "http://" + addr + "/cgi-bin/webhook/send?key=" + hookToken,
 		Format: WeCom, Retry: Retry{Sleep: sl.Sleep},
 	}
-	err = w.Post(context.Background(), notice)
+	err := w.Post(context.Background(), notice)
 	var he *HookError
 	if !errors.As(err, &he) || !he.Transient || he.Attempts != 4 || he.Status != 0 {
 		t.Fatalf("got %v, want a transient failure after 4 attempts", err)

@@ -62,18 +62,5 @@ func (s *Store) AppendDeliveries(ctx context.Context, l *Ledger, sent []*Deliver
 			Department: d.Department, Recipient: d.Recipient, File: d.Sent.File, SHA256: d.Sent.SHA256, Figures: d.Sent.Figures,
 			Restated: d.Sent.Restated})
 	}
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return storeFail(err)
-	}
-	defer tx.Rollback()
-	for start := 0; start < len(rows); start += insertBatch {
-		if _, err := tx.NamedExecContext(ctx, insertDelivery, rows[start:min(start+insertBatch, len(rows))]); err != nil {
-			return storeFail(fmt.Errorf("writing retention_deliveries: %w", err))
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return storeFail(fmt.Errorf("writing retention_deliveries: %w", err))
-	}
-	return nil
+	return insertAll(ctx, s.db, "retention_deliveries", insertDelivery, rows)
 }
