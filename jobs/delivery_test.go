@@ -596,7 +596,7 @@ func TestCheckDelivery(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range []string{"WARNING     delivery.email.departments.西南: the source has no rows of this department",
-		"email       smtp://reports@" + srv.Addr + " (starttls, from 客户保持报告 <reports@example.com>) reachable; company.xlsx to 1, 3 departments' workbooks to 4 recipients"} {
+		"email       smtp://reports@" + srv.Addr + " (tls starttls, from 客户保持报告 <reports@example.com>) reachable; company.xlsx to 1, 3 departments' workbooks to 4 recipients"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("check lacks %q:\n%s", s, out)
 		}

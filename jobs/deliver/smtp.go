@@ -85,7 +85,7 @@ func (s SMTP) String() string {
 	if s.Username != "" {
 		user = s.Username + "@"
 	}
-	return fmt.Sprintf("smtp://%s%s (%s, from %s)", user, s.Addr, s.TLS, s.From)
+	return fmt.Sprintf("smtp://%s%s (tls %s, from %s)", user, s.Addr, s.TLS, s.From)
 }
 
 // GoString is String, for %#v.
