@@ -36,8 +36,8 @@ func deliverPublished(ctx context.Context, opt RunOptions, runID, command string
 			return err
 		}
 		mailErr = m.failure()
-		planned, _ := m.messages()
-		run.Mail, run.Pending = true, len(m.pending())
+		planned, unchanged := m.messages()
+		run.Mail, run.Pending, run.Unchanged = true, len(m.pending()), unchanged
 		run.Sent = planned - run.Pending
 	}
 	if c.Delivery.Webhook != nil {
@@ -214,7 +214,7 @@ func notify(ctx context.Context, opt RunOptions, p transform.Period, run report.
 	data := map[string]any{"run_id": rec.RunID, "granularity": rec.Granularity, "period": rec.Period, "periods": run.Periods,
 		"company": company, "alerts": rec.Alerts, "restated": rec.Restated, "dir": run.Dir}
 	if run.Mail {
-		data["mail"] = map[string]int{"sent": run.Sent, "pending": run.Pending}
+		data["mail"] = map[string]int{"sent": run.Sent, "pending": run.Pending, "unchanged": run.Unchanged}
 	}
 	if err := w.Post(ctx, deliver.Notice{Title: title, Lines: lines, Data: data}); err != nil {
 		log.Error("webhook notice not posted", "stage", "deliver", "webhook", w.String(), "error", oneLine(err.Error()))

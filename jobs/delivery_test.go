@@ -548,8 +548,8 @@ targets:
 		t.Fatalf("%d notices, want 1", len(posted))
 	}
 	for _, s := range []string{`"title":"客户保持报告 · 2026-09 已发布"`, `"- 客户保持率 66.7%（+0.0 个百分点）"`, `"未达目标 2 项："`,
-		`"- 华东 客户保持率 66.7%，低于目标下限 70.0%"`, `"邮件：已发送 4 封，待发送 0 封"`, `"文件：` + out.Dir + `"`,
-		`"period":"2026-09"`, `"mail":{"pending":0,"sent":4}`, `"retention_rate":0.6666666666666666`} {
+		`"- 华东 客户保持率 66.7%，低于目标下限 70.0%"`, `"邮件：本次发送 4 封，待发送 0 封，0 封此前已发送且数字未变"`, `"文件：` + out.Dir + `"`,
+		`"period":"2026-09"`, `"mail":{"pending":0,"sent":4,"unchanged":0}`, `"retention_rate":0.6666666666666666`} {
 		if !strings.Contains(posted[0], s) {
 			t.Errorf("notice lacks %s:\n%s", s, posted[0])
 		}

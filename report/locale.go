@@ -108,7 +108,7 @@ var zhCN = Labels{
 	"notice.no_alerts":    "未达目标：无",
 	"notice.restated":     "修订：已发布的历史数字有 %d 个发生变化",
 	"notice.not_restated": "修订：无",
-	"notice.mail":         "邮件：已发送 %d 封，待发送 %d 封",
+	"notice.mail":         "邮件：本次发送 %d 封，待发送 %d 封，%d 封此前已发送且数字未变",
 	"notice.files":        "文件：%s",
 
 	"metric.active_customers":               "活跃客户数",
@@ -347,7 +347,7 @@ var en = Labels{
 	"notice.no_alerts":    "Targets missed: none",
 	"notice.restated":     "Restatements: %d published figures have moved",
 	"notice.not_restated": "Restatements: none",
-	"notice.mail":         "E-mail: %d sent, %d pending",
+	"notice.mail":         "E-mail: %d sent, %d pending, %d sent before with the same figures",
 	"notice.files":        "Files: %s",
 
 	"metric.active_customers":               "Active customers",

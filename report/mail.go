@@ -86,10 +86,11 @@ type Run struct {
 	Periods int    // periods published: more than one for a backfill
 	First   string // the first of them
 	Dir     string // the last period's directory, where its files are
-	// Mail is false without e-mail delivery; Sent and Pending count its
-	// messages.
-	Mail          bool
-	Sent, Pending int
+	// Mail is false without e-mail delivery; Sent, Pending and Unchanged
+	// count its messages (Unchanged: sent before with the same figures,
+	// not again).
+	Mail                     bool
+	Sent, Pending, Unchanged int
 }
 
 // maxNoticeAlerts is how many broken targets a notice lists before it
@@ -134,7 +135,7 @@ func Notice(locale, currency string, rec *publication.Record, run Run, esc func(
 		lines = append(lines, l.T("notice.not_restated"))
 	}
 	if run.Mail {
-		lines = append(lines, l.F("notice.mail", run.Sent, run.Pending))
+		lines = append(lines, l.F("notice.mail", run.Sent, run.Pending, run.Unchanged))
 	}
 	lines = append(lines, l.F("notice.files", esc(run.Dir)))
 	return title, lines, nil

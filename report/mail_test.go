@@ -148,7 +148,7 @@ func TestNotice(t *testing.T) {
 	east := "华*东_"
 	rec.Alerts[0].Department = &east
 	esc := func(s string) string { return strings.NewReplacer("*", `\*`, "_", `\_`).Replace(s) }
-	title, lines, err := Notice("zh-CN", "¥", rec, Run{Periods: 3, First: "2026-08", Dir: "/out/month/2026-10", Mail: true, Sent: 5, Pending: 2}, esc)
+	title, lines, err := Notice("zh-CN", "¥", rec, Run{Periods: 3, First: "2026-08", Dir: "/out/month/2026-10", Mail: true, Sent: 5, Pending: 2, Unchanged: 1}, esc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestNotice(t *testing.T) {
 - 华东 相对客户流失率 4.9%，高于目标上限 1.0%
 - 全公司 客户保持率 75.0%，低于目标下限 85.0%
 修订：已发布的历史数字有 5 个发生变化
-邮件：已发送 5 封，待发送 2 封
+邮件：本次发送 5 封，待发送 2 封，1 封此前已发送且数字未变
 文件：/out/month/2026-10`
 	if got := strings.Join(lines, "\n"); got != want {
 		t.Errorf("lines:\n%s\nwant:\n%s", got, want)
