@@ -51,6 +51,10 @@ type batch struct {
 	// unchanged counts the routed messages already sent with the same
 	// figures, which are not sent again.
 	unchanged int
+	// settled is set when a pending attempt turned out to be needed no
+	// more (the figures went back to those sent): the ledger is written
+	// even without a message.
+	settled bool
 }
 
 // outgoing is one workbook for one recipient.
@@ -127,6 +131,9 @@ func (m *mailing) route(b *batch, dept *string, to []*mail.Address, which due) e
 		if !send {
 			if state == publication.DueDone {
 				b.unchanged++
+				if pending {
+					entry.Pending, b.settled = nil, true
+				}
 			}
 			continue
 		}
@@ -191,7 +198,7 @@ func (m *mailing) send(ctx context.Context) error {
 	s := m.email.SMTP
 	if len(msgs) == 0 {
 		m.log.Info("mail finished", "stage", "deliver", "server", s.Addr, "sent", 0, "pending", 0, "unchanged", unchanged)
-		return nil
+		return m.save(ctx)
 	}
 	s.Retry = deliver.Retry{Sleep: m.opt.Sleep}
 	mailer, err := deliver.NewMailer(s)
@@ -234,7 +241,7 @@ func (m *mailing) record(b *batch) {
 func (m *mailing) save(ctx context.Context) error {
 	outDir := m.opt.Plan.Report.OutDir
 	for _, b := range m.batches {
-		if len(b.msgs) == 0 {
+		if len(b.msgs) == 0 && !b.settled {
 			continue
 		}
 		if err := writeLedger(outDir, b.period, b.ledger); err != nil {
@@ -242,8 +249,8 @@ func (m *mailing) save(ctx context.Context) error {
 		}
 	}
 	dsn := m.opt.Plan.Store.DSN
-	if dsn == "" {
-		return nil
+	if dsn == "" || len(m.pending()) == m.planned() {
+		return nil // no store, or nothing accepted to record
 	}
 	store, err := publication.OpenStore(ctx, dsn)
 	if err != nil {
@@ -253,7 +260,7 @@ func (m *mailing) save(ctx context.Context) error {
 	for _, b := range m.batches {
 		var sent []*publication.Delivery
 		for _, o := range b.msgs {
-			if o.err == nil {
+			if o.sent {
 				sent = append(sent, b.ledger.Find(o.dept, o.to.Address))
 			}
 		}
@@ -262,6 +269,11 @@ func (m *mailing) save(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+func (m *mailing) planned() int {
+	n, _ := m.messages()
+	return n
 }
 
 // pending lists the messages not delivered.

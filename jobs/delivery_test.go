@@ -653,3 +653,35 @@ func TestDeliveryLedgerSurvivesRepublishing(t *testing.T) {
 		}
 	}
 }
+
+// TestDeliveryPendingSettles: a restatement that could not be sent, whose
+// figures then go back to those sent, is no longer pending and sends
+// nothing.
+func TestDeliveryPendingSettles(t *testing.T) {
+	t.Parallel()
+	d := deliveryData(t)
+	srv := mailServer(t, "")
+	c := mailConfig(t, d, srv.Addr, srv, "")
+	var sl delivertest.Sleeps
+	now := time.Date(2026, 10, 1, 22, 30, 0, 0, time.UTC)
+	if _, err := runAt(t, c, "2026-09", now, quiet, &sl); err != nil {
+		t.Fatal(err)
+	}
+	up := c.Delivery.Email.SMTP.Addr
+	c.Delivery.Email.SMTP.Addr = delivertest.FreeAddr(t) // down
+	d.Exec(t, lateRows[0])
+	if _, err := runAt(t, c, "2026-09", now.Add(time.Hour), quiet, &sl); jobs.ExitCode(err) != jobs.ExitDelivery {
+		t.Fatalf("exit %d (%v), want %d", jobs.ExitCode(err), err, jobs.ExitDelivery)
+	}
+	if !readLedger(t, c, "2026-09").HasPending() {
+		t.Fatal("the restatement is not pending")
+	}
+	d.Exec(t, "DELETE FROM orders WHERE order_id IN (18, 19)")
+	c.Delivery.Email.SMTP.Addr = up
+	if _, err := runAt(t, c, "2026-09", now.Add(2*time.Hour), quiet, &sl); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.Received()); n != 4 || readLedger(t, c, "2026-09").HasPending() {
+		t.Errorf("%d messages in all, pending %v; want the first 4 and nothing pending", n, readLedger(t, c, "2026-09").HasPending())
+	}
+}
