@@ -70,7 +70,7 @@ func TestDockerCompose(t *testing.T) {
 	t.Parallel()
 	docs := yamlDocs(t, "deploy/docker-compose.yaml")
 	services := dig(t, docs[0], "services").(map[string]any)
-	for _, s := range []string{"demo-data", "mysql", "retention"} {
+	for _, s := range []string{"demo-data", "mysql", "retention", "mailpit"} {
 		if services[s] == nil {
 			t.Errorf("no service %s", s)
 		}
@@ -96,8 +96,44 @@ func TestDockerCompose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := loadsAsConfig(t, "deploy/retention.yaml", string(b)); c.Schedule.Cron == nil || c.Report.OutDir != "/out" {
+	c := loadsAsConfig(t, "deploy/retention.yaml", string(b))
+	if c.Schedule.Cron == nil || c.Report.OutDir != "/out" {
 		t.Errorf("deploy/retention.yaml: schedule %q, out_dir %q", c.Schedule.Spec, c.Report.OutDir)
+	}
+	testComposeMail(t, services, c)
+}
+
+// testComposeMail: the compose demo delivers to its mail catcher, whose
+// web UI a newcomer opens, every demo department's workbook to its own
+// people and company.xlsx to finance.
+func testComposeMail(t *testing.T, services map[string]any, c config.Config) {
+	t.Helper()
+	if image := dig(t, services, "mailpit", "image").(string); !strings.HasPrefix(image, "axllent/mailpit") {
+		t.Errorf("the mail catcher runs %s, want axllent/mailpit", image)
+	}
+	if ports := strings.Join(toStrings(dig(t, services, "mailpit", "ports")), " "); !strings.Contains(ports, "8025:8025") {
+		t.Errorf("the mail catcher's web UI is not published: ports %s", ports)
+	}
+	if dig(t, services, "retention", "depends_on", "mailpit") == nil {
+		t.Error("the job does not wait for the mail catcher")
+	}
+	e := c.Delivery.Email
+	if e == nil {
+		t.Fatal("deploy/retention.yaml delivers nothing")
+	}
+	if e.SMTP.Addr != "mailpit:1025" || e.SMTP.TLS.String() != "none" || e.SMTP.Username != "" {
+		t.Errorf("delivery goes to %v, want the mail catcher's plain SMTP, without an account", e.SMTP)
+	}
+	if len(e.Company) == 0 {
+		t.Error("nobody receives company.xlsx")
+	}
+	var routed []string
+	for _, r := range e.Departments {
+		routed = append(routed, r.Department)
+	}
+	// The demo's departments (jobs/demo), each routed.
+	if got, want := strings.Join(routed, " "), "华东 华北 华南 西南 线上/直营"; got != want {
+		t.Errorf("routed departments %s, want the demo's %s", got, want)
 	}
 }
 

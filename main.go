@@ -41,11 +41,12 @@ func main() {
 const usage = `retention computes customer-retention reports from MySQL orders and complaints.
 
 Usage:
-  retention run      [--config FILE] [--period 2026-10] [--granularity month|quarter|year] [--out DIR] [--wait 10m] [--force]
+  retention run      [--config FILE] [--period 2026-10] [--granularity month|quarter|year] [--out DIR] [--wait 10m] [--force] [--redeliver]
   retention backfill --from 2025-01 --to 2026-09 [--config FILE] [--granularity G] [--out DIR] [--force] [--wait D]
   retention diff     --period 2026-09 [--config FILE] [--granularity G] [--against RUN_ID] [--out DIR]
   retention schedule [--config FILE] [--out DIR] [--wait D]
   retention check    [--config FILE] [--period P] [--granularity G]
+  retention deliver  --period 2026-09 [--config FILE] [--granularity G] [--out DIR] [--dry-run] [--redeliver] [--wait D]
   retention demo     [--config FILE] [--out DIR] [--granularity G] [--locale zh-CN|en] [--sql FILE]
   retention version
   retention help
@@ -55,7 +56,10 @@ Usage:
             manifest.json under <out>/<granularity>/<period>/. Checks run
             before anything is written (gate.*); when one fails, nothing is
             published and the exit code is 7, unless --force, which publishes
-            and marks the summary sheets.
+            and marks the summary sheets. Then, with delivery configured, each
+            recipient gets the workbooks routed to them that they have not
+            had with these figures, and the webhook a notice; --redeliver
+            sends every routed workbook again.
   backfill  publishes every period of a range with one read of the source;
             periods already complete are skipped unless --force, so an
             interrupted backfill resumes where it stopped. --force also
@@ -66,7 +70,12 @@ Usage:
   schedule  runs on the configuration's schedule (cron expression or @daily,
             in the report time zone) until SIGTERM or SIGINT.
   check     validates the configuration, connects, probes every query and prints
-            its row count and the period run would report.
+            its row count and the period run would report; with delivery
+            configured, opens a session with the mail server (sending nothing)
+            and warns of routes to departments the source does not have.
+  deliver   sends a published period's workbooks to their recipients without
+            recomputing: those never sent, pending or restated since (all with
+            --redeliver); --dry-run lists recipient, attachment and subject.
   demo      starts an embedded MySQL-compatible server with generated data and
             runs the same pipeline against it; --sql writes that data as SQL
             for a real server instead. It reads and checks --config as run
@@ -78,24 +87,27 @@ Usage:
 Every command takes --log-format auto|json|text (auto: text on a terminal,
 JSON otherwise). --wait is how long to wait for another run writing the same
 output (default 0: give up at once). The configuration file may also be named
-by RETENTION_CONFIG; RETENTION_SOURCE_DSN overrides source.dsn and
-RETENTION_STORE_DSN store.dsn.
+by RETENTION_CONFIG; RETENTION_SOURCE_DSN overrides source.dsn,
+RETENTION_STORE_DSN store.dsn and RETENTION_WEBHOOK_URL delivery.webhook.url;
+RETENTION_SMTP_PASSWORD is the SMTP password, which no key holds.
 
 Exit codes: 0 ok, 1 internal error, 2 configuration or usage error, 3 source
 database error, 4 output error, 5 output locked by another run, 6 interrupted,
 7 a check before publishing failed (nothing published), 8 the snapshot store
-(store.dsn) could not be read or written.
+(store.dsn) could not be read or written, 9 published but not delivered (the
+next run or retention deliver sends what is pending).
 `
 
 // commandFlags lists the flags each command takes, besides --config and
 // --log-format.
 var commandFlags = map[string][]string{
-	"run":      {"period", "granularity", "out", "wait", "locale", "force"},
+	"run":      {"period", "granularity", "out", "wait", "locale", "force", "redeliver"},
 	"backfill": {"from", "to", "granularity", "out", "force", "wait", "locale"},
 	"schedule": {"out", "wait", "locale"},
 	"check":    {"period", "granularity"},
 	"diff":     {"period", "granularity", "out", "locale", "against"},
 	"demo":     {"out", "granularity", "locale", "sql"},
+	"deliver":  {"period", "granularity", "out", "wait", "dry-run", "redeliver"},
 }
 
 // options are the command line: main's own flags, and those that make
@@ -136,6 +148,10 @@ func parseFlags(cmd string, args []string, getenv func(string) string, stderr io
 			fs.BoolVar(&f.Force, name, false, help)
 		case "against":
 			fs.StringVar(&f.Against, name, "", "compare with the figures of this run (run_id in the manifest or store) instead of the last published")
+		case "redeliver":
+			fs.BoolVar(&f.Redeliver, name, false, "send every routed workbook of the period again, whatever was sent before")
+		case "dry-run":
+			fs.BoolVar(&f.DryRun, name, false, "list the messages (recipient, attachment, subject) and send nothing")
 		case "sql":
 			fs.StringVar(&o.sql, name, "", "write the demo data as SQL to this file instead of running")
 		}
@@ -180,10 +196,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, now fun
 	}
 
 	cfg, err := loadConfig(cmd, o.config, getenv)
-	// Whatever the config says, output never shows its password.
-	for _, dsn := range []string{cfg.Source.DSN, cfg.Store.DSN} {
-		stdout, stderr = redacting(stdout, dsn), redacting(stderr, dsn)
-	}
+	// Whatever the config says, output never shows its secrets: the DSNs'
+	// passwords, the SMTP password, the webhook's token.
+	stdout, stderr = redacting(stdout, cfg.Secrets()...), redacting(stderr, cfg.Secrets()...)
 	if err != nil {
 		fmt.Fprintf(stderr, "retention %s: %v\n", cmd, err)
 		return jobs.ExitCode(err)
@@ -216,6 +231,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, now fun
 		err = jobs.Check(ctx, opt, stdout)
 	case "diff":
 		err = jobs.Diff(ctx, opt, stdout)
+	case "deliver":
+		err = jobs.Deliver(ctx, opt, stdout)
 	case "demo":
 		err = demo(ctx, opt, o.sql, stdout)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
 
+	"retention/jobs/deliver"
 	"retention/transform"
 )
 
@@ -46,6 +47,9 @@ type Config struct {
 	// alert in the manifest, the summary sheet and the log, and never
 	// stops publishing.
 	Targets []transform.Target
+	// Delivery sends the published workbooks to their people and tells
+	// a chat; zero when the delivery key is unset.
+	Delivery Delivery
 }
 
 // Store is where published snapshots are also appended, besides the
@@ -117,25 +121,68 @@ func (e *Error) Error() string {
 // Load reads the YAML in r (which may be empty), applies the environment
 // through getenv, and turns every key into its typed value: defaulted,
 // parsed once and checked, so that each message names the key at fault.
-// Even with an error, the Config holds the DSNs read so far, so that the
-// caller can keep their passwords out of what it prints.
+// Even with an error, the Config holds the secrets read so far (Secrets),
+// so that the caller can keep them out of what it prints.
 func Load(r io.Reader, getenv func(string) string) (Config, error) {
 	var d document
 	var root yaml.Node
 	dec := yaml.NewDecoder(r)
 	if err := dec.Decode(&root); err != nil && !errors.Is(err, io.EOF) {
-		return Config{}, &Error{Key: "config", Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+		d.env(getenv)
+		return d.partial(), &Error{Key: "config", Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
 	}
-	if err := d.decode(&root); err != nil {
-		return Config{Source: Source{DSN: d.source.dsn}, Store: Store{DSN: d.store.dsn}}, err
+	err := d.decode(&root)
+	d.env(getenv)
+	if err != nil {
+		return d.partial(), err
 	}
+	return d.config()
+}
+
+// env applies the environment: the DSNs and the webhook URL override
+// their keys; the SMTP password has no key.
+func (d *document) env(getenv func(string) string) {
 	if dsn := getenv(EnvDSN); dsn != "" {
 		d.source.dsn = dsn
 	}
 	if dsn := getenv(EnvStoreDSN); dsn != "" {
 		d.store.dsn = dsn
 	}
-	return d.config()
+	if url := getenv(EnvWebhookURL); url != "" {
+		d.delivery.webhook.url = url
+	}
+	d.delivery.password = getenv(EnvSMTPPassword)
+}
+
+// partial is the Config of a document that failed to load: only what
+// Secrets needs.
+func (d *document) partial() Config {
+	c := Config{Source: Source{DSN: d.source.dsn}, Store: Store{DSN: d.store.dsn}}
+	if d.delivery.password != "" {
+		c.Delivery.Email = &Email{SMTP: deliver.SMTP{Password: d.delivery.password}}
+	}
+	if d.delivery.webhook.url != "" {
+		c.Delivery.Webhook = &deliver.Webhook{URL: d.delivery.webhook.url}
+	}
+	return c
+}
+
+// Secrets lists what no output may show: the passwords of the DSNs, the
+// SMTP password and the parts of the webhook URL that may be its token.
+func (c Config) Secrets() []string {
+	var out []string
+	for _, dsn := range []string{c.Source.DSN, c.Store.DSN} {
+		if cfg, err := mysql.ParseDSN(dsn); err == nil && cfg.Passwd != "" {
+			out = append(out, cfg.Passwd)
+		}
+	}
+	if e := c.Delivery.Email; e != nil && e.SMTP.Password != "" {
+		out = append(out, e.SMTP.Password)
+	}
+	if w := c.Delivery.Webhook; w != nil {
+		out = append(out, w.Secrets()...)
+	}
+	return out
 }
 
 // document is the configuration as written: text and numbers, before they
@@ -155,9 +202,10 @@ type document struct {
 		tolerance                             float64
 		toleranceSet                          bool
 	}
-	store   struct{ dsn string }
-	targets []transform.Target
-	gate    struct {
+	store    struct{ dsn string }
+	targets  []transform.Target
+	delivery deliveryDoc
+	gate     struct {
 		maxOrderDrop, maxSkippedRatio float64
 		dropSet, skippedSet           bool
 	}
@@ -174,7 +222,7 @@ const (
 // config turns the document into a Config, key by key, stopping at the
 // first key at fault.
 func (d *document) config() (Config, error) {
-	c := Config{Source: Source{DSN: d.source.dsn}, Store: Store{DSN: d.store.dsn}}
+	c := d.partial()
 	var err error
 	if c.Location, err = loadLocation(or(d.timezone, defaultTimezone)); err != nil {
 		return c, &Error{Key: "timezone", Msg: err.Error()}
@@ -195,6 +243,10 @@ func (d *document) config() (Config, error) {
 		return c, err
 	}
 	c.Targets = d.targets
+	if c.Delivery, err = d.delivery.config(); err != nil {
+		c.Delivery = d.partial().Delivery
+		return c, err
+	}
 	return c, nil
 }
 

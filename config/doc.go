@@ -4,13 +4,20 @@
 //
 // Load reads the YAML strictly (an unknown key is an error naming it),
 // applies the environment (RETENTION_SOURCE_DSN overrides source.dsn,
-// RETENTION_STORE_DSN store.dsn), fills the defaults and parses every key
-// into its value: time zones into *time.Location, the granularity into a
-// transform.Granularity, the schedule into a cron.Schedule. A Config that
+// RETENTION_STORE_DSN store.dsn, RETENTION_WEBHOOK_URL
+// delivery.webhook.url; RETENTION_SMTP_PASSWORD is the SMTP password,
+// which no key holds), fills the defaults and parses every key into its
+// value: time zones into *time.Location, the granularity into a
+// transform.Granularity, the schedule into a cron.Schedule, e-mail
+// addresses into *mail.Address and the SMTP server and webhook into the
+// values of jobs/deliver, each checked as deliver checks them. A Config that
 // Load returns without an error is valid; every message names the key at
 // fault. NewPlan then applies the flags main parsed (Flags) to a Config,
 // checks only what they changed, and resolves the periods of the command
 // at the time it is given: the result is a Plan.
+//
+// Even a Config that failed to load holds its secrets (Secrets), so that
+// main can mask them in everything it prints.
 //
 // Nothing below this package reads configuration text again. Followed
 // from the file to a workbook, report.granularity goes:

@@ -13,7 +13,7 @@ import (
 // overrides its flags give as they were typed, before anything reads
 // them. An empty string is a flag not given.
 type Flags struct {
-	Command     string // run, backfill, diff, check, schedule or demo
+	Command     string // run, backfill, diff, check, schedule, deliver or demo
 	Period      string // --period: 2026-10, 2026-Q3 or 2026
 	Granularity string // --granularity
 	From, To    string // --from and --to of a backfill
@@ -21,6 +21,8 @@ type Flags struct {
 	Locale      string // --locale, over report.locale
 	Against     string // --against: a run id
 	Force       bool
+	Redeliver   bool // --redeliver of run and deliver
+	DryRun      bool // --dry-run of deliver
 	Wait        time.Duration
 }
 
@@ -41,13 +43,19 @@ type Plan struct {
 	Republish bool
 	Wait      time.Duration // how long to wait for a run holding the same output
 	Against   string        // the run diff compares with; "" for the last publication
+	// Redeliver sends every routed workbook of the period again, whatever
+	// the delivery ledger says was sent (--redeliver).
+	Redeliver bool
+	// DryRun lists the messages deliver would send and sends none
+	// (--dry-run).
+	DryRun bool
 }
 
 // NewPlan applies the command line f to the configuration c and resolves
 // the periods of f's command at now. It checks what the flags changed,
 // the rest having been checked by Load; every error names the flag.
 func NewPlan(c Config, f Flags, now time.Time) (Plan, error) {
-	p := Plan{Config: c, Force: f.Force, Wait: f.Wait, Against: f.Against}
+	p := Plan{Config: c, Force: f.Force, Wait: f.Wait, Against: f.Against, Redeliver: f.Redeliver, DryRun: f.DryRun}
 	if f.Granularity != "" {
 		g, err := transform.ParseGranularity(f.Granularity)
 		if err != nil {
@@ -75,13 +83,17 @@ func NewPlan(c Config, f Flags, now time.Time) (Plan, error) {
 	return p, err
 }
 
-// period resolves the one period of run, check, diff and demo: --period,
-// whose form sets the granularity, or else the latest complete period at
-// now. diff has no default: it compares a period the user names.
+// period resolves the one period of run, check, diff, deliver and demo:
+// --period, whose form sets the granularity, or else the latest complete
+// period at now. diff and deliver have no default: they work on a period
+// the user names.
 func (p *Plan) period(f Flags, now time.Time) ([]transform.Period, error) {
 	if f.Period == "" {
-		if f.Command == "diff" {
+		switch f.Command {
+		case "diff":
 			return nil, &Error{Key: "--period", Msg: "diff needs the period to compare, such as --period 2026-09"}
+		case "deliver":
+			return nil, &Error{Key: "--period", Msg: "deliver needs the published period to send, such as --period 2026-09"}
 		}
 		return []transform.Period{transform.LatestComplete(now, p.Report.Granularity, p.Location)}, nil
 	}

@@ -53,6 +53,7 @@ func TestNewPlan(t *testing.T) {
 		{"check: as run", "", config.Flags{Command: "check", Period: "2025"}, []string{"2025"}, transform.Year},
 		{"demo: the latest complete period", "", config.Flags{Command: "demo", Granularity: "quarter"}, []string{"2026-Q3"}, transform.Quarter},
 		{"diff: the named period", "", config.Flags{Command: "diff", Period: "2026-08", Against: "r1"}, []string{"2026-08"}, transform.Month},
+		{"deliver: the named period", "", config.Flags{Command: "deliver", Period: "2026-Q2"}, []string{"2026-Q2"}, transform.Quarter},
 		{"backfill: --from to --to", "report: {granularity: year}", config.Flags{Command: "backfill", From: "2026-07", To: "2026-09"},
 			[]string{"2026-07", "2026-08", "2026-09"}, transform.Month},
 		{"backfill: one period", "", config.Flags{Command: "backfill", From: "2026-Q3", To: "2026-Q3", Granularity: "quarter"},
@@ -88,8 +89,12 @@ func TestNewPlanOverrides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Report.OutDir != "/tmp/x" || p.Report.Locale != "en" || !p.Force || p.Republish || p.Wait != time.Minute {
+	if p.Report.OutDir != "/tmp/x" || p.Report.Locale != "en" || !p.Force || p.Republish || p.Wait != time.Minute || p.Redeliver || p.DryRun {
 		t.Errorf("plan %+v does not take --out, --locale, --force and --wait", p)
+	}
+	p, err = config.NewPlan(c, config.Flags{Command: "deliver", Period: "2026-09", Redeliver: true, DryRun: true}, now)
+	if err != nil || !p.Redeliver || !p.DryRun {
+		t.Errorf("deliver --redeliver --dry-run: redeliver %v, dry run %v, %v; want both", p.Redeliver, p.DryRun, err)
 	}
 	p, err = config.NewPlan(c, config.Flags{Command: "backfill", From: "2026-01", To: "2026-02", Force: true}, now)
 	if err != nil || !p.Force || !p.Republish {
@@ -123,6 +128,8 @@ func TestNewPlanErrors(t *testing.T) {
 		{"period and granularity disagree", config.Flags{Command: "check", Period: "2026-Q3", Granularity: "month"}, "--period",
 			"2026-Q3 is a quarter, but --granularity is month"},
 		{"diff without a period", config.Flags{Command: "diff"}, "--period", "diff needs the period to compare"},
+		{"deliver without a period", config.Flags{Command: "deliver", DryRun: true}, "--period", "deliver needs the published period"},
+		{"deliver of a period not over", config.Flags{Command: "deliver", Period: "2026-10"}, "--period", "2026-10 is not complete"},
 		{"bad locale", config.Flags{Command: "run", Locale: "fr"}, "--locale", `"fr" is not one of zh-CN, en`},
 		{"backfill without --to", config.Flags{Command: "backfill", From: "2026-01"}, "--from", "backfill needs --from and --to"},
 		{"backfill bad --to", config.Flags{Command: "backfill", From: "2026-01", To: "2026-1"}, "--to", "2026-1"},

@@ -27,6 +27,7 @@ func (d *document) decode(root *yaml.Node) error {
 		"timezone": str(&d.timezone),
 		"schedule": str(&d.schedule),
 		"targets":  targets(&d.targets),
+		"delivery": d.delivery.decode,
 		"source": func(n *yaml.Node, key string) error {
 			return fields(n, key, map[string]func(*yaml.Node, string) error{
 				"dsn":        str(&d.source.dsn),

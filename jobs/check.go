@@ -10,8 +10,10 @@ import (
 )
 
 // Check validates what a run needs without writing anything: it connects,
-// probes every query for its columns, counts its rows and prints the
-// period a run would report. It stops at the first problem.
+// probes every query for its columns, counts its rows, opens a session
+// with the mail server (sending nothing) and prints the period a run
+// would report. It stops at the first problem; a delivery route naming a
+// department the source does not have is a warning.
 func Check(ctx context.Context, opt RunOptions, w io.Writer) error {
 	c := opt.Plan
 	if c.Source.DSN == "" {
@@ -70,6 +72,9 @@ func Check(ctx context.Context, opt RunOptions, w io.Writer) error {
 		if err := checkStore(ctx, c.Store.DSN, w); err != nil {
 			return err
 		}
+	}
+	if err := checkDelivery(ctx, opt, snap, w); err != nil {
+		return err
 	}
 	p := c.Periods[0]
 	fmt.Fprintf(w, "period      %s (%s), written to %s/%s/%s/\n", p, p.G, c.Report.OutDir, p.G, p)

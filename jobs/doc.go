@@ -2,13 +2,16 @@
 // config.Plan: run (one period), backfill (a range of periods with one
 // read of the source), diff (the figures that moved since they were
 // published, on the terminal), check (probe the configuration, the
-// source and the store), schedule (run on the plan's schedule, with the
-// loop of jobs/schedule) and demo (the same run against an embedded server
-// filled by jobs/demo). It owns everything with a side effect: the source
+// source, the store and the mail server), schedule (run on the plan's
+// schedule, with the loop of jobs/schedule), demo (the same run against
+// an embedded server filled by jobs/demo) and deliver (send a published
+// period's workbooks to their people with jobs/deliver, as run does after
+// publishing). It owns everything with a side effect: the source
 // connection and its retries, the gate before publishing, the output
-// files (a period staged, then moved into place), the locks, the logs and
-// the exit codes. What a publication is made of (file names, manifest,
-// snapshot store, restatements) it asks report/publication.
+// files (a period staged, then moved into place), the locks, the logs,
+// the mail and the exit codes. What a publication is made of (file names,
+// manifest, snapshot store, restatements, delivery ledger) it asks
+// report/publication.
 //
 // Invariants:
 //   - A period is published whole or not at all: every file is written and
@@ -23,4 +26,14 @@
 //   - Transient source failures restart the extraction from a new
 //     snapshot; every failure ends in an exit code (ExitCode).
 //   - Logs never show a password: DSNs are redacted.
+//   - Delivery comes after publishing and never undoes it: each
+//     recipient gets one message per workbook routed to them (subject and
+//     body from report.Mail, the workbook attached as the manifest lists
+//     it, checked by its SHA-256), and the period's ledger
+//     (report/publication) records what the server accepted, so a rerun
+//     with the same figures sends nothing and changed figures are sent
+//     once, marked. What is not delivered stays pending for the next run
+//     or deliver; the run exits ExitDelivery (9). A backfill sends only
+//     what was sent before and is restated, or pending: it never mails
+//     history nobody had. The run's chat notice (report.Notice) follows.
 package jobs

@@ -19,6 +19,10 @@ const (
 	ExitCanceled = 6 // interrupted (SIGINT, SIGTERM) before finishing
 	ExitGate     = 7 // a check before publishing failed; nothing was published
 	ExitStore    = 8 // the snapshot store (store.dsn) could not be read or written
+	// ExitDelivery: published, but a message is still undelivered (the
+	// mail server is down, a recipient was refused) or the webhook failed;
+	// the next run, or retention deliver, sends what is pending.
+	ExitDelivery = 9
 )
 
 // kind classifies a failure for the exit code.
@@ -34,6 +38,7 @@ const (
 	kindCanceled
 	kindGate
 	kindStore
+	kindDelivery
 )
 
 // failure is a failure of a command, with its kind. The first kind given
@@ -104,6 +109,8 @@ func ExitCode(err error) int {
 		return ExitGate
 	case kindStore:
 		return ExitStore
+	case kindDelivery:
+		return ExitDelivery
 	}
 	return ExitInternal
 }

@@ -70,6 +70,8 @@ func newManifest(c config.Config, res *transform.Result, meta report.Meta) *publ
 		Restated:  len(meta.Restatements),
 		Alerts:    publication.Alerts(meta.Alerts),
 
+		RestatedScopes: publication.RestatedScopes(meta.Restatements),
+
 		ComplaintCategories: publication.ComplaintCategories(res),
 		QualityByDepartment: publication.QualityByDepartment(q),
 	}

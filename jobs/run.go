@@ -54,16 +54,20 @@ func lockName(outDir string) string {
 }
 
 // Run reads the source, computes the plan's one period and publishes its
-// workbooks and manifest under out_dir/<granularity>/<period>/.
+// workbooks and manifest under out_dir/<granularity>/<period>/, then
+// delivers them as the plan's delivery key says. When the period was
+// published, its Outcome comes back even with an error of what followed
+// (the store, exit 8; the delivery, exit 9).
 func Run(ctx context.Context, opt RunOptions) (*Outcome, error) {
 	if n := len(opt.Plan.Periods); n != 1 {
 		return nil, fail(kindInternal, fmt.Errorf("run reports one period; the plan has %d", n))
 	}
 	outs, err := execute(ctx, opt, "run", opt.Plan.Periods, nil)
-	if err != nil {
+	if len(outs) == 0 {
 		return nil, err
 	}
-	return outs[0], nil
+	// Published: a failure after (the store, the delivery) comes with it.
+	return outs[0], err
 }
 
 // execute is the whole job for a set of periods: one extraction of the
@@ -77,9 +81,13 @@ func execute(ctx context.Context, opt RunOptions, command string, periods []tran
 	first, last := periods[0], periods[len(periods)-1]
 	log.Info(command+" started", "periods", span(first, last), "granularity", first.G.String(),
 		"source", redact(c.Source.DSN), "out_dir", c.Report.OutDir, "version", opt.Version)
-	outs, err := executeAll(ctx, opt, runID, periods, log, progress)
+	outs, err := executeAll(ctx, opt, command, runID, periods, log, progress)
 	if err != nil {
-		log.Error(command+" failed", "outcome", "failed", "periods", span(first, last), "published", len(outs), "error", err.Error(),
+		outcome := "failed"
+		if ExitCode(err) == ExitDelivery {
+			outcome = "published, not delivered"
+		}
+		log.Error(command+" failed", "outcome", outcome, "periods", span(first, last), "published", len(outs), "error", err.Error(),
 			"exit_code", ExitCode(err), "duration_ms", time.Since(start).Milliseconds())
 		return outs, err
 	}
@@ -95,10 +103,13 @@ func span(a, b transform.Period) string {
 	return a.String() + ".." + b.String()
 }
 
-func executeAll(ctx context.Context, opt RunOptions, runID string, periods []transform.Period, log *slog.Logger, progress func(int, *Outcome)) ([]*Outcome, error) {
+func executeAll(ctx context.Context, opt RunOptions, command, runID string, periods []transform.Period, log *slog.Logger, progress func(int, *Outcome)) ([]*Outcome, error) {
 	c := opt.Plan
 	if c.Source.DSN == "" {
 		return nil, &config.Error{Key: "source.dsn", Msg: "not set; set it in the config file or in " + config.EnvDSN}
+	}
+	if err := deliveryReady(c); err != nil {
+		return nil, err
 	}
 	ex, err := extractWithRetry(ctx, opt, periods, log, true)
 	if err != nil {
@@ -148,14 +159,18 @@ func executeAll(ctx context.Context, opt RunOptions, runID string, periods []tra
 		}
 	}
 	log.Info("published", "stage", "report", "periods", len(outs), "duration_ms", time.Since(t).Milliseconds())
+	var storeErr error
 	if c.Store.DSN != "" {
 		t = time.Now()
-		if err := storeRun(ctx, c.Store.DSN, runID, opt.Now, ex.results); err != nil {
-			return outs, err
+		if storeErr = storeRun(ctx, c.Store.DSN, runID, opt.Now, ex.results); storeErr == nil {
+			log.Info("stored", "stage", "store", "store", redact(c.Store.DSN), "duration_ms", time.Since(t).Milliseconds())
 		}
-		log.Info("stored", "stage", "store", "store", redact(c.Store.DSN), "duration_ms", time.Since(t).Milliseconds())
 	}
-	return outs, nil
+	// The workbooks are out whatever the store said: deliver them.
+	if err := deliverPublished(ctx, opt, runID, command, outs, log); err != nil && storeErr == nil {
+		return outs, err
+	}
+	return outs, storeErr
 }
 
 // windows lists the periods of the results' history windows, once each.

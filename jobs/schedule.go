@@ -18,6 +18,9 @@ func Schedule(ctx context.Context, opt RunOptions, clock func() time.Time) error
 	if c.Schedule.Cron == nil {
 		return &config.Error{Key: "schedule", Msg: "not set; the scheduler needs a cron expression such as \"30 6 * * *\" or @daily"}
 	}
+	if err := deliveryReady(c); err != nil {
+		return err // every run would fail the same way
+	}
 	s := schedule.New(schedule.Options{Spec: c.Schedule.Spec, Times: c.Schedule.Cron, Location: c.Location, Logger: opt.Logger, Clock: clock},
 		func(ctx context.Context, now time.Time) error {
 			run := opt

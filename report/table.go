@@ -69,11 +69,11 @@ func figure(v *float64, kind transform.Kind, currency string) string {
 	case transform.Count:
 		return thousands(int64(math.Round(*v)))
 	case transform.Money, transform.Amount:
-		return signedMoney(currency, int64(math.Round(*v*100)))[1:] // no sign
-	case transform.Fraction:
-		return strconv.FormatFloat(*v*100, 'f', 1, 64) + "%"
+		return strings.TrimPrefix(signedMoney(currency, int64(math.Round(*v*100))), "+") // a minus only
+	case transform.Fraction: // rounded half away from zero, as the workbooks' formats show it
+		return strconv.FormatFloat(math.Round(*v*1000)/10, 'f', 1, 64) + "%"
 	}
-	return strconv.FormatFloat(*v, 'f', 2, 64)
+	return strconv.FormatFloat(math.Round(*v*100)/100, 'f', 2, 64)
 }
 
 // difference is now minus was: ratios in percentage points.

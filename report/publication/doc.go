@@ -1,8 +1,9 @@
 // Package publication owns what was published: how a published period is
 // laid out under out_dir, its manifest, the snapshot store (the table
 // retention_snapshots, to which every run appends the figures it
-// published), and the comparison of recomputed figures with the published
-// ones (restatements). Every other package asks it: none spells the
+// published), the comparison of recomputed figures with the published
+// ones (restatements), and the delivery ledger (which workbook went to
+// whom, with a digest of the figures it carried). Every other package asks it: none spells the
 // manifest's file name, decodes its JSON or writes SQL for the store.
 //
 // Inputs: transform results (for the manifest's flat snapshot rows, the
@@ -22,8 +23,18 @@
 //     table and its columns are those the README documents; reads are
 //     scanned into a struct and writes are named statements (sqlx).
 //     Every store failure wraps ErrStore.
+//   - The delivery ledger of a period is encoded by WriteLedger and decoded
+//     by ReadLedger; it lives beside the period's directory
+//     (LedgerFile: out_dir/<granularity>/<period>.deliveries.json), not
+//     in it, so that republishing the period, which replaces the
+//     directory, keeps it. For each scope and recipient it holds the
+//     message last accepted (file, SHA-256, FiguresDigest, time, run) and
+//     the attempt still pending. A ledger that cannot be read is an
+//     error, never an empty ledger (which would send everything again).
+//   - FiguresDigest hashes a scope's figures of the reported period as the
+//     manifest has them, so the same figures published twice have the
+//     same digest, though the workbooks' bytes differ.
+//   - With a store, every message accepted is also a row of
+//     retention_deliveries (AppendDeliveries), created when missing.
 //   - It never logs: it returns errors and what it could not read.
-//
-// The delivery ledger, which workbook went to whom with a digest of the
-// figures it held, will be kept here too, beside the manifests.
 package publication

@@ -34,6 +34,10 @@ type Manifest struct {
 	// Restated counts the figures published before that this run moved
 	// (the Restatements sheets).
 	Restated int `json:"restated"`
+	// RestatedScopes splits Restated by scope: each scope with a figure
+	// that moved, the company first (what each workbook's Restatements
+	// sheet lists, and its message says).
+	RestatedScopes []ScopeCount `json:"restated_by_scope"`
 	// Forced names the checks before publishing that failed when --force
 	// published anyway.
 	Forced []string `json:"forced,omitempty"`
@@ -54,6 +58,34 @@ type AlertRow struct {
 	Value      float64  `json:"value"`
 	Min        *float64 `json:"min"`
 	Max        *float64 `json:"max"`
+}
+
+// ScopeCount is a count of one scope: the company (Department nil) or a
+// department.
+type ScopeCount struct {
+	Department *string `json:"department"`
+	Count      int     `json:"restated"`
+}
+
+// RestatedScopes counts the restatements of each scope, the company first,
+// then the departments by name.
+func RestatedScopes(rs []Restatement) []ScopeCount {
+	company, depts := 0, map[string]int{}
+	for _, r := range rs {
+		if r.Company {
+			company++
+		} else {
+			depts[r.Department]++
+		}
+	}
+	out := []ScopeCount{}
+	if company > 0 {
+		out = append(out, ScopeCount{Count: company})
+	}
+	for _, d := range slices.Sorted(maps.Keys(depts)) {
+		out = append(out, ScopeCount{Department: &d, Count: depts[d]})
+	}
+	return out
 }
 
 // CategoryRow is one complaint category of one scope in the reported
@@ -262,6 +294,11 @@ type Record struct {
 	// Values holds every figure of every scope and period of the
 	// manifest's history window; nil for an undefined ratio.
 	Values map[Key]*float64
+	// Restated, RestatedScopes and Alerts are the manifest's, for the
+	// messages that carry its workbooks.
+	Restated       int
+	RestatedScopes []ScopeCount
+	Alerts         []AlertRow
 }
 
 // ReadManifest decodes a manifest that WriteManifest wrote: the one
@@ -274,6 +311,9 @@ func ReadManifest(r io.Reader) (*Record, error) {
 		Period      string                       `json:"period"`
 		Files       []File                       `json:"files"`
 		Snapshots   []map[string]json.RawMessage `json:"snapshots"`
+		Restated    int                          `json:"restated"`
+		Scopes      []ScopeCount                 `json:"restated_by_scope"`
+		Alerts      []AlertRow                   `json:"alerts"`
 	}
 	if err := json.NewDecoder(r).Decode(&m); err != nil {
 		return nil, fmt.Errorf("reading manifest: %w", err)
@@ -283,7 +323,7 @@ func ReadManifest(r io.Reader) (*Record, error) {
 		return nil, fmt.Errorf("reading manifest %s: generated_at: %w", m.RunID, err)
 	}
 	rec := &Record{RunID: m.RunID, GeneratedAt: at, Granularity: m.Granularity, Period: m.Period, Files: m.Files,
-		Values: map[Key]*float64{}}
+		Values: map[Key]*float64{}, Restated: m.Restated, RestatedScopes: m.Scopes, Alerts: m.Alerts}
 	for _, row := range m.Snapshots {
 		var dept *string
 		var period string

@@ -176,20 +176,24 @@ WHERE run_id = ? AND granularity = ? AND period IN (?)`, run, g, names)
 // transaction: every scope and metric of every period in the history
 // windows of results, once each.
 func (s *Store) Append(ctx context.Context, runID string, at time.Time, results []*transform.Result) error {
-	figures := storedFigures(runID, at, results)
-	tx, err := s.db.BeginTxx(ctx, nil)
+	return insertAll(ctx, s.db, "retention_snapshots", insertFigures, storedFigures(runID, at, results))
+}
+
+// insertAll writes rows into table with a named INSERT, insertBatch rows
+// a statement, in one transaction: all of them or none.
+func insertAll[T any](ctx context.Context, db *sqlx.DB, table, insert string, rows []T) error {
+	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return storeFail(err)
 	}
 	defer tx.Rollback()
-	for start := 0; start < len(figures); start += insertBatch {
-		batch := figures[start:min(start+insertBatch, len(figures))]
-		if _, err := tx.NamedExecContext(ctx, insertFigures, batch); err != nil {
-			return storeFail(fmt.Errorf("writing retention_snapshots: %w", err))
+	for start := 0; start < len(rows); start += insertBatch {
+		if _, err := tx.NamedExecContext(ctx, insert, rows[start:min(start+insertBatch, len(rows))]); err != nil {
+			return storeFail(fmt.Errorf("writing %s: %w", table, err))
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return storeFail(fmt.Errorf("writing retention_snapshots: %w", err))
+		return storeFail(fmt.Errorf("writing %s: %w", table, err))
 	}
 	return nil
 }

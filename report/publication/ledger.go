@@ -1,0 +1,290 @@
+package publication
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"retention/transform"
+)
+
+// ledgerSuffix ends the name of a period's delivery ledger.
+const ledgerSuffix = ".deliveries.json"
+
+// LedgerFile is where the delivery ledger of period p is kept:
+// out_dir/<granularity>/<period>.deliveries.json, beside the period's
+// directory and not in it, because publishing the period again replaces
+// the directory whole and the ledger must outlive that (it is what tells
+// a rerun that the workbooks were sent).
+func LedgerFile(outDir string, p transform.Period) string {
+	return filepath.Join(outDir, p.G.String(), p.String()+ledgerSuffix)
+}
+
+// Ledger is what was delivered of one published period: for each scope
+// and recipient, the message last accepted by the mail server and the
+// attempt still pending.
+type Ledger struct {
+	Granularity string      `json:"granularity"`
+	Period      string      `json:"period"`
+	Deliveries  []*Delivery `json:"deliveries"`
+}
+
+// Delivery is one workbook of the period for one recipient.
+type Delivery struct {
+	Department *string  `json:"department"` // nil for company.xlsx
+	Recipient  string   `json:"recipient"`  // the bare address, east@example.com
+	Sent       *Sent    `json:"sent"`       // the last message accepted; nil when none was
+	Pending    *Pending `json:"pending"`    // the last attempt failed; nil when it did not
+}
+
+// Sent is a message the mail server accepted.
+type Sent struct {
+	File    string    `json:"file"`    // the workbook attached, relative to the period's directory
+	SHA256  string    `json:"sha256"`  // of the workbook attached
+	Figures string    `json:"figures"` // FiguresDigest of its scope when sent
+	At      time.Time `json:"sent_at"` // when the run that sent it started
+	RunID   string    `json:"run_id"`
+	// Restated is set when the message was sent again because the
+	// figures had changed since the one before.
+	Restated bool `json:"restated"`
+}
+
+// Pending is a message not delivered yet: the next run, or `retention
+// deliver`, tries again.
+type Pending struct {
+	Figures string    `json:"figures"` // FiguresDigest of the scope it was to carry
+	Since   time.Time `json:"since"`   // the first failed attempt
+	At      time.Time `json:"last_attempt"`
+	Error   string    `json:"error"` // why the last attempt failed; never a password
+}
+
+// Due says whether a scope's workbook is to be sent to a recipient, given
+// the figures it carries now.
+type Due int
+
+const (
+	DueNew      Due = iota // never sent: send it
+	DueRestated            // sent with other figures: send it again, marked
+	DueDone                // sent with these figures: nothing to do
+)
+
+// NewLedger is the empty ledger of period p.
+func NewLedger(p transform.Period) *Ledger {
+	return &Ledger{Granularity: p.G.String(), Period: p.String(), Deliveries: []*Delivery{}}
+}
+
+// Find returns the entry of a scope and recipient, nil when there is none.
+func (l *Ledger) Find(dept *string, recipient string) *Delivery {
+	for _, d := range l.Deliveries {
+		if sameScope(d.Department, dept) && strings.EqualFold(d.Recipient, recipient) {
+			return d
+		}
+	}
+	return nil
+}
+
+func sameScope(a, b *string) bool {
+	return (a == nil) == (b == nil) && (a == nil || *a == *b)
+}
+
+// Due says what to do with a scope's workbook for a recipient whose
+// figures now have the digest figures.
+func (l *Ledger) Due(dept *string, recipient, figures string) Due {
+	d := l.Find(dept, recipient)
+	switch {
+	case d == nil || d.Sent == nil:
+		return DueNew
+	case d.Sent.Figures != figures:
+		return DueRestated
+	}
+	return DueDone
+}
+
+// entry returns the entry of a scope and recipient, adding it when missing.
+func (l *Ledger) entry(dept *string, recipient string) *Delivery {
+	if d := l.Find(dept, recipient); d != nil {
+		return d
+	}
+	d := &Delivery{Recipient: recipient}
+	if dept != nil {
+		name := *dept
+		d.Department = &name
+	}
+	l.Deliveries = append(l.Deliveries, d)
+	return d
+}
+
+// RecordSent notes that the server accepted a message: it is no longer
+// pending.
+func (l *Ledger) RecordSent(dept *string, recipient string, s Sent) {
+	d := l.entry(dept, recipient)
+	d.Sent, d.Pending = &s, nil
+}
+
+// RecordPending notes a failed attempt at time at.
+func (l *Ledger) RecordPending(dept *string, recipient, figures string, at time.Time, why string) {
+	d := l.entry(dept, recipient)
+	since := at
+	if d.Pending != nil {
+		since = d.Pending.Since
+	}
+	d.Pending = &Pending{Figures: figures, Since: since, At: at, Error: why}
+}
+
+// HasPending reports whether a message of the period awaits delivery.
+func (l *Ledger) HasPending() bool {
+	return slices.ContainsFunc(l.Deliveries, func(d *Delivery) bool { return d.Pending != nil })
+}
+
+// WriteLedger writes l as indented JSON: the one encoder of the format.
+// The caller writes it to LedgerFile atomically.
+func WriteLedger(w io.Writer, l *Ledger) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(l); err != nil {
+		return fmt.Errorf("writing the delivery ledger: %w", err)
+	}
+	return nil
+}
+
+// ReadLedger reads the ledger of period p under outDir: the one decoder
+// of the format. A period never delivered has an empty ledger.
+func ReadLedger(outDir string, p transform.Period) (*Ledger, error) {
+	path := LedgerFile(outDir, p)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return NewLedger(p), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the delivery ledger: %w", err)
+	}
+	l := NewLedger(p)
+	if err := json.Unmarshal(b, l); err != nil {
+		return nil, fmt.Errorf("reading the delivery ledger %s: %w", path, err)
+	}
+	if l.Granularity != p.G.String() || l.Period != p.String() {
+		return nil, fmt.Errorf("reading the delivery ledger %s: it is the ledger of %s %s", path, l.Granularity, l.Period)
+	}
+	return l, nil
+}
+
+// PendingPeriods lists the periods of granularity g under outDir whose
+// ledger holds a pending message, oldest first. A ledger that cannot be
+// read is returned among the damaged, for the caller to report.
+func PendingPeriods(outDir string, g transform.Granularity) (periods []transform.Period, damaged []*ManifestError, err error) {
+	entries, err := os.ReadDir(filepath.Join(outDir, g.String()))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, fmt.Errorf("reading the delivery ledgers: %w", err)
+	}
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ledgerSuffix)
+		if !ok || e.IsDir() {
+			continue
+		}
+		p, err := transform.ParsePeriod(name)
+		if err != nil || p.G != g {
+			continue
+		}
+		l, err := ReadLedger(outDir, p)
+		switch {
+		case err != nil:
+			damaged = append(damaged, &ManifestError{Path: LedgerFile(outDir, p), Err: err})
+		case l.HasPending():
+			periods = append(periods, p)
+		}
+	}
+	slices.SortFunc(periods, func(a, b transform.Period) int { return a.Sub(b) })
+	return periods, damaged, nil
+}
+
+// FiguresDigest is the SHA-256 of the figures a scope's workbook carries
+// for the reported period, as the manifest has them: every metric key in
+// the spec's order with its value (null when undefined). Two publications
+// of the same figures have the same digest although their workbooks'
+// bytes differ (the generation time is in them); a figure that moved
+// changes it. dept is nil for the company.
+func (r *Record) FiguresDigest(dept *string) string {
+	k := Key{Period: r.Period, Company: dept == nil}
+	scope := "company"
+	if dept != nil {
+		k.Department, scope = *dept, "department "+strconv.Quote(*dept)
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s %s %s\n", r.Granularity, r.Period, scope)
+	for _, m := range transform.Metrics {
+		k.Metric = m.Key
+		v, ok := r.Values[k]
+		switch {
+		case !ok:
+			continue
+		case v == nil:
+			fmt.Fprintf(h, "%s null\n", m.Key)
+		default:
+			fmt.Fprintf(h, "%s %s\n", m.Key, strconv.FormatFloat(*v, 'g', -1, 64))
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Workbook returns the file of a scope's workbook: company.xlsx for the
+// company (dept nil), else the department's; false when the period has
+// no workbook of that scope.
+func (r *Record) Workbook(dept *string) (File, bool) {
+	for _, f := range r.Files {
+		if sameScope(f.Department, dept) {
+			return f, true
+		}
+	}
+	return File{}, false
+}
+
+// RestatedIn is the number of restated figures of a scope.
+func (r *Record) RestatedIn(dept *string) int {
+	for _, s := range r.RestatedScopes {
+		if sameScope(s.Department, dept) {
+			return s.Count
+		}
+	}
+	return 0
+}
+
+// AlertsOf lists the broken targets of a scope.
+func (r *Record) AlertsOf(dept *string) []AlertRow {
+	var out []AlertRow
+	for _, a := range r.Alerts {
+		if sameScope(a.Department, dept) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// ReadPeriod reads the manifest of a published period p under outDir and
+// checks that the period is whole: every file there with its size and
+// hash (Complete). It names what is missing.
+func ReadPeriod(outDir string, p transform.Period) (*Record, error) {
+	dir := PeriodDir(outDir, p)
+	rec, err := readManifestFile(filepath.Join(dir, ManifestFile))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	case rec == nil:
+		return nil, fmt.Errorf("%s is not published: there is no %s", dir, ManifestFile)
+	case !Complete(dir):
+		return nil, fmt.Errorf("%s is not whole: a file of its manifest is missing or changed", dir)
+	case rec.Period != p.String() || rec.Granularity != p.G.String():
+		return nil, fmt.Errorf("%s holds the manifest of %s %s", dir, rec.Granularity, rec.Period)
+	}
+	return rec, nil
+}
