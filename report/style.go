@@ -82,35 +82,54 @@ func numberFormats(currency, points string) (value, change map[transform.Kind]st
 	return value, change
 }
 
+// styleMaker makes cell styles of one font family, keeping the first
+// error.
+type styleMaker struct {
+	f      *excelize.File
+	family string
+	err    error
+}
+
+// font names its family and size: a font without them is drawn in
+// whatever the reader picks (LibreOffice picks a serif).
+func (m *styleMaker) font(bold bool, size float64, color string) *excelize.Font {
+	return &excelize.Font{Family: m.family, Bold: bold, Size: size, Color: color}
+}
+
+func (m *styleMaker) make(st *excelize.Style) int {
+	if m.err != nil {
+		return 0
+	}
+	var id int
+	id, m.err = m.f.NewStyle(st)
+	return id
+}
+
+func num(format string, font *excelize.Font) *excelize.Style {
+	return &excelize.Style{CustomNumFmt: &format, Font: font}
+}
+
+// alarmFill marks a value that misses its target.
+var alarmFill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FCE4E4"}}
+
 func newStyles(f *excelize.File, currency, points, family string) (styles, error) {
 	var s styles
 	if err := f.SetDefaultFont(family); err != nil {
 		return s, fmt.Errorf("setting the default font: %w", err)
 	}
-	// Every font names its family and size: a font without them is drawn
-	// in whatever the reader picks (LibreOffice picks a serif).
-	font := func(bold bool, size float64, color string) *excelize.Font {
-		return &excelize.Font{Family: family, Bold: bold, Size: size, Color: color}
+	m := &styleMaker{f: f, family: family}
+	s.textStyles(m)
+	s.numberStyles(m, currency, points)
+	if m.err != nil {
+		return s, fmt.Errorf("creating cell styles: %w", m.err)
 	}
-	var err error
-	mk := func(st *excelize.Style) int {
-		if err != nil {
-			return 0
-		}
-		var id int
-		id, err = f.NewStyle(st)
-		return id
-	}
-	num := func(format string, font *excelize.Font) *excelize.Style {
-		return &excelize.Style{CustomNumFmt: &format, Font: font}
-	}
-	// Numbers at the top of their row, like labels, for rows whose note
-	// wraps onto more lines.
-	numTop := func(format string, font *excelize.Font) *excelize.Style {
-		st := num(format, font)
-		st.Alignment = &excelize.Alignment{Vertical: "top"}
-		return st
-	}
+	return s, nil
+}
+
+// textStyles makes the styles of titles, headers, labels, notes, banners
+// and the lists' texts.
+func (s *styles) textStyles(m *styleMaker) {
+	mk, font := m.make, m.font
 	s.title = mk(&excelize.Style{Font: font(true, 16, ""), Alignment: &excelize.Alignment{Vertical: "center"}})
 	s.subtitle = mk(&excelize.Style{Font: font(false, 11, "595959")})
 	// Secondary text beside numbers (metric keys, example ids), set off
@@ -128,12 +147,11 @@ func newStyles(f *excelize.File, currency, points, family string) (styles, error
 	s.label = mk(&excelize.Style{Font: font(false, 11, ""), Alignment: &excelize.Alignment{Vertical: "top"}})
 	s.strong = mk(&excelize.Style{Font: font(true, 12, ""), Alignment: &excelize.Alignment{Vertical: "center"}})
 	s.note = mk(&excelize.Style{Font: font(false, 11, "595959"), Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
-	s.bannerWarn = mk(&excelize.Style{Font: font(true, 11, "7F4F00"),
-		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFE699"}}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "center"}})
-	s.bannerAlarm = mk(&excelize.Style{Font: font(true, 11, "FFFFFF"),
-		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"C00000"}}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "center"}})
-	s.bannerOK = mk(&excelize.Style{Font: font(false, 11, "1E7B34"),
-		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E2EFDA"}}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "center"}})
+	banner := func(color, fill string, bold bool) int {
+		return mk(&excelize.Style{Font: font(bold, 11, color), Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{fill}},
+			Alignment: &excelize.Alignment{WrapText: true, Vertical: "center"}})
+	}
+	s.bannerWarn, s.bannerAlarm, s.bannerOK = banner("7F4F00", "FFE699", true), banner("FFFFFF", "C00000", true), banner("1E7B34", "E2EFDA", false)
 	s.date = mk(num(fmtDate, font(false, 11, "")))
 	s.placeholder = mk(&excelize.Style{NumFmt: 49, Font: font(false, 11, "808080")})
 	s.aside = mk(&excelize.Style{NumFmt: 49, Font: font(false, 11, ""), Alignment: &excelize.Alignment{Horizontal: "left", Indent: 1}})
@@ -141,14 +159,26 @@ func newStyles(f *excelize.File, currency, points, family string) (styles, error
 	s.remark = mk(&excelize.Style{NumFmt: 49, Font: font(false, 11, ""), Alignment: &excelize.Alignment{Horizontal: "left", Indent: 1, WrapText: true}})
 	s.yes = mk(&excelize.Style{NumFmt: 49, Font: font(false, 11, ""), Alignment: &excelize.Alignment{Horizontal: "center"}})
 	s.no = mk(&excelize.Style{NumFmt: 49, Font: font(false, 11, toneColors[toneWorse]), Alignment: &excelize.Alignment{Horizontal: "center"}})
+	s.missedText = mk(&excelize.Style{NumFmt: 49, Font: font(true, 10, toneColors[toneWorse]), Fill: alarmFill, Alignment: &excelize.Alignment{Indent: 1}})
+}
+
+// numberStyles makes, for each kind of metric, the styles of its values
+// and changes, plain, headline, at the top of a tall row, missing a
+// target, negative and in a total row.
+func (s *styles) numberStyles(m *styleMaker, currency, points string) {
+	mk, font := m.make, m.font
+	// Numbers at the top of their row, like labels, for rows whose note
+	// wraps onto more lines.
+	numTop := func(format string, font *excelize.Font) *excelize.Style {
+		st := num(format, font)
+		st.Alignment = &excelize.Alignment{Vertical: "top"}
+		return st
+	}
 	valueFmt, changeFmt := numberFormats(currency, points)
 	s.value, s.headline = map[transform.Kind]int{}, map[transform.Kind]int{}
 	s.change = map[transform.Kind][tones]int{}
 	s.valueTop, s.changeTop = map[transform.Kind]int{}, map[transform.Kind]int{}
-	s.missed = map[transform.Kind]int{}
-	alarm := excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FCE4E4"}}
-	s.missedText = mk(&excelize.Style{NumFmt: 49, Font: font(true, 10, toneColors[toneWorse]), Fill: alarm, Alignment: &excelize.Alignment{Indent: 1}})
-	s.negative, s.total = map[transform.Kind]int{}, map[transform.Kind]int{}
+	s.missed, s.negative, s.total = map[transform.Kind]int{}, map[transform.Kind]int{}, map[transform.Kind]int{}
 	rule := []excelize.Border{{Type: "top", Color: "000000", Style: 1}}
 	s.totalLabel = mk(&excelize.Style{Font: font(true, 11, ""), Border: rule})
 	for _, k := range []transform.Kind{transform.Count, transform.Money, transform.Fraction, transform.Amount, transform.Number} {
@@ -160,19 +190,15 @@ func newStyles(f *excelize.File, currency, points, family string) (styles, error
 		}
 		s.change[k] = c
 		s.valueTop[k] = mk(numTop(valueFmt[k], font(false, 11, "")))
-		missed := num(valueFmt[k], font(true, 12, toneColors[toneWorse]))
-		missed.Fill = alarm
-		s.missed[k] = mk(missed)
 		s.changeTop[k] = mk(numTop(changeFmt[k], font(false, 11, toneColors[toneNeutral])))
+		missed := num(valueFmt[k], font(true, 12, toneColors[toneWorse]))
+		missed.Fill = alarmFill
+		s.missed[k] = mk(missed)
 		s.negative[k] = mk(num(valueFmt[k], font(false, 11, toneColors[toneWorse])))
 		total := num(valueFmt[k], font(true, 11, ""))
 		total.Border = rule
 		s.total[k] = mk(total)
 	}
-	if err != nil {
-		return s, fmt.Errorf("creating cell styles: %w", err)
-	}
-	return s, nil
 }
 
 // tone says whether the change from prev to cur is good news for m.
