@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -552,4 +553,30 @@ func TestResolutionToTheMicrosecond(t *testing.T) {
 	if res.Quality.SkippedComplaints != 0 {
 		t.Errorf("%d complaints skipped, want none", res.Quality.SkippedComplaints)
 	}
+}
+
+// TestComputeReadsOnly: Compute leaves the State as it found it, so that
+// one fold can be computed for several periods at once (go test -race
+// reports a write).
+func TestComputeReadsOnly(t *testing.T) {
+	t.Parallel()
+	st := transform.New(transform.Month, shanghai)
+	for _, o := range workedOrders() {
+		st.AddOrder(o)
+	}
+	for _, c := range workedComplaints() {
+		st.AddComplaint(c)
+	}
+	var wg sync.WaitGroup
+	for _, p := range []string{"2026-08", "2026-09"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			period, _ := transform.ParsePeriod(p)
+			if _, err := st.Compute(period, transform.Options{History: 2, AtRiskLimit: 10}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
 }

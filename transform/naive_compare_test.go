@@ -34,6 +34,48 @@ func productionResult(r *transform.Result) *refResult {
 	for i := range r.Departments {
 		out.Departments = append(out.Departments, productionScope(&r.Departments[i]))
 	}
+	out.Extras = productionExtras(r)
+	return out
+}
+
+// productionExtras writes what only production computes as lines of
+// text, in a fixed order (examples of findings left out: which ids they
+// are depends on the order rows were folded in).
+func productionExtras(r *transform.Result) []string {
+	var out []string
+	for _, s := range append([]*transform.Scope{&r.Company}, pointersOf(r.Departments)...) {
+		name := "company"
+		if !s.Company {
+			name = s.Department
+		}
+		for _, o := range s.Owners {
+			out = append(out, fmt.Sprintf("%s owner %+v", name, o))
+		}
+		for _, c := range s.Churned {
+			out = append(out, fmt.Sprintf("%s churned %s departments %q", name, c.CustomerID, c.Departments))
+		}
+		for _, c := range s.AtRisk {
+			out = append(out, fmt.Sprintf("%s at risk %s departments %q", name, c.CustomerID, c.Departments))
+		}
+		for _, f := range s.AtRiskPrev {
+			out = append(out, fmt.Sprintf("%s follow-up %s previous revenue %d", name, f.CustomerID, f.RevenuePrevCents))
+		}
+	}
+	for _, dept := range slices.Sorted(maps.Keys(r.Quality.Departments)) {
+		q := r.Quality.Departments[dept]
+		out = append(out, fmt.Sprintf("quality %s read %d/%d skipped %d/%d", dept, q.OrdersRead, q.ComplaintsRead, q.SkippedOrders, q.SkippedComplaints))
+		for _, f := range q.Findings {
+			out = append(out, fmt.Sprintf("quality %s %s %s %s %d", dept, f.Table, f.Reason, f.Handling, f.Count))
+		}
+	}
+	return out
+}
+
+func pointersOf(s []transform.Scope) []*transform.Scope {
+	out := make([]*transform.Scope, len(s))
+	for i := range s {
+		out[i] = &s[i]
+	}
 	return out
 }
 
@@ -76,11 +118,9 @@ func productionSignals(s transform.Signal) refSignals {
 	}
 }
 
-// productionLists maps production's lists of a scope to the reference's.
-// It maps the fields production has today. The v2 ones are left empty and
-// compared only when productionHasV2 is true; whoever implements them in
-// production fills them here: refChurned.Tier and .Categories,
-// refAtRisk.Tier, the problem tier in Tiers, FollowUp and Categories.
+// productionLists maps production's lists of a scope to the reference's:
+// the churned and at-risk lists with their tiers and categories, the
+// follow-up, the complaints by category, the tiers and the cohorts.
 func productionLists(s *transform.Scope) refLists {
 	out := refLists{AtRiskTotal: s.AtRiskTotal}
 	for _, c := range s.Churned {
@@ -258,6 +298,9 @@ func compareResults(d *resultDiff, want, got *refResult, mode cmpMode) {
 		// Compared as sets: the order between tables is not part of the
 		// contract (both sides are sorted by sortFindings).
 		compareList(d, "Quality.Findings", qw.Findings, qg.Findings, func(a, b refFinding) bool { return a == b })
+	}
+	if !mode.reference {
+		compareList(d, "production's extras", want.Extras, got.Extras, func(a, b string) bool { return a == b })
 	}
 	compareScope(d, &want.Company, &got.Company, mode)
 	if w, g := scopeNames(want), scopeNames(got); !slices.Equal(w, g) {

@@ -676,6 +676,11 @@ type refResult struct {
 	Company     refScope
 	Departments []refScope // by name, Unassigned last
 	Quality     refQuality
+	// Extras is what only production computes, as text: the figures by
+	// owner, the departments on the company's lists, the follow-up's
+	// previous revenue and the data quality by department. Compared between
+	// two production results only (merged and unsharded).
+	Extras []string
 }
 
 // ----------------------------------------------------------------------------
@@ -1695,6 +1700,20 @@ func shardOf(customer string, k int) int {
 	return int(h.Sum32() % uint32(k))
 }
 
+// setOwners gives every customer of the orders an owner, as the customers
+// query would: one of four reps, or none.
+func setOwners(st *transform.State, orders []extract.Order) {
+	for _, o := range orders {
+		h := fnv.New32a()
+		h.Write([]byte(o.CustomerID))
+		if n := h.Sum32() % 5; n > 0 {
+			st.SetOwner(o.CustomerID, fmt.Sprintf("rep%d", n))
+		} else {
+			st.SetOwner(o.CustomerID, "")
+		}
+	}
+}
+
 func TestNaiveMergeEqualsUnsharded(t *testing.T) {
 	t.Parallel()
 	for _, data := range naiveDatasets() {
@@ -1703,6 +1722,7 @@ func TestNaiveMergeEqualsUnsharded(t *testing.T) {
 				t.Parallel()
 				r := rand.New(rand.NewPCG(data.seed, 77+uint64(g)))
 				whole := fold(g, shanghai, data.orders, data.complaints)
+				setOwners(whole, data.orders)
 				cases := naiveCases(data.seed, g, shanghai)
 				cases = []naiveCase{cases[0], cases[2]}
 
@@ -1753,9 +1773,13 @@ func TestNaiveMergeEqualsUnsharded(t *testing.T) {
 							shards[s].AddComplaint(c)
 						}
 					}
+					for _, sh := range shards {
+						setOwners(sh, data.orders)
+					}
 					ref := whole
 					if sp.name == "overlapping" {
 						ref = fold(g, shanghai, append(slices.Clone(data.orders), extraOrders...), append(slices.Clone(data.complaints), extraComplaints...))
+						setOwners(ref, data.orders)
 					}
 					// Merge into an empty State; check a merged-in shard is
 					// left unchanged.

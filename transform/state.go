@@ -427,10 +427,10 @@ func (s *State) noteFlags(table string, d int32, f extract.Flag, id string) {
 		s.note(table, d, ReasonInvalidUTF8, Repaired, id)
 	}
 	if f&extract.FlagSatisfactionInvalid != 0 {
-		s.quality.Note(table, ReasonSatisfactionInvalid, Repaired, 1, id)
+		s.note(table, d, ReasonSatisfactionInvalid, Repaired, id)
 	}
 	if f&extract.FlagResolvedAtInvalid != 0 {
-		s.quality.Note(table, ReasonResolvedAtInvalid, Repaired, 1, id)
+		s.note(table, d, ReasonResolvedAtInvalid, Repaired, id)
 	}
 }
 
@@ -474,27 +474,31 @@ func (c *periodRows) flush() {
 	}
 }
 
-// after is the number of rows in periods after p.
+// after is the number of rows in periods after p. It only reads, so that
+// Compute leaves the State as it found it.
 func (c *periodRows) after(p int32) int64 {
-	c.flush()
 	var total int64
 	for q, n := range c.n {
 		if q > p {
 			total += n
 		}
 	}
+	if c.p > p {
+		total += c.pending
+	}
 	return total
 }
 
+// merge adds o's counts; o is left unchanged.
 func (c *periodRows) merge(o *periodRows) {
 	c.flush()
-	o.flush()
+	if c.n == nil {
+		c.n = map[int32]int64{}
+	}
 	for q, n := range o.n {
-		if c.n == nil {
-			c.n = map[int32]int64{}
-		}
 		c.n[q] += n
 	}
+	c.n[o.p] += o.pending
 }
 
 func (s *State) dept(name string) int32 {
