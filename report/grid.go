@@ -45,7 +45,7 @@ func (g *grid) dimension() error {
 // metric sets a metric's cell and counts its shown text towards the
 // column's width.
 func (g *grid) metric(col, row int, v transform.Value, style int) {
-	g.widths[col] = append(g.widths[col], shown(v, g.currency))
+	g.widths[col] = append(g.widths[col], widthText(v, g.currency))
 	g.set(col, row, cellValue(v), style)
 }
 

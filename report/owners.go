@@ -87,6 +87,6 @@ func (b *book) ownerRow(g *grid, row int, name any, o transform.OwnerStat, value
 	}
 	// Amounts count towards their columns' widths (bold in the total: a
 	// little wider).
-	g.widths[6] = append(g.widths[6], shown(transform.Value{Kind: transform.Money, Int: o.ChurnedRevenuePrevCents, Valid: true}, g.currency)+"0")
-	g.widths[8] = append(g.widths[8], shown(transform.Value{Kind: transform.Amount, Float: o.ValueAtRisk, Valid: true}, g.currency)+"0")
+	g.widths[6] = append(g.widths[6], widthText(transform.Value{Kind: transform.Money, Int: o.ChurnedRevenuePrevCents, Valid: true}, g.currency)+"0")
+	g.widths[8] = append(g.widths[8], widthText(transform.Value{Kind: transform.Amount, Float: o.ValueAtRisk, Valid: true}, g.currency)+"0")
 }

@@ -254,8 +254,9 @@ func changeValue(cur, prev transform.Value) any {
 	return cur.Float - prev.Float
 }
 
-// shown approximates the text a value's cell shows, for column widths.
-func shown(v transform.Value, currency string) string {
+// widthText approximates the text a value's cell shows, for column
+// widths only (its digits are not the value's; valueText shows a value).
+func widthText(v transform.Value, currency string) string {
 	if !v.Valid {
 		return ""
 	}

@@ -147,7 +147,7 @@ func (b *book) banners(g *grid, title string, cols int, s *transform.Scope) int 
 		var parts []string
 		for _, a := range missed {
 			m := metricByKey(a.Metric)
-			parts = append(parts, b.l.F("alert.item", b.l.T("metric."+m.Key), shown(m.Of(s.Current()), b.meta.Currency),
+			parts = append(parts, b.l.F("alert.item", b.l.T("metric."+m.Key), valueText(m.Of(s.Current()), b.meta.Currency),
 				b.targetText(m, transform.Target{Min: a.Min, Max: a.Max})))
 		}
 		banner("⚠ "+b.l.F("note.alerts", len(missed), strings.Join(parts, b.l.T("signal.separator"))), b.st.bannerAlarm)

@@ -61,6 +61,15 @@ func (l Labels) WriteRestatementTable(w io.Writer, rs []publication.Restatement,
 
 // figure is a published or recomputed figure as text: money with its
 // currency, ratios in percent, counts whole; "—" when undefined.
+// valueText shows a metric's value as its cell does: ¥1,234.50, 81.3%.
+func valueText(v transform.Value, currency string) string {
+	n, ok := v.Number()
+	if !ok {
+		return figure(nil, v.Kind, currency)
+	}
+	return figure(&n, v.Kind, currency)
+}
+
 func figure(v *float64, kind transform.Kind, currency string) string {
 	if v == nil {
 		return "—"
