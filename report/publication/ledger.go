@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -209,11 +210,14 @@ func PendingPeriods(outDir string, g transform.Granularity) (periods []transform
 }
 
 // FiguresDigest is the SHA-256 of the figures a scope's workbook carries
-// for the reported period, as the manifest has them: every metric key in
-// the spec's order with its value (null when undefined). Two publications
-// of the same figures have the same digest although their workbooks'
-// bytes differ (the generation time is in them); a figure that moved
-// changes it. dept is nil for the company.
+// for the reported period, as the workbook shows them: every metric key in
+// the spec's order with its value rounded as its cell shows it (money to
+// the cent, shares to a tenth of a percent, other quotients to two
+// decimals; null when undefined). Two publications of the same figures
+// have the same digest although their workbooks' bytes differ (the
+// generation time is in them); a figure that moved as a reader sees it
+// changes it, and a move below what the cells show does not send the
+// workbook again as restated. dept is nil for the company.
 func (r *Record) FiguresDigest(dept *string) string {
 	k := Key{Period: r.Period, Company: dept == nil}
 	scope := "company"
@@ -231,10 +235,24 @@ func (r *Record) FiguresDigest(dept *string) string {
 		case v == nil:
 			fmt.Fprintf(h, "%s null\n", m.Key)
 		default:
-			fmt.Fprintf(h, "%s %s\n", m.Key, strconv.FormatFloat(*v, 'g', -1, 64))
+			fmt.Fprintf(h, "%s %s\n", m.Key, shownAs(m.Kind, *v))
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// shownAs is a figure of the manifest's unit rounded as a cell of its kind
+// shows it.
+func shownAs(kind transform.Kind, v float64) string {
+	switch kind {
+	case transform.Count:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case transform.Money, transform.Amount:
+		return strconv.FormatFloat(math.Round(v*100)/100, 'f', 2, 64)
+	case transform.Fraction:
+		return strconv.FormatFloat(math.Round(v*1000)/1000, 'f', 3, 64)
+	}
+	return strconv.FormatFloat(math.Round(v*100)/100, 'f', 2, 64)
 }
 
 // Workbook returns the file of a scope's workbook: company.xlsx for the

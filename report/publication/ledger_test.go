@@ -2,6 +2,7 @@ package publication
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -56,6 +57,18 @@ func TestFiguresDigest(t *testing.T) {
 	rec.Values[Key{Period: "2026-08", Department: east, Metric: "revenue"}] = &moved
 	if rec.FiguresDigest(&east) != before {
 		t.Error("a figure of 2026-08 changes the digest of 2026-09")
+	}
+	// A move a workbook cannot show (a purchase frequency by 0.003, shown
+	// with two decimals) is no change of what was sent.
+	k := Key{Period: "2026-09", Department: east, Metric: "purchase_frequency"}
+	v := rec.Values[k]
+	if v == nil {
+		t.Fatal("the fixture has no purchase frequency in 2026-09")
+	}
+	nudged := math.Round(*v*100)/100 + 0.003
+	rec.Values[k] = &nudged
+	if rec.FiguresDigest(&east) != before {
+		t.Error("a move below what the cells show changes the digest")
 	}
 	rec.Values[Key{Period: "2026-09", Department: east, Metric: "revenue"}] = &moved
 	if rec.FiguresDigest(&east) == before {
