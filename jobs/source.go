@@ -196,7 +196,7 @@ func foldOrders(ctx context.Context, snap *extract.Snapshot, c config.Config, st
 type customers struct {
 	dir    report.Directory
 	counts extract.CustomerCounts
-	dups   int64    // rows repeating the id of a customer in dir
+	dups   int64    // rows repeating the id of a customer the state knows
 	dupIDs []string // the first of them, as examples
 }
 
@@ -225,16 +225,18 @@ func readCustomers(ctx context.Context, snap *extract.Snapshot, c config.Config,
 		if err != nil {
 			return nil, sourceFail(err)
 		}
-		if _, dup := cust.dir[row.ID]; dup {
+		// A customer the state does not know is in no figure (nor are its
+		// repeats counted: they change nothing); one that bought in none
+		// of the periods is in no list.
+		known, repeated := st.SetOwner(row.ID, row.Owner)
+		if repeated {
 			cust.dups++
 			if len(cust.dupIDs) < transform.MaxExamples {
 				cust.dupIDs = append(cust.dupIDs, row.ID)
 			}
 			continue
 		}
-		// A customer the state does not know is in no figure; one that
-		// bought in none of the periods is in no list.
-		if !st.SetOwner(row.ID, row.Owner) || !st.ActiveBetween(row.ID, from, to) {
+		if !known || !st.ActiveBetween(row.ID, from, to) {
 			continue
 		}
 		cust.dir[row.ID] = report.Contact{ID: row.ID, Name: row.Name, Owner: row.Owner}

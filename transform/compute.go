@@ -167,7 +167,7 @@ func (s *State) count(w window, acc *partAcc, slots []slot) {
 		for rec := &slot.rec; ; rec = s.records.at(rec.next) {
 			periods, complaints := buf.load(s, rec)
 			if prof.load(w, s, periods, complaints) {
-				acc.depts[rec.dept].add(w, prof, id, slot.owner)
+				acc.depts[rec.dept].add(w, prof, id, ownerIndex(slot))
 				n := w.size()
 				if prof.isActive(n - 1) {
 					depts = append(depts, rec.dept)
@@ -184,7 +184,7 @@ func (s *State) count(w window, acc *partAcc, slots []slot) {
 		periods, complaints := buf.merged()
 		if prof.load(w, s, periods, complaints) {
 			prof.depts, prof.deptsPrev = depts, deptsPrev
-			acc.company.add(w, prof, id, slot.owner)
+			acc.company.add(w, prof, id, ownerIndex(slot))
 		}
 	}
 }

@@ -477,8 +477,15 @@ func TestOwners(t *testing.T) {
 		st.AddOrder(o)
 	}
 	for id, owner := range map[string]string{"a": "王芳", "b": "王芳", "c": "李雷", "d": "", "nobody": "李雷"} {
-		if known := st.SetOwner(id, owner); known != (id != "nobody") {
-			t.Errorf("SetOwner(%s) = %v", id, known)
+		if known, repeated := st.SetOwner(id, owner); known != (id != "nobody") || repeated {
+			t.Errorf("SetOwner(%s) = %v, %v", id, known, repeated)
+		}
+	}
+	// A repeated row changes nothing: the first one counts, and so does a
+	// first row without an owner.
+	for _, id := range []string{"a", "d"} {
+		if known, repeated := st.SetOwner(id, "李雷"); !known || !repeated {
+			t.Errorf("SetOwner(%s) again = %v, %v; want known and repeated", id, known, repeated)
 		}
 	}
 	p, _ := transform.ParsePeriod("2026-09")

@@ -371,23 +371,40 @@ func intern(names *[]string, index map[string]int32, name string) (int32, bool) 
 	return i, true
 }
 
+// Owner marks of a customer's slot besides 1 + the index of its owner.
+const (
+	ownerUnknown = 0  // the customers query did not name the customer
+	ownerNone    = -1 // it did, without an owner
+)
+
 // SetOwner records the owner (the sales rep) of a customer, from the
-// customers query, for the figures by owner; "" is no owner. A customer
-// with no order or complaint is in no figure and is not recorded: SetOwner
-// reports whether the customer is known.
-func (s *State) SetOwner(customerID, owner string) bool {
+// customers query, for the figures by owner; "" is no owner. The first
+// row of a customer counts: SetOwner reports whether the customer is known
+// (one with no order or complaint is in no figure and is not recorded)
+// and whether its owner was recorded before (the query repeats it).
+func (s *State) SetOwner(customerID, owner string) (known, repeated bool) {
 	key, _ := s.customers.key(customerID)
 	sl := s.customers.lookup(key, customerID)
 	if sl == nil {
-		return false
+		return false, false
 	}
-	sl.owner = 0
+	if sl.owner != ownerUnknown {
+		return true, true
+	}
+	s.setOwner(sl, owner)
+	return true, false
+}
+
+func (s *State) setOwner(sl *slot, owner string) {
+	sl.owner = ownerNone
 	if owner != "" {
 		o, _ := intern(&s.owners, s.ownerIdx, owner)
 		sl.owner = o + 1
 	}
-	return true
 }
+
+// ownerIndex is the owner of a slot for the figures by owner: 0 for none.
+func ownerIndex(sl *slot) int32 { return max(sl.owner, 0) }
 
 // ActiveBetween reports whether a customer made a purchase, in any
 // department, in a period from from to to: whether a list of those
@@ -631,8 +648,12 @@ func (s *State) Merge(o *State) {
 			}
 			orec = o.records.at(orec.next)
 		}
-		if slot.owner != 0 {
-			s.SetOwner(id, o.owners[slot.owner-1])
+		if slot.owner != ownerUnknown {
+			owner := ""
+			if slot.owner > 0 {
+				owner = o.owners[slot.owner-1]
+			}
+			s.SetOwner(id, owner)
 		}
 	}
 	for k, a := range o.complaints {

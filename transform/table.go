@@ -23,7 +23,7 @@ type table struct {
 type slot struct {
 	key   uint64
 	text  int32 // 0: empty; -1: numeric id; else 1 + index in texts
-	owner int32 // 0: none; else 1 + index in State.owners
+	owner int32 // ownerUnknown, ownerNone, or 1 + index in State.owners
 	rec   record
 }
 
