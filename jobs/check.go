@@ -7,6 +7,7 @@ import (
 
 	"retention/config"
 	"retention/extract"
+	"retention/report/publication"
 )
 
 // Check validates what a run needs without writing anything: it connects,
@@ -77,7 +78,7 @@ func Check(ctx context.Context, opt RunOptions, w io.Writer) error {
 		return err
 	}
 	p := c.Periods[0]
-	fmt.Fprintf(w, "period      %s (%s), written to %s/%s/%s/\n", p, p.G, c.Report.OutDir, p.G, p)
+	fmt.Fprintf(w, "period      %s (%s), written to %s/\n", p, p.G, publication.PeriodDir(c.Report.OutDir, p))
 	return nil
 }
 

@@ -29,19 +29,28 @@ func deliverPublished(ctx context.Context, opt RunOptions, runID, command string
 	}
 	first, last := outs[0], outs[len(outs)-1]
 	run := report.Run{Periods: len(outs), First: first.Period.String(), Dir: last.Dir}
-	var mailErr, hookErr error
+	var mailErr, hookErr, ledgerErr error
 	if c.Delivery.Email != nil {
+		// An error of the ledger or the store keeps its own exit code; the
+		// chat notice goes out all the same.
 		m, err := mailPublished(ctx, opt, runID, command, outs, log)
 		if err != nil {
-			return err
+			ledgerErr = err
+		} else {
+			mailErr = m.failure()
+			planned, unchanged := m.messages()
+			run.Mail, run.Pending, run.Unchanged = true, len(m.pending()), unchanged
+			run.Sent = planned - run.Pending
 		}
-		mailErr = m.failure()
-		planned, unchanged := m.messages()
-		run.Mail, run.Pending, run.Unchanged = true, len(m.pending()), unchanged
-		run.Sent = planned - run.Pending
 	}
 	if c.Delivery.Webhook != nil {
 		hookErr = notify(ctx, opt, last.Period, run, log)
+	}
+	if ledgerErr != nil {
+		if hookErr != nil {
+			log.Error("the chat notice failed too", "stage", "deliver", "error", hookErr.Error())
+		}
+		return ledgerErr
 	}
 	return joinDelivery(span(first.Period, last.Period), mailErr, hookErr)
 }

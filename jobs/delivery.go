@@ -99,6 +99,16 @@ func (m *mailing) add(p transform.Period, which due) error {
 	if err := m.route(b, nil, m.email.Company, which); err != nil {
 		return err
 	}
+	routed := map[string]bool{} // scope and recipient
+	routeKey := func(dept *string, to string) string {
+		if dept == nil {
+			return "\x00" + strings.ToLower(to)
+		}
+		return *dept + "\x00" + strings.ToLower(to)
+	}
+	for _, a := range m.email.Company {
+		routed[routeKey(nil, a.Address)] = true
+	}
 	for _, r := range m.email.Departments {
 		if _, ok := rec.Workbook(&r.Department); !ok {
 			m.log.Warn("a delivery route names a department the source does not have in this period; nothing is sent to its recipients",
@@ -108,6 +118,18 @@ func (m *mailing) add(p transform.Period, which due) error {
 		if err := m.route(b, &r.Department, r.To, which); err != nil {
 			return err
 		}
+		for _, a := range r.To {
+			routed[routeKey(&r.Department, a.Address)] = true
+		}
+	}
+	for _, d := range ledger.Unroute(func(dept *string, to string) bool { return routed[routeKey(dept, to)] }) {
+		b.settled = true
+		scope := transform.CompanyScope
+		if d.Department != nil {
+			scope = *d.Department
+		}
+		m.log.Warn("a pending message is no longer routed and is given up", "stage", "deliver", "period", p.String(),
+			"scope", scope, "recipient", d.Recipient)
 	}
 	m.batches = append(m.batches, b)
 	return nil

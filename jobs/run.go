@@ -166,9 +166,13 @@ func executeAll(ctx context.Context, opt RunOptions, command, runID string, peri
 			log.Info("stored", "stage", "store", "store", redact(c.Store.DSN), "duration_ms", time.Since(t).Milliseconds())
 		}
 	}
-	// The workbooks are out whatever the store said: deliver them.
-	if err := deliverPublished(ctx, opt, runID, command, outs, log); err != nil && storeErr == nil {
-		return outs, err
+	// The workbooks are out whatever the store said: deliver them. The
+	// store's failure decides the exit code; the delivery's is logged.
+	if err := deliverPublished(ctx, opt, runID, command, outs, log); err != nil {
+		if storeErr == nil {
+			return outs, err
+		}
+		log.Error("delivery failed too", "stage", "deliver", "error", err.Error(), "exit_code", ExitCode(err))
 	}
 	return outs, storeErr
 }

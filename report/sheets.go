@@ -103,14 +103,6 @@ func (b *book) definitions() error {
 	return g.err
 }
 
-func ptrs(s []transform.Scope) []*transform.Scope {
-	out := make([]*transform.Scope, len(s))
-	for i := range s {
-		out[i] = &s[i]
-	}
-	return out
-}
-
 // causeWidth is about the text the cause column holds on a line at its
 // widest (columnWidth's limit); longer causes wrap.
 const causeWidth = 58

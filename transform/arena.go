@@ -24,6 +24,3 @@ func (a *arena[T]) add() (int32, *T) {
 
 // at returns the address of value i.
 func (a *arena[T]) at(i int32) *T { return &a.chunks[i/arenaChunk][i%arenaChunk] }
-
-// len is the number of values.
-func (a *arena[T]) len() int { return int(a.n) }

@@ -11,7 +11,8 @@ type Target struct {
 	Min    *float64
 	Max    *float64
 	// Scopes are the departments (and CompanyScope for the company) the
-	// rule applies to; empty applies it to every department and the company.
+	// rule applies to; empty applies it to the company and every
+	// department but Unassigned.
 	Scopes []string
 }
 
@@ -54,10 +55,12 @@ func Alerts(r *Result, targets []Target) []Alert {
 }
 
 // AppliesTo reports whether the target applies to a scope: a department
-// name, or CompanyScope.
+// name, or CompanyScope. Without scopes of its own a target applies to the
+// company and every department but Unassigned, which is no team (its
+// orders lack a department); naming Unassigned applies it there too.
 func (t Target) AppliesTo(scope string) bool {
 	if len(t.Scopes) == 0 {
-		return true
+		return scope != Unassigned
 	}
 	for _, s := range t.Scopes {
 		if s == scope {

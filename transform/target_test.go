@@ -34,3 +34,24 @@ func TestAlertsOnTheWorkedExample(t *testing.T) {
 		t.Errorf("alerts:\n got %q\nwant %q", got, want)
 	}
 }
+
+// TestTargetsSkipUnassigned: a rule for everyone leaves Unassigned alone
+// (orders without a department are no team); naming it applies it there.
+func TestTargetsSkipUnassigned(t *testing.T) {
+	t.Parallel()
+	res := workedResult(t)
+	everyone := []transform.Target{{Metric: "revenue", Min: ptr(1e9)}}
+	named := []transform.Target{{Metric: "revenue", Min: ptr(1e9), Scopes: []string{transform.Unassigned}}}
+	scopes := func(alerts []transform.Alert) (out []string) {
+		for _, a := range alerts {
+			out = append(out, a.Department)
+		}
+		return out
+	}
+	if got := scopes(transform.Alerts(res, everyone)); fmt.Sprint(got) != fmt.Sprint([]string{"", "华东", "华北"}) {
+		t.Errorf("a rule for everyone alerts %q", got)
+	}
+	if got := scopes(transform.Alerts(res, named)); fmt.Sprint(got) != fmt.Sprint([]string{transform.Unassigned}) {
+		t.Errorf("a rule naming (unassigned) alerts %q", got)
+	}
+}

@@ -142,6 +142,21 @@ func (l *Ledger) RecordPending(dept *string, recipient, figures string, at time.
 	d.Pending = &Pending{Figures: figures, Since: since, At: at, Error: why}
 }
 
+// Unroute gives up the pending attempts of the scopes and recipients
+// routed does not keep (a recipient no longer configured, a department
+// with no workbook now), so that they are not tried on every run, and
+// returns them.
+func (l *Ledger) Unroute(routed func(dept *string, recipient string) bool) []*Delivery {
+	var dropped []*Delivery
+	for _, d := range l.Deliveries {
+		if d.Pending != nil && !routed(d.Department, d.Recipient) {
+			d.Pending = nil
+			dropped = append(dropped, d)
+		}
+	}
+	return dropped
+}
+
 // HasPending reports whether a message of the period awaits delivery.
 func (l *Ledger) HasPending() bool {
 	return slices.ContainsFunc(l.Deliveries, func(d *Delivery) bool { return d.Pending != nil })

@@ -236,3 +236,28 @@ func TestManifestCarriesAlertsAndRestatements(t *testing.T) {
 		t.Errorf("alerts of East %+v, of the company %+v", a, rec.AlertsOf(nil))
 	}
 }
+
+// TestUnroute: a pending attempt to a recipient no longer routed is given
+// up; the others stay pending, and what was sent stays recorded.
+func TestUnroute(t *testing.T) {
+	t.Parallel()
+	p, _ := transform.ParsePeriod("2026-09")
+	l := NewLedger(p)
+	east, north := "华东", "华北"
+	at := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	l.RecordPending(&east, "gone@example.com", "f", at, "refused")
+	l.RecordPending(&east, "east@example.com", "f", at, "refused")
+	l.RecordPending(&north, "gone@example.com", "f", at, "refused")
+	l.RecordSent(nil, "finance@example.com", Sent{File: "company.xlsx"})
+	dropped := l.Unroute(func(dept *string, to string) bool { return to != "gone@example.com" })
+	if len(dropped) != 2 || l.Find(&east, "east@example.com").Pending == nil || !l.HasPending() {
+		t.Errorf("dropped %d, east still pending %v", len(dropped), l.Find(&east, "east@example.com").Pending != nil)
+	}
+	if l.Find(nil, "finance@example.com").Sent == nil {
+		t.Error("a sent message was forgotten")
+	}
+	l.Unroute(func(*string, string) bool { return false })
+	if l.HasPending() {
+		t.Error("nothing routed, something still pending")
+	}
+}

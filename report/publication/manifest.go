@@ -327,8 +327,12 @@ func ReadManifest(r io.Reader) (*Record, error) {
 	for _, row := range m.Snapshots {
 		var dept *string
 		var period string
-		json.Unmarshal(row["department"], &dept)
-		json.Unmarshal(row["period"], &period)
+		if err := json.Unmarshal(row["department"], &dept); err != nil {
+			return nil, fmt.Errorf("reading manifest %s: a snapshot's department: %w", m.RunID, err)
+		}
+		if err := json.Unmarshal(row["period"], &period); err != nil || period == "" {
+			return nil, fmt.Errorf("reading manifest %s: a snapshot without its period", m.RunID)
+		}
 		k := Key{Period: period, Company: dept == nil}
 		if dept != nil {
 			k.Department = *dept
