@@ -45,6 +45,7 @@ func Open(ctx context.Context, dsn string, loc *time.Location) (*Source, error) 
 	// account's default or a time_zone in the DSN: an offset needs no named
 	// time-zone tables. DATETIME values are never converted by any zone.
 	cfg.Params["time_zone"] = sessionTimeZone
+	cfg.DialFunc = dialBuffered
 	conn, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("configuring the source connection: %w", redactErr(err, dsn))
