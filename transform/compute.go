@@ -146,36 +146,40 @@ func newPartAcc(w window, depts int) *partAcc {
 func (s *State) count(w window, acc *partAcc, slots []slot) {
 	prof := newProfile(w)
 	var buf historyBuf
-	for si := range slots {
-		slot := &slots[si]
-		if slot.text == 0 {
-			continue
+	var g gatherer
+	for lo := 0; lo < len(slots); {
+		lo = g.gather(s, slots, lo)
+		for _, c := range g.customers {
+			s.countCustomer(w, acc, prof, &buf, &g, c)
 		}
-		id := s.customers.id(slot)
-		buf.reset()
-		depts, deptsPrev := prof.deptBuf[:0], prof.deptPrevBuf[:0] // the departments it bought from in p, in p-1
-		for rec := &slot.rec; ; rec = s.records.at(rec.next) {
-			periods, complaints := buf.load(s, rec)
-			if prof.load(w, s, periods, complaints) {
-				acc.depts[rec.dept].add(w, prof, id, slot.owner)
-				n := w.size()
-				if prof.isActive(n - 1) {
-					depts = append(depts, rec.dept)
-				}
-				if prof.isActive(n - 2) {
-					deptsPrev = append(deptsPrev, rec.dept)
-				}
-			}
-			if rec.next < 0 {
-				break
-			}
-		}
-		prof.deptBuf, prof.deptPrevBuf = depts, deptsPrev
-		periods, complaints := buf.merged()
+	}
+}
+
+// countCustomer adds a gathered customer to acc, department by department
+// and company-wide.
+func (s *State) countCustomer(w window, acc *partAcc, prof *profile, buf *historyBuf, g *gatherer, c gatheredCustomer) {
+	id := s.customers.id(c.slot)
+	buf.reset()
+	depts, deptsPrev := prof.deptBuf[:0], prof.deptPrevBuf[:0] // the departments it bought from in p, in p-1
+	for j := c.from; j < c.to; j++ {
+		rec := g.recs[j]
+		periods, complaints := buf.add(g.periods[j], g.complaints[j])
 		if prof.load(w, s, periods, complaints) {
-			prof.depts, prof.deptsPrev = depts, deptsPrev
-			acc.company.add(w, prof, id, slot.owner)
+			acc.depts[rec.dept].add(w, prof, id, c.slot.owner)
+			n := w.size()
+			if prof.isActive(n - 1) {
+				depts = append(depts, rec.dept)
+			}
+			if prof.isActive(n - 2) {
+				deptsPrev = append(deptsPrev, rec.dept)
+			}
 		}
+	}
+	prof.deptBuf, prof.deptPrevBuf = depts, deptsPrev
+	periods, complaints := buf.merged()
+	if prof.load(w, s, periods, complaints) {
+		prof.depts, prof.deptsPrev = depts, deptsPrev
+		acc.company.add(w, prof, id, c.slot.owner)
 	}
 }
 
