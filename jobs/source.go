@@ -8,6 +8,8 @@ import (
 	"os"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"retention/config"
 	"retention/extract"
 	"retention/report"
@@ -80,16 +82,18 @@ func extractOnce(ctx context.Context, opt RunOptions, periods []transform.Period
 			return nil, sourceFail(err)
 		}
 	}
-	snap, err := src.Snapshot(ctx)
+	snaps, err := openShards(ctx, src, c.Source.Shards, log)
 	if err != nil {
 		return nil, sourceFail(err)
 	}
-	defer snap.Close()
+	defer closeShards(snaps)
+	snap := snaps[0]
 
-	st, err := fold(ctx, snap, c.Config, periods[0].G, log)
+	st, err := fold(ctx, snaps, c.Config, periods[0].G, log)
 	if err != nil {
 		return nil, err
 	}
+	closeShards(snaps[1:]) // the first reads on: the customers
 	t := time.Now()
 	for _, p := range periods {
 		res, err := st.Compute(p, transform.Options{History: c.Report.History, AtRiskLimit: c.Report.AtRiskLimit})
@@ -106,8 +110,68 @@ func extractOnce(ctx context.Context, opt RunOptions, periods []transform.Period
 	return ex, nil
 }
 
-// fold reads complaints and orders into a new State.
-func fold(ctx context.Context, snap *extract.Snapshot, c config.Config, g transform.Granularity, log *slog.Logger) (*transform.State, error) {
+// openShards begins the transactions that read the source: one, or one
+// per shard, each on a connection of its own.
+func openShards(ctx context.Context, src *extract.Source, n int, log *slog.Logger) ([]*extract.Snapshot, error) {
+	snaps, err := src.Shards(ctx, n)
+	if err != nil || n == 1 {
+		return snaps, err
+	}
+	spread := snaps[n-1].Began.Sub(snaps[0].Began)
+	args := []any{"stage", "extract", "shards", n, "spread_ms", float64(spread.Microseconds()) / 1000}
+	if asOf := snaps[0].AsOf; asOf != "" {
+		args = append(args, "as_of", asOf)
+	}
+	log.Info("shard transactions begun", args...)
+	return snaps, nil
+}
+
+func closeShards(snaps []*extract.Snapshot) {
+	for _, s := range snaps {
+		s.Close()
+	}
+}
+
+// fold reads the complaints and orders into a State: each snapshot its
+// shard, all at once, into States that are then merged. A shard that
+// fails stops the others and fails the read.
+func fold(ctx context.Context, snaps []*extract.Snapshot, c config.Config, g transform.Granularity, log *slog.Logger) (*transform.State, error) {
+	states := make([]*transform.State, len(snaps))
+	group, gctx := errgroup.WithContext(ctx)
+	for k, snap := range snaps {
+		group.Go(func() (err error) {
+			states[k], err = foldShard(gctx, snap, c, g, log)
+			return err
+		})
+	}
+	if err := group.Wait(); err != nil {
+		return nil, err
+	}
+	st := states[0]
+	if len(states) > 1 {
+		t := time.Now()
+		for k := 1; k < len(states); k++ {
+			st.Merge(states[k])
+			states[k] = nil // its memory can go
+		}
+		log.Info("merged", "stage", "extract", "shards", len(snaps), "duration_ms", time.Since(t).Milliseconds())
+	}
+	for _, f := range st.Quality().Findings {
+		level := slog.LevelInfo
+		if f.Handling != transform.Noted {
+			level = slog.LevelWarn
+		}
+		log.Log(ctx, level, "data quality", "table", f.Table, "reason", f.Reason, "handling", f.Handling.String(), "rows", f.Count,
+			"examples", f.Examples)
+	}
+	return st, nil
+}
+
+// foldShard reads a snapshot's complaints and orders into a new State.
+func foldShard(ctx context.Context, snap *extract.Snapshot, c config.Config, g transform.Granularity, log *slog.Logger) (*transform.State, error) {
+	if snap.Shards > 1 {
+		log = log.With("shard", snap.Shard)
+	}
 	st := transform.New(g, c.Location)
 	t := time.Now()
 	for row, err := range snap.Complaints(ctx, extract.Query{Name: "source.complaints", SQL: c.Source.Complaints}) {
@@ -126,14 +190,6 @@ func fold(ctx context.Context, snap *extract.Snapshot, c config.Config, g transf
 	q = st.Quality()
 	log.Info("extracted", "stage", "extract", "table", "orders", "rows", q.OrdersRead, "skipped", q.SkippedOrders,
 		"duration_ms", time.Since(t).Milliseconds())
-	for _, f := range q.Findings {
-		level := slog.LevelInfo
-		if f.Handling != transform.Noted {
-			level = slog.LevelWarn
-		}
-		log.Log(ctx, level, "data quality", "table", f.Table, "reason", f.Reason, "handling", f.Handling.String(), "rows", f.Count,
-			"examples", f.Examples)
-	}
 	return st, nil
 }
 
