@@ -105,17 +105,35 @@ func (s *State) Compute(p Period, opt Options) (*Result, error) {
 			}
 		}
 	}
-	r.Company = company.finish(w, s, opt, true, "")
-	for d, acc := range depts {
-		if acc.touched {
-			r.Departments = append(r.Departments, acc.finish(w, s, opt, false, s.depts[d]))
-		}
-	}
+	r.Company, r.Departments = s.finish(w, opt, company, depts)
 	slices.SortFunc(r.Departments, func(a, b Scope) int {
 		return cmp.Or(cmp.Compare(boolInt(a.Department == Unassigned), boolInt(b.Department == Unassigned)),
 			cmp.Compare(a.Department, b.Department))
 	})
 	return r, nil
+}
+
+// finish finishes the company's scope and those of the departments with
+// rows in the window, each on a goroutine of its own: they only read the
+// State, and sorting their lists is most of the work.
+func (s *State) finish(w window, opt Options, company *scopeAcc, depts []*scopeAcc) (Scope, []Scope) {
+	var co Scope
+	scopes := make([]Scope, len(depts))
+	var wg sync.WaitGroup
+	wg.Go(func() { co = company.finish(w, s, opt, true, "") })
+	for d, acc := range depts {
+		if acc.touched {
+			wg.Go(func() { scopes[d] = acc.finish(w, s, opt, false, s.depts[d]) })
+		}
+	}
+	wg.Wait()
+	var out []Scope
+	for d, acc := range depts {
+		if acc.touched {
+			out = append(out, scopes[d])
+		}
+	}
+	return co, out
 }
 
 func boolInt(b bool) int {
