@@ -174,71 +174,38 @@ func foldShard(ctx context.Context, snap *extract.Snapshot, c config.Config, g t
 	}
 	st := transform.New(g, c.Location)
 	t := time.Now()
-	for row, err := range snap.Complaints(ctx, extract.Query{Name: "source.complaints", SQL: c.Source.Complaints}) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	complaints, orders := newPipe[extract.Complaint](), newPipe[extract.Order]()
+	readErr := make(chan error, 1)
+	go func() {
+		// The complaints, then the orders, on the snapshot's connection; the
+		// last complaints are folded while the orders begin to stream.
+		err := complaints.send(ctx, snap.Complaints(ctx, extract.Query{Name: "source.complaints", SQL: c.Source.Complaints}))
 		if err != nil {
-			return nil, sourceFail(err)
+			close(orders.full)
+		} else {
+			err = orders.send(ctx, snap.Orders(ctx, extract.Query{Name: "source.orders", SQL: c.Source.Orders}))
 		}
-		st.AddComplaint(row)
-	}
+		readErr <- err
+	}()
+	complaints.each(func(batch []extract.Complaint) {
+		for _, row := range batch {
+			st.AddComplaint(row)
+		}
+	})
 	q := st.Quality()
 	log.Info("extracted", "stage", "extract", "table", "complaints", "rows", q.ComplaintsRead, "skipped", q.SkippedComplaints,
 		"duration_ms", time.Since(t).Milliseconds())
 	t = time.Now()
-	if err := foldOrders(ctx, snap, c, st); err != nil {
-		return nil, err
+	orders.each(st.AddOrders)
+	if err := <-readErr; err != nil {
+		return nil, sourceFail(err)
 	}
 	q = st.Quality()
 	log.Info("extracted", "stage", "extract", "table", "orders", "rows", q.OrdersRead, "skipped", q.SkippedOrders,
 		"duration_ms", time.Since(t).Milliseconds())
 	return st, nil
-}
-
-// Orders are read and folded in batches, by two goroutines: while one
-// batch is folded, the next ones are read and parsed.
-const (
-	batchRows    = 256
-	batchesAhead = 16
-)
-
-// foldOrders streams the orders into st.
-func foldOrders(ctx context.Context, snap *extract.Snapshot, c config.Config, st *transform.State) error {
-	full := make(chan []extract.Order, batchesAhead)
-	free := make(chan []extract.Order, batchesAhead+2)
-	for range batchesAhead + 2 {
-		free <- make([]extract.Order, 0, batchRows)
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	readErr := make(chan error, 1)
-	go func() {
-		defer close(full)
-		batch := <-free
-		for row, err := range snap.Orders(ctx, extract.Query{Name: "source.orders", SQL: c.Source.Orders}) {
-			if err != nil {
-				readErr <- err
-				return
-			}
-			if batch = append(batch, row); len(batch) == batchRows {
-				select {
-				case full <- batch:
-				case <-ctx.Done():
-					readErr <- ctx.Err()
-					return
-				}
-				batch = (<-free)[:0]
-			}
-		}
-		full <- batch
-		readErr <- nil
-	}()
-	for batch := range full {
-		st.AddOrders(batch)
-		free <- batch
-	}
-	if err := <-readErr; err != nil {
-		return sourceFail(err)
-	}
-	return nil
 }
 
 // directory reads the names and owners of the customers the results list.
