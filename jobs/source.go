@@ -156,6 +156,9 @@ func fold(ctx context.Context, snaps []*extract.Snapshot, c config.Config, g tra
 		}
 		log.Info("merged", "stage", "extract", "shards", len(snaps), "duration_ms", time.Since(t).Milliseconds())
 	}
+	z := st.Size()
+	log.Info("folded", "stage", "extract", "customers", z.Customers, "customer_departments", z.Records,
+		"customer_department_periods", z.Periods, "with_complaints", z.Complaints, "state_mb", z.Bytes>>20)
 	for _, f := range st.Quality().Findings {
 		level := slog.LevelInfo
 		if f.Handling != transform.Noted {
