@@ -16,7 +16,8 @@
 #               ordered_at, amount FROM orders" DB > /dev/null
 #        job:   retention run --period $PERIOD --out <tmp> --log-format json
 #               with RETENTION_SOURCE_DSN=user@tcp(host:port)/DB, under
-#               /usr/bin/time -v for its peak RSS,
+#               /usr/bin/time -v for its peak RSS, once for each number of
+#               shards in SHARDS (source.shards, through a --config file),
 # and prints a Markdown table of the medians (also written to
 # $BENCH_DIR/results-<time>.md). The retention binary is built once, from the
 # working tree of the repository this script lives in.
@@ -26,6 +27,7 @@
 #   REPS [3]            repetitions of each measurement (median reported)
 #   PERIOD [2026-10]    period the job reports
 #   CUSTOMERS           customers for every size (default: orders/10 per size)
+#   SHARDS [1]          source.shards of the job, one or several: SHARDS="1 2 4"
 #   JOB_TIMEOUT [3600]  seconds before a job run is killed
 #   FORCE_GEN=1, FORCE_LOAD=1  regenerate / reload even if cached
 #   DB_HOST [127.0.0.1] DB_PORT [3306] DB_USER [root] MYSQL_PWD [empty]
@@ -50,11 +52,16 @@ reps=${REPS:-3}
 period=${PERIOD:-2026-10}
 job_timeout=${JOB_TIMEOUT:-3600}
 customers=${CUSTOMERS:-}
+read -r -a shard_counts <<<"${SHARDS:-1}"
 db_host=${DB_HOST:-127.0.0.1}
 db_port=${DB_PORT:-3306}
 db_user=${DB_USER:-root}
 [[ $reps =~ ^[1-9][0-9]*$ ]] || die "REPS must be a positive integer: $reps"
 [[ -z $customers || $customers =~ ^[1-9][0-9]*$ ]] || die "CUSTOMERS must be a positive integer without leading zeros: $customers"
+[[ ${#shard_counts[@]} -gt 0 ]] || die "SHARDS is empty"
+for n in "${shard_counts[@]}"; do
+	[[ $n =~ ^[1-9][0-9]*$ && $n -le 64 ]] || die "SHARDS must hold numbers from 1 to 64: $n"
+done
 [[ $# -gt 0 ]] || set -- 100k 1m 10m
 
 orders_of() { # 100k -> 100000, 1m -> 1000000, 2500000 -> 2500000
@@ -125,14 +132,19 @@ run_floor() { # run_floor DB: seconds
 	elapsed "$t0" "$t1"
 }
 
-# run_job DB TAG: prints "seconds peak_rss_kb" or returns the job's exit code.
+# run_job DB TAG SHARDS: prints "seconds peak_rss_kb" or returns the job's
+# exit code.
 run_job() {
-	local db=$1 tag=$2 out t0 t1 rc=0
+	local db=$1 tag=$2 shards=$3 out t0 t1 rc=0 conf=()
 	out=$(mktemp -d "$bench_dir/out/$tag.XXXXXX")
+	if [[ $shards != 1 ]]; then
+		printf 'source:\n  shards: %d\n' "$shards" >"$bench_dir/shards-$shards.yaml"
+		conf=(--config "$bench_dir/shards-$shards.yaml")
+	fi
 	t0=$(now)
 	env -u RETENTION_CONFIG RETENTION_SOURCE_DSN="$db_user${MYSQL_PWD:+:$MYSQL_PWD}@tcp($db_host:$db_port)/$db" \
 		timeout "$job_timeout" /usr/bin/time -v -o "$logs/$tag.time" \
-		"$job_bin" run --period "$period" --out "$out" --log-format json \
+		"$job_bin" run --period "$period" --out "$out" --log-format json "${conf[@]}" \
 		>"$logs/$tag.stdout" 2>"$logs/$tag.stderr" || rc=$?
 	t1=$(now)
 	rm -rf "$out"
@@ -140,11 +152,18 @@ run_job() {
 	echo "$(elapsed "$t0" "$t1") $(awk -F': ' '/Maximum resident set size/ { print $2 }' "$logs/$tag.time")"
 }
 
-stages() { # one line of stage durations from a JSON job log (needs jq)
+# stages LOG: one line of stage durations from a JSON job log (needs jq): the
+# longest of the shards' for each table, the merge of the shards' states,
+# and the size of the state.
+stages() {
 	command -v jq >/dev/null || return 0
-	jq -r 'select(.duration_ms != null and .stage != null)
-		| "\(.stage)\(if .table then "/" + .table else "" end) \(.duration_ms / 1000)s"' "$1" 2>/dev/null |
-		awk '!seen[$1]++' | paste -sd ' ' - || true
+	jq -rs '[.[] | select(.duration_ms != null and .stage != null)
+		| {k: (.stage + (if .table then "/" + .table elif .msg == "merged" then "/merge" else "" end)), d: .duration_ms}]
+		| reduce .[] as $x ({ks: [], m: {}}; if .m[$x.k] == null then .ks += [$x.k] | .m[$x.k] = $x.d
+			else .m[$x.k] = ([.m[$x.k], $x.d] | max) end)
+		| .m as $m | [.ks[] | "\(.) \($m[.] / 1000)s"] | join(" ")' "$1" 2>/dev/null || true
+	jq -r 'select(.msg == "folded") | "state \(.state_mb) MB: \(.customers) customers, \(.customer_department_periods) customer-department-periods"' \
+		"$1" 2>/dev/null || true
 }
 
 # ---- sizes ----------------------------------------------------------------------
@@ -185,37 +204,47 @@ for size in "$@"; do
 
 	# 3. Measure, alternating; one untimed floor run first warms the caches.
 	run_floor "$db" >/dev/null
-	floor_s=() job_s=() rss_kb=() failed=
+	floor_s=() failed=
+	declare -A job_s=() rss_kb=() ratios=()
 	for ((i = 1; i <= reps; i++)); do
 		f=$(run_floor "$db")
 		floor_s+=("$f")
-		tag=$name-$i
-		if res=$(run_job "$db" "$tag"); then
-			read -r js kb <<<"$res"
-			job_s+=("$js")
-			rss_kb+=("$kb")
-			printf '  rep %d: floor %7.2f s   job %7.2f s  peak RSS %6.0f MB   %s\n' "$i" "$f" "$js" \
-				"$(awk -v k="$kb" 'BEGIN { print k / 1024 }')" "$(stages "$logs/$tag.stderr")"
-		else
-			rc=$?
-			failed="exit $rc"
-			[[ $rc != 124 ]] || failed="timed out after ${job_timeout}s"
-			printf '  rep %d: floor %7.2f s   job FAILED (%s); its stderr ends with:\n' "$i" "$f" "$failed"
-			tail -n 5 "$logs/$tag.stderr" | sed 's/^/    /'
-			grep -E 'Maximum resident|Exit status' "$logs/$tag.time" 2>/dev/null | sed 's/^\s*/    /' || true
-			break
-		fi
+		printf '  rep %d: floor %7.2f s\n' "$i" "$f"
+		for n in "${shard_counts[@]}"; do
+			tag=$name-s$n-$i
+			if res=$(run_job "$db" "$tag" "$n"); then
+				read -r js kb <<<"$res"
+				job_s[$n]+=" $js"
+				rss_kb[$n]+=" $kb"
+				ratios[$n]+=" $(awk -v j="$js" -v f="$f" 'BEGIN { printf "%.2f", j / f }')"
+				printf '    shards %2d: job %7.2f s  peak RSS %6.0f MB   %s\n' "$n" "$js" \
+					"$(awk -v k="$kb" 'BEGIN { print k / 1024 }')" "$(stages "$logs/$tag.stderr" | paste -sd ' ' -)"
+			else
+				rc=$?
+				failed="exit $rc"
+				[[ $rc != 124 ]] || failed="timed out after ${job_timeout}s"
+				printf '    shards %2d: job FAILED (%s); its stderr ends with:\n' "$n" "$failed"
+				tail -n 5 "$logs/$tag.stderr" | sed 's/^/      /'
+				grep -E 'Maximum resident|Exit status' "$logs/$tag.time" 2>/dev/null | sed 's/^\s*/      /' || true
+				break 2
+			fi
+		done
 	done
 
 	fm=$(median "${floor_s[@]}")
 	if [[ -n $failed ]]; then
-		rows_md+=("| $size | $n_orders | $n_ids | FAILED ($failed) | $fm | - | - |")
+		rows_md+=("| $size | $n_orders | $n_ids | $n | FAILED ($failed) | $fm | - | - | - |")
 		any_failed=1
 	else
-		jm=$(median "${job_s[@]}")
-		peak=$(printf '%s\n' "${rss_kb[@]}" | sort -g | tail -n 1)
-		rows_md+=("| $size | $n_orders | $n_ids | $jm | $fm | $(awk -v j="$jm" -v f="$fm" 'BEGIN { printf "%.1f", j / f }') | $(awk -v k="$peak" 'BEGIN { printf "%.0f", k / 1024 }') |")
+		for n in "${shard_counts[@]}"; do
+			read -r -a js <<<"${job_s[$n]}"
+			jm=$(median "${js[@]}")
+			peak=$(printf '%s\n' ${rss_kb[$n]} | sort -g | tail -n 1)
+			range=$(printf '%s\n' ${ratios[$n]} | sort -g | sed -n '1p;$p' | paste -sd '-' -)
+			rows_md+=("| $size | $n_orders | $n_ids | $n | $jm | $fm | $(awk -v j="$jm" -v f="$fm" 'BEGIN { printf "%.2f", j / f }') | $range | $(awk -v k="$peak" 'BEGIN { printf "%.0f", k / 1024 }') |")
+		done
 	fi
+	unset job_s rss_kb ratios
 done
 
 results=$bench_dir/results-$stamp.md
@@ -223,8 +252,8 @@ results=$bench_dir/results-$stamp.md
 	echo
 	echo "retention $rev (as built), $(nproc) cores, $(mariadb --version | sed 's/.*Distrib //; s/,.*//'), medians of $reps runs, period $period, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
-	echo "| size | orders | customers | job s (median) | floor s (median) | job/floor | job peak RSS MB |"
-	echo "|---|---:|---:|---:|---:|---:|---:|"
+	echo "| size | orders | customers | shards | job s (median) | floor s (median) | job/floor | job/floor of each rep | job peak RSS MB |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 	printf '%s\n' "${rows_md[@]}"
 } | tee "$results"
 log "table written to $results; job logs in $logs"
