@@ -71,8 +71,9 @@ const beginEach = "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"
 // ShardSQL); Snapshot k reads shard k. With n = 1 it is Snapshot.
 //
 // On TiDB (its VERSION() says so) every shard reads as of one instant,
-// taken once from the server: START TRANSACTION READ ONLY AS OF TIMESTAMP,
-// so that the shards see exactly one state of the database. Elsewhere
+// taken once from the server a second before its clock: START TRANSACTION
+// READ ONLY AS OF TIMESTAMP, so that the shards see exactly one state of
+// the database. Elsewhere
 // (MySQL, MariaDB) there is no way to share one snapshot between
 // connections without a privilege to block writers: each shard begins
 // START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY, one right after
@@ -133,23 +134,34 @@ func (s *Source) shardBegin(ctx context.Context, c *sqlx.Conn) (begin, asOf stri
 	if err := c.QueryRowContext(ctx, "SELECT VERSION()").Scan(&version); err != nil {
 		return "", "", fmt.Errorf("asking %s for its version: %w", s.dsn, err)
 	}
-	if !strings.Contains(version, "TiDB") {
+	if !isTiDB(version) {
 		return beginEach, "", nil
 	}
 	// The session's time zone is UTC (Open), for NOW and for the literal
-	// alike. TiDB reads as of milliseconds.
-	if err := c.QueryRowContext(ctx, "SELECT NOW(3)").Scan(&asOf); err != nil {
+	// alike. TiDB reads as of milliseconds, and refuses a time its
+	// timestamp oracle has not reached: a second back keeps a small
+	// difference between the clocks of its servers from tripping that.
+	if err := c.QueryRowContext(ctx, "SELECT NOW(3) - INTERVAL 1 SECOND").Scan(&asOf); err != nil {
 		return "", "", fmt.Errorf("asking %s for the time: %w", s.dsn, err)
 	}
-	if strings.Trim(asOf, "0123456789-: .") != "" {
-		return "", "", fmt.Errorf("%s gave the time as %q, not a date-time", s.dsn, asOf)
+	begin, err = asOfBegin(asOf)
+	if err != nil {
+		return "", "", fmt.Errorf("%s gave the time as %q: %w", s.dsn, asOf, err)
 	}
-	return asOfBegin(asOf), asOf, nil
+	return begin, asOf, nil
 }
 
-// asOfBegin begins a read-only transaction of TiDB that reads as of ts.
-func asOfBegin(ts string) string {
-	return "START TRANSACTION READ ONLY AS OF TIMESTAMP '" + ts + "'"
+// isTiDB reports whether a server's VERSION() is TiDB's
+// (8.0.11-TiDB-v7.5.0).
+func isTiDB(version string) bool { return strings.Contains(version, "TiDB") }
+
+// asOfBegin begins a read-only transaction of TiDB that reads as of ts, a
+// date-time as the server gave it.
+func asOfBegin(ts string) (string, error) {
+	if _, err := time.Parse("2006-01-02 15:04:05.999", ts); err != nil {
+		return "", errors.New("not a date-time")
+	}
+	return "START TRANSACTION READ ONLY AS OF TIMESTAMP '" + ts + "'", nil
 }
 
 // unknownStatement reports whether the server refused a statement as one
