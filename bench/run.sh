@@ -28,6 +28,8 @@
 #   PERIOD [2026-10]    period the job reports
 #   CUSTOMERS           customers for every size (default: orders/10 per size)
 #   SHARDS [1]          source.shards of the job, one or several: SHARDS="1 2 4"
+#   JOB_BIN             a retention binary to measure instead of building one
+#                       (another commit's, for a before-and-after)
 #   JOB_TIMEOUT [3600]  seconds before a job run is killed
 #   FORCE_GEN=1, FORCE_LOAD=1  regenerate / reload even if cached
 #   DB_HOST [127.0.0.1] DB_PORT [3306] DB_USER [root] MYSQL_PWD [empty]
@@ -103,8 +105,13 @@ mkdir -p "$logs"
 rev="$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$repo" diff --quiet HEAD -- 2>/dev/null || echo '+dirty')"
 log "building bench/gen and retention from $repo ($rev)"
 go -C "$repo" build -o "$bench_dir/bin/gen" ./bench/gen || die "go build ./bench/gen failed"
-go -C "$repo" build -o "$bench_dir/bin/retention" . || die "go build of retention failed"
-job_bin=$bench_dir/bin/retention
+job_bin=${JOB_BIN:-$bench_dir/bin/retention}
+if [[ -n ${JOB_BIN:-} ]]; then
+	[[ -x $job_bin ]] || die "JOB_BIN is not an executable: $job_bin"
+	rev="$("$job_bin" version 2>/dev/null | head -n 1) at $job_bin"
+else
+	go -C "$repo" build -o "$job_bin" . || die "go build of retention failed"
+fi
 
 # ---- helpers -------------------------------------------------------------------
 
