@@ -29,7 +29,8 @@
 #   CUSTOMERS           customers for every size (default: orders/10 per size)
 #   SHARDS [1]          source.shards of the job, one or several: SHARDS="1 2 4"
 #   JOB_BIN             a retention binary to measure instead of building one
-#                       (another commit's, for a before-and-after)
+#   BASE_BIN            another retention binary (another commit's) measured in
+#                       the same repetitions, one stream, as the row "base"
 #   JOB_TIMEOUT [3600]  seconds before a job run is killed
 #   FORCE_GEN=1, FORCE_LOAD=1  regenerate / reload even if cached
 #   DB_HOST [127.0.0.1] DB_PORT [3306] DB_USER [root] MYSQL_PWD [empty]
@@ -64,6 +65,7 @@ db_user=${DB_USER:-root}
 for n in "${shard_counts[@]}"; do
 	[[ $n =~ ^[1-9][0-9]*$ && $n -le 64 ]] || die "SHARDS must hold numbers from 1 to 64: $n"
 done
+[[ -z ${BASE_BIN:-} || -x ${BASE_BIN:-} ]] || die "BASE_BIN is not an executable: $BASE_BIN"
 [[ $# -gt 0 ]] || set -- 100k 1m 10m
 
 orders_of() { # 100k -> 100000, 1m -> 1000000, 2500000 -> 2500000
@@ -139,10 +141,10 @@ run_floor() { # run_floor DB: seconds
 	elapsed "$t0" "$t1"
 }
 
-# run_job DB TAG SHARDS: prints "seconds peak_rss_kb" or returns the job's
-# exit code.
+# run_job DB TAG SHARDS [BINARY]: prints "seconds peak_rss_kb" or returns the
+# job's exit code.
 run_job() {
-	local db=$1 tag=$2 shards=$3 out t0 t1 rc=0 conf=()
+	local db=$1 tag=$2 shards=$3 bin=${4:-$job_bin} out t0 t1 rc=0 conf=()
 	out=$(mktemp -d "$bench_dir/out/$tag.XXXXXX")
 	if [[ $shards != 1 ]]; then
 		printf 'source:\n  shards: %d\n' "$shards" >"$bench_dir/shards-$shards.yaml"
@@ -151,7 +153,7 @@ run_job() {
 	t0=$(now)
 	env -u RETENTION_CONFIG RETENTION_SOURCE_DSN="$db_user${MYSQL_PWD:+:$MYSQL_PWD}@tcp($db_host:$db_port)/$db" \
 		timeout "$job_timeout" /usr/bin/time -v -o "$logs/$tag.time" \
-		"$job_bin" run --period "$period" --out "$out" --log-format json "${conf[@]}" \
+		"$bin" run --period "$period" --out "$out" --log-format json "${conf[@]}" \
 		>"$logs/$tag.stdout" 2>"$logs/$tag.stderr" || rc=$?
 	t1=$(now)
 	rm -rf "$out"
@@ -171,6 +173,18 @@ stages() {
 		| .m as $m | [.ks[] | "\(.) \($m[.] / 1000)s"] | join(" ")' "$1" 2>/dev/null || true
 	jq -r 'select(.msg == "folded") | "state \(.state_mb) MB: \(.customers) customers, \(.customer_department_periods) customer-department-periods"' \
 		"$1" 2>/dev/null || true
+}
+
+# The variants measured in each repetition: the job at each number of shards,
+# and the base binary.
+variants=("${shard_counts[@]}")
+[[ -z ${BASE_BIN:-} ]] || variants=(base "${variants[@]}")
+label() { # label VARIANT: how the table names it
+	case $1 in
+	base) echo "base" ;;
+	1) echo "1 shard" ;;
+	*) echo "$1 shards" ;;
+	esac
 }
 
 # ---- sizes ----------------------------------------------------------------------
@@ -210,6 +224,7 @@ for size in "$@"; do
 	fi
 
 	# 3. Measure, alternating; one untimed floor run first warms the caches.
+	# A variant is "shards" (the built or JOB_BIN binary) or "base".
 	run_floor "$db" >/dev/null
 	floor_s=() failed=
 	declare -A job_s=() rss_kb=() ratios=()
@@ -217,20 +232,24 @@ for size in "$@"; do
 		f=$(run_floor "$db")
 		floor_s+=("$f")
 		printf '  rep %d: floor %7.2f s\n' "$i" "$f"
-		for n in "${shard_counts[@]}"; do
-			tag=$name-s$n-$i
-			if res=$(run_job "$db" "$tag" "$n"); then
+		for v in "${variants[@]}"; do
+			tag=$name-$v-$i rc=
+			if [[ $v == base ]]; then
+				res=$(run_job "$db" "$tag" 1 "$BASE_BIN") || rc=$?
+			else
+				res=$(run_job "$db" "$tag" "$v") || rc=$?
+			fi
+			if [[ -z ${rc:-} ]]; then
 				read -r js kb <<<"$res"
-				job_s[$n]+=" $js"
-				rss_kb[$n]+=" $kb"
-				ratios[$n]+=" $(awk -v j="$js" -v f="$f" 'BEGIN { printf "%.2f", j / f }')"
-				printf '    shards %2d: job %7.2f s  peak RSS %6.0f MB   %s\n' "$n" "$js" \
+				job_s[$v]+=" $js"
+				rss_kb[$v]+=" $kb"
+				ratios[$v]+=" $(awk -v j="$js" -v f="$f" 'BEGIN { printf "%.2f", j / f }')"
+				printf '    %-9s job %7.2f s  peak RSS %6.0f MB   %s\n' "$(label "$v"):" "$js" \
 					"$(awk -v k="$kb" 'BEGIN { print k / 1024 }')" "$(stages "$logs/$tag.stderr" | paste -sd ' ' -)"
 			else
-				rc=$?
 				failed="exit $rc"
 				[[ $rc != 124 ]] || failed="timed out after ${job_timeout}s"
-				printf '    shards %2d: job FAILED (%s); its stderr ends with:\n' "$n" "$failed"
+				printf '    %-9s job FAILED (%s); its stderr ends with:\n' "$(label "$v"):" "$failed"
 				tail -n 5 "$logs/$tag.stderr" | sed 's/^/      /'
 				grep -E 'Maximum resident|Exit status' "$logs/$tag.time" 2>/dev/null | sed 's/^\s*/      /' || true
 				break 2
@@ -240,15 +259,15 @@ for size in "$@"; do
 
 	fm=$(median "${floor_s[@]}")
 	if [[ -n $failed ]]; then
-		rows_md+=("| $size | $n_orders | $n_ids | $n | FAILED ($failed) | $fm | - | - | - |")
+		rows_md+=("| $size | $n_orders | $n_ids | $(label "$v") | FAILED ($failed) | $fm | - | - | - |")
 		any_failed=1
 	else
-		for n in "${shard_counts[@]}"; do
-			read -r -a js <<<"${job_s[$n]}"
+		for v in "${variants[@]}"; do
+			read -r -a js <<<"${job_s[$v]}"
 			jm=$(median "${js[@]}")
-			peak=$(printf '%s\n' ${rss_kb[$n]} | sort -g | tail -n 1)
-			range=$(printf '%s\n' ${ratios[$n]} | sort -g | sed -n '1p;$p' | paste -sd '-' -)
-			rows_md+=("| $size | $n_orders | $n_ids | $n | $jm | $fm | $(awk -v j="$jm" -v f="$fm" 'BEGIN { printf "%.2f", j / f }') | $range | $(awk -v k="$peak" 'BEGIN { printf "%.0f", k / 1024 }') |")
+			peak=$(printf '%s\n' ${rss_kb[$v]} | sort -g | tail -n 1)
+			range=$(printf '%s\n' ${ratios[$v]} | sort -g | sed -n '1p;$p' | paste -sd '-' -)
+			rows_md+=("| $size | $n_orders | $n_ids | $(label "$v") | $jm | $fm | $(awk -v j="$jm" -v f="$fm" 'BEGIN { printf "%.2f", j / f }') | $range | $(awk -v k="$peak" 'BEGIN { printf "%.0f", k / 1024 }') |")
 		done
 	fi
 	unset job_s rss_kb ratios
@@ -257,9 +276,9 @@ done
 results=$bench_dir/results-$stamp.md
 {
 	echo
-	echo "retention $rev (as built), $(nproc) cores, $(mariadb --version | sed 's/.*Distrib //; s/,.*//'), medians of $reps runs, period $period, $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "retention $rev (as built)${BASE_BIN:+, base: $("$BASE_BIN" version 2>/dev/null | head -n 1)}, $(nproc) cores, $(mariadb --version | sed 's/.*Distrib //; s/,.*//'), medians of $reps runs, period $period, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
-	echo "| size | orders | customers | shards | job s (median) | floor s (median) | job/floor | job/floor of each rep | job peak RSS MB |"
+	echo "| size | orders | customers | job | job s (median) | floor s (median) | job/floor | job/floor of each rep | job peak RSS MB |"
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 	printf '%s\n' "${rows_md[@]}"
 } | tee "$results"
