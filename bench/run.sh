@@ -141,8 +141,9 @@ run_floor() { # run_floor DB: seconds
 	elapsed "$t0" "$t1"
 }
 
-# run_job DB TAG SHARDS [BINARY]: prints "seconds peak_rss_kb" or returns the
-# job's exit code.
+# run_job DB TAG SHARDS [BINARY]: prints "seconds peak_rss_kb cpu_seconds" (the
+# CPU time is user and system time, less disturbed by other work on the
+# machine than the elapsed time) or returns the job's exit code.
 run_job() {
 	local db=$1 tag=$2 shards=$3 bin=${4:-$job_bin} out t0 t1 rc=0 conf=()
 	out=$(mktemp -d "$bench_dir/out/$tag.XXXXXX")
@@ -158,7 +159,8 @@ run_job() {
 	t1=$(now)
 	rm -rf "$out"
 	[[ $rc == 0 ]] || return "$rc"
-	echo "$(elapsed "$t0" "$t1") $(awk -F': ' '/Maximum resident set size/ { print $2 }' "$logs/$tag.time")"
+	echo "$(elapsed "$t0" "$t1") $(awk -F': ' '/Maximum resident set size/ { print $2 }' "$logs/$tag.time")" \
+		"$(awk -F': ' '/(User|System) time \(seconds\)/ { t += $2 } END { printf "%.2f", t }' "$logs/$tag.time")"
 }
 
 # stages LOG: one line of stage durations from a JSON job log (needs jq): the
@@ -227,7 +229,7 @@ for size in "$@"; do
 	# A variant is "shards" (the built or JOB_BIN binary) or "base".
 	run_floor "$db" >/dev/null
 	floor_s=() failed=
-	declare -A job_s=() rss_kb=() ratios=()
+	declare -A job_s=() rss_kb=() ratios=() cpu_s=()
 	for ((i = 1; i <= reps; i++)); do
 		f=$(run_floor "$db")
 		floor_s+=("$f")
@@ -240,11 +242,12 @@ for size in "$@"; do
 				res=$(run_job "$db" "$tag" "$v") || rc=$?
 			fi
 			if [[ -z ${rc:-} ]]; then
-				read -r js kb <<<"$res"
+				read -r js kb cs <<<"$res"
 				job_s[$v]+=" $js"
+				cpu_s[$v]+=" $cs"
 				rss_kb[$v]+=" $kb"
 				ratios[$v]+=" $(awk -v j="$js" -v f="$f" 'BEGIN { printf "%.2f", j / f }')"
-				printf '    %-9s job %7.2f s  peak RSS %6.0f MB   %s\n' "$(label "$v"):" "$js" \
+				printf '    %-9s job %7.2f s  CPU %6.2f s  peak RSS %6.0f MB   %s\n' "$(label "$v"):" "$js" "$cs" \
 					"$(awk -v k="$kb" 'BEGIN { print k / 1024 }')" "$(stages "$logs/$tag.stderr" | paste -sd ' ' -)"
 			else
 				failed="exit $rc"
@@ -259,7 +262,7 @@ for size in "$@"; do
 
 	fm=$(median "${floor_s[@]}")
 	if [[ -n $failed ]]; then
-		rows_md+=("| $size | $n_orders | $n_ids | $(label "$v") | FAILED ($failed) | $fm | - | - | - |")
+		rows_md+=("| $size | $n_orders | $n_ids | $(label "$v") | FAILED ($failed) | $fm | - | - | - | - |")
 		any_failed=1
 	else
 		for v in "${variants[@]}"; do
@@ -267,10 +270,11 @@ for size in "$@"; do
 			jm=$(median "${js[@]}")
 			peak=$(printf '%s\n' ${rss_kb[$v]} | sort -g | tail -n 1)
 			range=$(printf '%s\n' ${ratios[$v]} | sort -g | sed -n '1p;$p' | paste -sd '-' -)
-			rows_md+=("| $size | $n_orders | $n_ids | $(label "$v") | $jm | $fm | $(awk -v j="$jm" -v f="$fm" 'BEGIN { printf "%.2f", j / f }') | $range | $(awk -v k="$peak" 'BEGIN { printf "%.0f", k / 1024 }') |")
+			read -r -a cs <<<"${cpu_s[$v]}"
+			rows_md+=("| $size | $n_orders | $n_ids | $(label "$v") | $jm | $fm | $(awk -v j="$jm" -v f="$fm" 'BEGIN { printf "%.2f", j / f }') | $range | $(median "${cs[@]}") | $(awk -v k="$peak" 'BEGIN { printf "%.0f", k / 1024 }') |")
 		done
 	fi
-	unset job_s rss_kb ratios
+	unset job_s rss_kb ratios cpu_s
 done
 
 results=$bench_dir/results-$stamp.md
@@ -278,8 +282,8 @@ results=$bench_dir/results-$stamp.md
 	echo
 	echo "retention $rev (as built)${BASE_BIN:+, base: $("$BASE_BIN" version 2>/dev/null | head -n 1)}, $(nproc) cores, $(mariadb --version | sed 's/.*Distrib //; s/,.*//'), medians of $reps runs, period $period, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
-	echo "| size | orders | customers | job | job s (median) | floor s (median) | job/floor | job/floor of each rep | job peak RSS MB |"
-	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| size | orders | customers | job | job s (median) | floor s (median) | job/floor | job/floor of each rep | job CPU s (median) | job peak RSS MB |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	printf '%s\n' "${rows_md[@]}"
 } | tee "$results"
 log "table written to $results; job logs in $logs"
