@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -154,6 +155,9 @@ func fold(ctx context.Context, snaps []*extract.Snapshot, c config.Config, g tra
 			st.Merge(states[k])
 			states[k] = nil // its memory can go
 		}
+		// The shards' States are garbage now: collect them before Compute
+		// allocates, which would otherwise grow the heap on top of them.
+		runtime.GC()
 		log.Info("merged", "stage", "extract", "shards", len(snaps), "duration_ms", time.Since(t).Milliseconds())
 	}
 	z := st.Size()
