@@ -151,21 +151,18 @@ func published(t *testing.T, dir string) string {
 	}
 	var m struct {
 		RunID      string            `json:"run_id"`
-		Source     json.RawMessage   `json:"source"`
-		Snapshots  json.RawMessage   `json:"snapshots"`
 		Quality    []json.RawMessage `json:"quality"`
 		Categories json.RawMessage   `json:"complaint_categories"`
 		Alerts     json.RawMessage   `json:"alerts"`
 		Files      []struct {
-			Path       string  `json:"path"`
-			Department *string `json:"department"`
+			Path string `json:"path"`
 		} `json:"files"`
 	}
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
 	var out strings.Builder
-	fmt.Fprintf(&out, "source %s\nsnapshots %s\ncategories %s\nalerts %s\n", m.Source, m.Snapshots, m.Categories, m.Alerts)
+	fmt.Fprintf(&out, "%s\ncategories %s\nalerts %s\n", snapshots(t, dir), m.Categories, m.Alerts)
 	for _, q := range m.Quality {
 		var f map[string]any
 		json.Unmarshal(q, &f)
@@ -176,7 +173,6 @@ func published(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	for _, file := range m.Files {
-		fmt.Fprintf(&out, "file %s %v\n", file.Path, file.Department != nil)
 		f, err := excelize.OpenFile(filepath.Join(dir, file.Path))
 		if err != nil {
 			t.Fatal(err)

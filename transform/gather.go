@@ -53,37 +53,33 @@ func (g *gatherer) gather(s *State, slots []slot, lo int) int {
 	}
 	g.cur = g.cur[:0]
 	for j, rec := range g.recs {
-		g.periods[j] = g.periods[j][:0]
+		g.periods[j], g.complaints[j] = g.periods[j][:0], g.complaints[j][:0]
 		g.cur = append(g.cur, rec.periods)
 	}
-	for more := true; more; {
-		more = false
-		for j, at := range g.cur {
-			if at >= 0 {
-				st := s.periods.at(at)
-				g.periods[j] = append(g.periods[j], *st)
-				g.cur[j], more = st.prev, true
-			}
-		}
-	}
+	walk(&s.periods, g.cur, g.periods, func(st *periodStat) int32 { return st.prev })
 	g.cur = g.cur[:0]
-	for j, rec := range g.recs {
-		g.complaints[j] = g.complaints[j][:0]
+	for _, rec := range g.recs {
 		g.cur = append(g.cur, rec.complaints)
 	}
-	for more := true; more; {
-		more = false
-		for j, at := range g.cur {
-			if at >= 0 {
-				st := s.complaintSt.at(at)
-				g.complaints[j] = append(g.complaints[j], *st)
-				g.cur[j], more = st.prev, true
-			}
-		}
-	}
+	walk(&s.complaintSt, g.cur, g.complaints, func(st *complaintStat) int32 { return st.prev })
 	for j := range n {
 		slices.Reverse(g.periods[j])
 		slices.Reverse(g.complaints[j])
 	}
 	return i
+}
+
+// walk appends the stats of list j, from its head cur[j] back, to out[j],
+// for every j at once: a step of each list in turn.
+func walk[T any](a *arena[T], cur []int32, out [][]T, prev func(*T) int32) {
+	for more := true; more; {
+		more = false
+		for j, at := range cur {
+			if at >= 0 {
+				st := a.at(at)
+				out[j] = append(out[j], *st)
+				cur[j], more = prev(st), true
+			}
+		}
+	}
 }
