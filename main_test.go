@@ -134,7 +134,20 @@ func TestCheck(t *testing.T) {
 			t.Errorf("check output lacks %q:\n%s", want, out)
 		}
 	}
-	cfg := writeConfig(t, "source:\n  orders: SELECT order_id, customer_id, ordered_at, amount FROM orders\n")
+	// In shards, each query is probed as each shard runs it.
+	cfg := writeConfig(t, "source:\n  shards: 3\n  complaints: SELECT * FROM complaints WHERE complaint_id % {shards} = {shard} OR complaint_id > 3\n")
+	code, out, stderr = cli(t, env, "check", "--config", cfg)
+	if code != 0 {
+		t.Fatalf("check in shards exits %d: %s", code, stderr)
+	}
+	orders, complaints, _ := strings.Cut(out, "source.complaints")
+	if !strings.Contains(orders, "in 3 shards: ") || strings.Contains(orders, "the shards hold") {
+		t.Errorf("check in shards does not count the orders' shards:\n%s", out)
+	}
+	if !strings.Contains(complaints, "the shards hold 6 rows, the query with {shard} 0 and {shards} 1 4") {
+		t.Errorf("check in shards does not see that the complaints' shards overlap:\n%s", out)
+	}
+	cfg = writeConfig(t, "source:\n  orders: SELECT order_id, customer_id, ordered_at, amount FROM orders\n")
 	code, _, stderr = cli(t, env, "check", "--config", cfg)
 	if code != jobs.ExitConfig || !strings.Contains(lastLine(stderr), `"department"`) || !strings.Contains(lastLine(stderr), "source.orders") {
 		t.Errorf("check with a missing column: exit %d, %q", code, lastLine(stderr))

@@ -16,7 +16,8 @@
 #               ordered_at, amount FROM orders" DB > /dev/null
 #        job:   retention run --period $PERIOD --out <tmp> --log-format json
 #               with RETENTION_SOURCE_DSN=user@tcp(host:port)/DB, under
-#               /usr/bin/time -v for its peak RSS,
+#               /usr/bin/time -v for its peak RSS, once for each number of
+#               shards in SHARDS (source.shards, through a --config file),
 # and prints a Markdown table of the medians (also written to
 # $BENCH_DIR/results-<time>.md). The retention binary is built once, from the
 # working tree of the repository this script lives in.
@@ -26,6 +27,10 @@
 #   REPS [3]            repetitions of each measurement (median reported)
 #   PERIOD [2026-10]    period the job reports
 #   CUSTOMERS           customers for every size (default: orders/10 per size)
+#   SHARDS [1]          source.shards of the job, one or several: SHARDS="1 2 4"
+#   JOB_BIN             a retention binary to measure instead of building one
+#   BASE_BIN            another retention binary (another commit's) measured in
+#                       the same repetitions, one stream, as the row "base"
 #   JOB_TIMEOUT [3600]  seconds before a job run is killed
 #   FORCE_GEN=1, FORCE_LOAD=1  regenerate / reload even if cached
 #   DB_HOST [127.0.0.1] DB_PORT [3306] DB_USER [root] MYSQL_PWD [empty]
@@ -50,11 +55,17 @@ reps=${REPS:-3}
 period=${PERIOD:-2026-10}
 job_timeout=${JOB_TIMEOUT:-3600}
 customers=${CUSTOMERS:-}
+read -r -a shard_counts <<<"${SHARDS:-1}"
 db_host=${DB_HOST:-127.0.0.1}
 db_port=${DB_PORT:-3306}
 db_user=${DB_USER:-root}
 [[ $reps =~ ^[1-9][0-9]*$ ]] || die "REPS must be a positive integer: $reps"
 [[ -z $customers || $customers =~ ^[1-9][0-9]*$ ]] || die "CUSTOMERS must be a positive integer without leading zeros: $customers"
+[[ ${#shard_counts[@]} -gt 0 ]] || die "SHARDS is empty"
+for n in "${shard_counts[@]}"; do
+	[[ $n =~ ^[1-9][0-9]*$ && $n -le 64 ]] || die "SHARDS must hold numbers from 1 to 64: $n"
+done
+[[ -z ${BASE_BIN:-} || -x ${BASE_BIN:-} ]] || die "BASE_BIN is not an executable: $BASE_BIN"
 [[ $# -gt 0 ]] || set -- 100k 1m 10m
 
 orders_of() { # 100k -> 100000, 1m -> 1000000, 2500000 -> 2500000
@@ -96,8 +107,13 @@ mkdir -p "$logs"
 rev="$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$repo" diff --quiet HEAD -- 2>/dev/null || echo '+dirty')"
 log "building bench/gen and retention from $repo ($rev)"
 go -C "$repo" build -o "$bench_dir/bin/gen" ./bench/gen || die "go build ./bench/gen failed"
-go -C "$repo" build -o "$bench_dir/bin/retention" . || die "go build of retention failed"
-job_bin=$bench_dir/bin/retention
+job_bin=${JOB_BIN:-$bench_dir/bin/retention}
+if [[ -n ${JOB_BIN:-} ]]; then
+	[[ -x $job_bin ]] || die "JOB_BIN is not an executable: $job_bin"
+	rev="$("$job_bin" version 2>/dev/null | head -n 1) at $job_bin"
+else
+	go -C "$repo" build -o "$job_bin" . || die "go build of retention failed"
+fi
 
 # ---- helpers -------------------------------------------------------------------
 
@@ -125,26 +141,52 @@ run_floor() { # run_floor DB: seconds
 	elapsed "$t0" "$t1"
 }
 
-# run_job DB TAG: prints "seconds peak_rss_kb" or returns the job's exit code.
+# run_job DB TAG SHARDS [BINARY]: prints "seconds peak_rss_kb cpu_seconds" (the
+# CPU time is user and system time, less disturbed by other work on the
+# machine than the elapsed time) or returns the job's exit code.
 run_job() {
-	local db=$1 tag=$2 out t0 t1 rc=0
+	local db=$1 tag=$2 shards=$3 bin=${4:-$job_bin} out t0 t1 rc=0 conf=()
 	out=$(mktemp -d "$bench_dir/out/$tag.XXXXXX")
+	if [[ $shards != 1 ]]; then
+		printf 'source:\n  shards: %d\n' "$shards" >"$bench_dir/shards-$shards.yaml"
+		conf=(--config "$bench_dir/shards-$shards.yaml")
+	fi
 	t0=$(now)
 	env -u RETENTION_CONFIG RETENTION_SOURCE_DSN="$db_user${MYSQL_PWD:+:$MYSQL_PWD}@tcp($db_host:$db_port)/$db" \
 		timeout "$job_timeout" /usr/bin/time -v -o "$logs/$tag.time" \
-		"$job_bin" run --period "$period" --out "$out" --log-format json \
+		"$bin" run --period "$period" --out "$out" --log-format json "${conf[@]}" \
 		>"$logs/$tag.stdout" 2>"$logs/$tag.stderr" || rc=$?
 	t1=$(now)
 	rm -rf "$out"
 	[[ $rc == 0 ]] || return "$rc"
-	echo "$(elapsed "$t0" "$t1") $(awk -F': ' '/Maximum resident set size/ { print $2 }' "$logs/$tag.time")"
+	echo "$(elapsed "$t0" "$t1") $(awk -F': ' '/Maximum resident set size/ { print $2 }' "$logs/$tag.time")" \
+		"$(awk -F': ' '/(User|System) time \(seconds\)/ { t += $2 } END { printf "%.2f", t }' "$logs/$tag.time")"
 }
 
-stages() { # one line of stage durations from a JSON job log (needs jq)
+# stages LOG: one line of stage durations from a JSON job log (needs jq): the
+# longest of the shards' for each table, the merge of the shards' states,
+# and the size of the state.
+stages() {
 	command -v jq >/dev/null || return 0
-	jq -r 'select(.duration_ms != null and .stage != null)
-		| "\(.stage)\(if .table then "/" + .table else "" end) \(.duration_ms / 1000)s"' "$1" 2>/dev/null |
-		awk '!seen[$1]++' | paste -sd ' ' - || true
+	jq -rs '[.[] | select(.duration_ms != null and .stage != null)
+		| {k: (.stage + (if .table then "/" + .table elif .msg == "merged" then "/merge" else "" end)), d: .duration_ms}]
+		| reduce .[] as $x ({ks: [], m: {}}; if .m[$x.k] == null then .ks += [$x.k] | .m[$x.k] = $x.d
+			else .m[$x.k] = ([.m[$x.k], $x.d] | max) end)
+		| .m as $m | [.ks[] | "\(.) \($m[.] / 1000)s"] | join(" ")' "$1" 2>/dev/null || true
+	jq -r 'select(.msg == "folded") | "state \(.state_mb) MB: \(.customers) customers, \(.customer_department_periods) customer-department-periods"' \
+		"$1" 2>/dev/null || true
+}
+
+# The variants measured in each repetition: the job at each number of shards,
+# and the base binary.
+variants=("${shard_counts[@]}")
+[[ -z ${BASE_BIN:-} ]] || variants=(base "${variants[@]}")
+label() { # label VARIANT: how the table names it
+	case $1 in
+	base) echo "base" ;;
+	1) echo "1 shard" ;;
+	*) echo "$1 shards" ;;
+	esac
 }
 
 # ---- sizes ----------------------------------------------------------------------
@@ -184,47 +226,64 @@ for size in "$@"; do
 	fi
 
 	# 3. Measure, alternating; one untimed floor run first warms the caches.
+	# A variant is "shards" (the built or JOB_BIN binary) or "base".
 	run_floor "$db" >/dev/null
-	floor_s=() job_s=() rss_kb=() failed=
+	floor_s=() failed=
+	declare -A job_s=() rss_kb=() ratios=() cpu_s=()
 	for ((i = 1; i <= reps; i++)); do
 		f=$(run_floor "$db")
 		floor_s+=("$f")
-		tag=$name-$i
-		if res=$(run_job "$db" "$tag"); then
-			read -r js kb <<<"$res"
-			job_s+=("$js")
-			rss_kb+=("$kb")
-			printf '  rep %d: floor %7.2f s   job %7.2f s  peak RSS %6.0f MB   %s\n' "$i" "$f" "$js" \
-				"$(awk -v k="$kb" 'BEGIN { print k / 1024 }')" "$(stages "$logs/$tag.stderr")"
-		else
-			rc=$?
-			failed="exit $rc"
-			[[ $rc != 124 ]] || failed="timed out after ${job_timeout}s"
-			printf '  rep %d: floor %7.2f s   job FAILED (%s); its stderr ends with:\n' "$i" "$f" "$failed"
-			tail -n 5 "$logs/$tag.stderr" | sed 's/^/    /'
-			grep -E 'Maximum resident|Exit status' "$logs/$tag.time" 2>/dev/null | sed 's/^\s*/    /' || true
-			break
-		fi
+		printf '  rep %d: floor %7.2f s\n' "$i" "$f"
+		for v in "${variants[@]}"; do
+			tag=$name-$v-$i rc=
+			if [[ $v == base ]]; then
+				res=$(run_job "$db" "$tag" 1 "$BASE_BIN") || rc=$?
+			else
+				res=$(run_job "$db" "$tag" "$v") || rc=$?
+			fi
+			if [[ -z ${rc:-} ]]; then
+				read -r js kb cs <<<"$res"
+				job_s[$v]+=" $js"
+				cpu_s[$v]+=" $cs"
+				rss_kb[$v]+=" $kb"
+				ratios[$v]+=" $(awk -v j="$js" -v f="$f" 'BEGIN { printf "%.2f", j / f }')"
+				printf '    %-9s job %7.2f s  CPU %6.2f s  peak RSS %6.0f MB   %s\n' "$(label "$v"):" "$js" "$cs" \
+					"$(awk -v k="$kb" 'BEGIN { print k / 1024 }')" "$(stages "$logs/$tag.stderr" | paste -sd ' ' -)"
+			else
+				failed="exit $rc"
+				[[ $rc != 124 ]] || failed="timed out after ${job_timeout}s"
+				printf '    %-9s job FAILED (%s); its stderr ends with:\n' "$(label "$v"):" "$failed"
+				tail -n 5 "$logs/$tag.stderr" | sed 's/^/      /'
+				grep -E 'Maximum resident|Exit status' "$logs/$tag.time" 2>/dev/null | sed 's/^\s*/      /' || true
+				break 2
+			fi
+		done
 	done
 
 	fm=$(median "${floor_s[@]}")
 	if [[ -n $failed ]]; then
-		rows_md+=("| $size | $n_orders | $n_ids | FAILED ($failed) | $fm | - | - |")
+		rows_md+=("| $size | $n_orders | $n_ids | $(label "$v") | FAILED ($failed) | $fm | - | - | - | - |")
 		any_failed=1
 	else
-		jm=$(median "${job_s[@]}")
-		peak=$(printf '%s\n' "${rss_kb[@]}" | sort -g | tail -n 1)
-		rows_md+=("| $size | $n_orders | $n_ids | $jm | $fm | $(awk -v j="$jm" -v f="$fm" 'BEGIN { printf "%.1f", j / f }') | $(awk -v k="$peak" 'BEGIN { printf "%.0f", k / 1024 }') |")
+		for v in "${variants[@]}"; do
+			read -r -a js <<<"${job_s[$v]}"
+			jm=$(median "${js[@]}")
+			peak=$(printf '%s\n' ${rss_kb[$v]} | sort -g | tail -n 1)
+			range=$(printf '%s\n' ${ratios[$v]} | sort -g | sed -n '1p;$p' | paste -sd '-' -)
+			read -r -a cs <<<"${cpu_s[$v]}"
+			rows_md+=("| $size | $n_orders | $n_ids | $(label "$v") | $jm | $fm | $(awk -v j="$jm" -v f="$fm" 'BEGIN { printf "%.2f", j / f }') | $range | $(median "${cs[@]}") | $(awk -v k="$peak" 'BEGIN { printf "%.0f", k / 1024 }') |")
+		done
 	fi
+	unset job_s rss_kb ratios cpu_s
 done
 
 results=$bench_dir/results-$stamp.md
 {
 	echo
-	echo "retention $rev (as built), $(nproc) cores, $(mariadb --version | sed 's/.*Distrib //; s/,.*//'), medians of $reps runs, period $period, $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "retention $rev (as built)${BASE_BIN:+, base: $("$BASE_BIN" version 2>/dev/null | head -n 1)}, $(nproc) cores, $(mariadb --version | sed 's/.*Distrib //; s/,.*//'), medians of $reps runs, period $period, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
-	echo "| size | orders | customers | job s (median) | floor s (median) | job/floor | job peak RSS MB |"
-	echo "|---|---:|---:|---:|---:|---:|---:|"
+	echo "| size | orders | customers | job | job s (median) | floor s (median) | job/floor | job/floor of each rep | job CPU s (median) | job peak RSS MB |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	printf '%s\n' "${rows_md[@]}"
 } | tee "$results"
 log "table written to $results; job logs in $logs"

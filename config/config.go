@@ -15,6 +15,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
 
+	"retention/extract"
 	"retention/jobs/deliver"
 	"retention/transform"
 )
@@ -78,7 +79,15 @@ type Source struct {
 	// Retries is how often a transient failure (connection lost, lock wait
 	// timeout) restarts the extraction before the run fails.
 	Retries int
+	// Shards is how many streams, each on a connection and in a
+	// transaction of its own, read the orders and complaints: shard k of N
+	// the customers whose id hashes to k (see extract.ShardSQL). 1 reads
+	// them in one stream, from one snapshot.
+	Shards int
 }
+
+// MaxShards bounds source.shards.
+const MaxShards = 64
 
 // Report shapes the output.
 type Report struct {
@@ -193,8 +202,8 @@ type document struct {
 	source             struct {
 		dsn, timezone, orders, complaints, customers string
 		customersSet                                 bool
-		retries                                      int
-		retriesSet                                   bool
+		retries, shards                              int
+		retriesSet, shardsSet                        bool
 	}
 	report struct {
 		outDir, granularity, locale, currency string
@@ -275,10 +284,18 @@ func (d *document) sourceConfig(src *Source) error {
 			return &Error{Key: q.key, Msg: err.Error()}
 		}
 	}
+	if extract.ShardPlaced(src.Customers) {
+		return &Error{Key: "source.customers", Msg: "is read once, not in shards: " + extract.PlaceholderShard + " and " +
+			extract.PlaceholderShards + " belong in source.orders and source.complaints only"}
+	}
 	src.CustomersSet = d.source.customersSet
 	src.Retries = given(d.source.retries, d.source.retriesSet, 3)
 	if src.Retries < 0 || src.Retries > 10 {
 		return &Error{Key: "source.retries", Msg: fmt.Sprintf("%d is not between 0 and 10", src.Retries)}
+	}
+	src.Shards = given(d.source.shards, d.source.shardsSet, 1)
+	if src.Shards < 1 || src.Shards > MaxShards {
+		return &Error{Key: "source.shards", Msg: fmt.Sprintf("%d is not between 1 and %d", src.Shards, MaxShards)}
 	}
 	return nil
 }

@@ -27,7 +27,7 @@ func TestExample(t *testing.T) {
 	if c.Location.String() != "Asia/Shanghai" || c.Source.DSN != "reporter@tcp(127.0.0.1:3306)/shop" || !c.Source.CustomersSet ||
 		c.Report.Granularity != transform.Month || c.Report.History != 12 || c.Report.AtRiskLimit != 500 || c.Schedule.Spec != "30 6 * * *" || c.Schedule.Cron == nil ||
 		c.Report.RestatementTolerance != 0.1 || c.Gate.MaxOrderDrop != 0.5 || c.Gate.MaxSkippedRatio != 0.01 ||
-		c.Store.DSN != "" {
+		c.Store.DSN != "" || c.Source.Shards != 1 {
 		t.Errorf("example loaded as %+v", c)
 	}
 	if strings.HasSuffix(c.Source.Orders, "\n") {
@@ -43,7 +43,8 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.Location.String() != "Asia/Shanghai" || c.Source.Location.String() != "Asia/Shanghai" ||
 		c.Source.Orders != config.DefaultOrders || c.Source.CustomersSet || c.Report.OutDir != "./out" ||
-		c.Report.Granularity != transform.Month || c.Report.History != 12 || c.Report.Locale != "zh-CN" || c.Report.Currency != "¥" || c.Report.AtRiskLimit != 500 || c.Schedule.Spec != "" || c.Schedule.Cron != nil {
+		c.Report.Granularity != transform.Month || c.Report.History != 12 || c.Report.Locale != "zh-CN" || c.Report.Currency != "¥" || c.Report.AtRiskLimit != 500 || c.Schedule.Spec != "" || c.Schedule.Cron != nil ||
+		c.Source.Shards != 1 {
 		t.Errorf("defaults = %+v", c)
 	}
 	c, err = config.Load(strings.NewReader("timezone: UTC\n"), noEnv)
@@ -142,6 +143,10 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"two statements", "source: {complaints: 'SELECT 1; DROP TABLE x'}", "source.complaints"},
 		{"into outfile", "source: {customers: \"SELECT * FROM c INTO OUTFILE '/tmp/x'\"}", "source.customers"},
 		{"source not a mapping", "source: orders", "source"},
+		{"no shards", "source: {shards: 0}", "source.shards"},
+		{"too many shards", "source: {shards: 65}", "source.shards"},
+		{"shards not a number", "source: {shards: four}", "source.shards"},
+		{"customers in shards", "source: {customers: 'SELECT * FROM customers WHERE MOD(customer_id, {shards}) = {shard}'}", "source.customers"},
 		{"key twice", "timezone: UTC\ntimezone: UTC", "timezone"},
 		{"not yaml", "report: [", "config"},
 		{"bad tolerance", "report: {restatement_tolerance: a tenth}", "report.restatement_tolerance"},

@@ -42,6 +42,10 @@ func (d *document) decode(root *yaml.Node) error {
 					d.source.retriesSet = true
 					return integer(&d.source.retries)(n, key)
 				},
+				"shards": func(n *yaml.Node, key string) error {
+					d.source.shardsSet = true
+					return integer(&d.source.shards)(n, key)
+				},
 			})
 		},
 		"report": func(n *yaml.Node, key string) error {

@@ -8,8 +8,8 @@ import (
 // Complaints streams the rows of the complaints query, like Orders.
 func (s *Snapshot) Complaints(ctx context.Context, q Query) iter.Seq2[Complaint, error] {
 	return func(yield func(Complaint, error) bool) {
-		names, ids := &interner{}, newIDSet()
-		err := s.each(ctx, q, ComplaintColumns, func(r *rowReader) bool { return yield(s.complaint(r, names, ids), nil) })
+		names, ids := &interner{}, s.complaintIDs()
+		err := s.each(ctx, s.shardQuery(q), ComplaintColumns, func(r *rowReader) bool { return yield(s.complaint(r, names, ids), nil) })
 		if err != nil {
 			yield(Complaint{}, err)
 		}

@@ -1,7 +1,8 @@
 // Package extract reads the source database: it runs the configured
 // SELECTs in one read-only transaction and streams their rows as typed
-// values (Order, Complaint, Customer). It is the only package that talks to
-// the source.
+// values (Order, Complaint, Customer), or reads the orders and complaints
+// in shards, each in a transaction of its own (Source.Shards, ShardSQL).
+// It is the only package that talks to the source.
 //
 // Inputs: a DSN, the source time zone and the SQL of each query. Outputs:
 // rows, one at a time; an orders query is never collected into a slice.
@@ -26,4 +27,11 @@
 //   - Required columns are matched case-insensitively; a query that lacks one
 //     fails before its first row with a ColumnError naming the query and
 //     the column.
+//   - The shards of one read hold every row exactly once: shard k of N the
+//     rows whose CRC32(customer_id) is k modulo N, shard 0 also those
+//     without a customer, unless the query places {shard} and {shards}
+//     itself. They share the sets of ids read, so that an id repeated in
+//     two shards is found as in one stream.
+//   - Rows come from the driver directly (sql.Conn.Raw), through a read
+//     buffer of 256 KB per connection.
 package extract

@@ -5,13 +5,13 @@ import (
 	"iter"
 )
 
-// Orders streams the rows of the orders query. The sequence stops at the
-// first error, which it yields; rows with unusable values are yielded with
-// a Defect.
+// Orders streams the rows of the orders query, those of the snapshot's
+// shard (see ShardSQL). The sequence stops at the first error, which it
+// yields; rows with unusable values are yielded with a Defect.
 func (s *Snapshot) Orders(ctx context.Context, q Query) iter.Seq2[Order, error] {
 	return func(yield func(Order, error) bool) {
-		depts, ids := &interner{}, newIDSet()
-		err := s.each(ctx, q, OrderColumns, func(r *rowReader) bool { return yield(s.order(r, depts, ids), nil) })
+		depts, ids := &interner{}, s.orderIDs()
+		err := s.each(ctx, s.shardQuery(q), OrderColumns, func(r *rowReader) bool { return yield(s.order(r, depts, ids), nil) })
 		if err != nil {
 			yield(Order{}, err)
 		}

@@ -88,17 +88,12 @@ func parseCentsSlow(b []byte) (int64, bool, bool) {
 // reported as null.
 func parseTime(b []byte, z *zoneClock) (t time.Time, ok, null bool) {
 	n := len(b)
-	if n < 10 || b[4] != '-' || b[7] != '-' {
+	if n < 10 {
 		return time.Time{}, false, false
 	}
-	y, ok1 := num(b[0:4])
-	mo, ok2 := num(b[5:7])
-	d, ok3 := num(b[8:10])
-	if !ok1 || !ok2 || !ok3 {
-		return time.Time{}, false, false
-	}
-	if y == 0 && mo == 0 && d == 0 {
-		return time.Time{}, true, true
+	date, ok, null := z.date([10]byte(b))
+	if !ok || null {
+		return time.Time{}, ok, null
 	}
 	var h, mi, s, ns int
 	if n > 10 {
@@ -126,10 +121,15 @@ func parseTime(b []byte, z *zoneClock) (t time.Time, ok, null bool) {
 			ns = f
 		}
 	}
-	if mo < 1 || mo > 12 || d < 1 || d > daysIn(time.Month(mo), y) {
-		return time.Time{}, false, false
-	}
-	return z.instant(y, time.Month(mo), d, h, mi, s, ns), true, false
+	return z.at(date, h, mi, s, ns), true, false
+}
+
+// civilDate is a valid calendar date and its day number.
+type civilDate struct {
+	y    int
+	m    time.Month
+	d    int
+	days int64 // since 1970-01-01
 }
 
 // zoneClock turns wall-clock times of a zone into instants. It remembers
@@ -137,22 +137,58 @@ func parseTime(b []byte, z *zoneClock) (t time.Time, ok, null bool) {
 // rows take arithmetic instead of the time package's zone lookup. Within a
 // day of either end of the span it asks the time package, so that a
 // wall-clock time that happens twice, or never, gets time.Date's answer
-// whatever rows came before.
+// whatever rows came before. It also remembers the last date it read:
+// rows in time order share it, and the time of day is then all there is
+// to read.
 type zoneClock struct {
 	loc         *time.Location
 	from, until int64 // unix seconds well inside the span of offset; empty at first
 	offset      int64
+
+	cached   bool     // whether last holds a date
+	lastText [10]byte // the text of last
+	last     civilDate
 }
 
 func newZoneClock(loc *time.Location) *zoneClock { return &zoneClock{loc: loc} }
 
-// instant is time.Date(y, m, d, h, mi, s, ns, loc).
+// date reads a date in the form 2026-09-01; null for the zero date.
+func (z *zoneClock) date(b [10]byte) (c civilDate, ok, null bool) {
+	if z.cached && b == z.lastText {
+		return z.last, true, false
+	}
+	if b[4] != '-' || b[7] != '-' {
+		return c, false, false
+	}
+	y, ok1 := num(b[0:4])
+	mo, ok2 := num(b[5:7])
+	d, ok3 := num(b[8:10])
+	if !ok1 || !ok2 || !ok3 {
+		return c, false, false
+	}
+	if y == 0 && mo == 0 && d == 0 {
+		return c, true, true
+	}
+	if mo < 1 || mo > 12 || d < 1 || d > daysIn(time.Month(mo), y) {
+		return c, false, false
+	}
+	c = civilDate{y: y, m: time.Month(mo), d: d, days: daysFromCivil(y, time.Month(mo), d)}
+	z.cached, z.lastText, z.last = true, b, c
+	return c, true, false
+}
+
+// instant is time.Date(y, m, d, h, mi, s, ns, loc) for a valid date.
 func (z *zoneClock) instant(y int, m time.Month, d, h, mi, s, ns int) time.Time {
-	local := daysFromCivil(y, m, d)*86400 + int64(h*3600+mi*60+s)
+	return z.at(civilDate{y: y, m: m, d: d, days: daysFromCivil(y, m, d)}, h, mi, s, ns)
+}
+
+// at is time.Date of a date and a time of day in the clock's zone.
+func (z *zoneClock) at(c civilDate, h, mi, s, ns int) time.Time {
+	local := c.days*86400 + int64(h*3600+mi*60+s)
 	if u := local - z.offset; u >= z.from && u < z.until {
 		return time.Unix(u, int64(ns)).In(z.loc)
 	}
-	t := time.Date(y, m, d, h, mi, s, ns, z.loc)
+	t := time.Date(c.y, c.m, c.d, h, mi, s, ns, z.loc)
 	_, off := t.Zone()
 	start, end := t.ZoneBounds()
 	z.offset, z.from, z.until = int64(off), math.MinInt64, math.MaxInt64

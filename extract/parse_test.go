@@ -70,11 +70,21 @@ func TestParseTime(t *testing.T) {
 		{"2026-09-01 10:00", time.Time{}, false, false},
 		{"2026-09-01 10:00:00.", time.Time{}, false, false},
 		{"yesterday", time.Time{}, false, false},
+		{"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", time.Time{}, false, false},
+		{"2026-09-01 00:00:00", time.Date(2026, 9, 1, 0, 0, 0, 0, utc), true, false},
+		{"2026-09-01x00:00:00", time.Time{}, false, false},
+		{"2026-09-01 23:00:00", time.Date(2026, 9, 1, 23, 0, 0, 0, utc), true, false},
+		{"2026-09-01", time.Date(2026, 9, 1, 0, 0, 0, 0, utc), true, false},
 	}
+	// Each case on a clock of its own, and all in turn on one clock, which
+	// remembers the last date it read.
+	shared := newZoneClock(utc)
 	for _, tt := range tests {
-		got, ok, null := parseTime([]byte(tt.in), newZoneClock(utc))
-		if !got.Equal(tt.want) || ok != tt.ok || null != tt.null {
-			t.Errorf("parseTime(%q) = %v, %v, %v; want %v, %v, %v", tt.in, got, ok, null, tt.want, tt.ok, tt.null)
+		for _, z := range []*zoneClock{newZoneClock(utc), shared} {
+			got, ok, null := parseTime([]byte(tt.in), z)
+			if !got.Equal(tt.want) || ok != tt.ok || null != tt.null {
+				t.Errorf("parseTime(%q) = %v, %v, %v; want %v, %v, %v", tt.in, got, ok, null, tt.want, tt.ok, tt.null)
+			}
 		}
 	}
 	sh, _ := time.LoadLocation("Asia/Shanghai")

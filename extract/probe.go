@@ -18,6 +18,7 @@ type Probed struct {
 // its timestamp columns will be read.
 func (s *Snapshot) Probe(ctx context.Context, q Query, required []string) (Probed, error) {
 	var p Probed
+	q = s.shardQuery(q)
 	probe := Query{Name: q.Name, SQL: "SELECT * FROM (" + q.SQL + ") AS retention_probe LIMIT 0"}
 	err := s.query(ctx, probe, required, func(r *rowReader) error {
 		for _, c := range r.times {

@@ -159,7 +159,11 @@ func (s *Snapshot) each(ctx context.Context, q Query, required []string, fn func
 // it as an integer that fits an int64: any integer column but an
 // UNSIGNED BIGINT above 2^63-1, which is read as text.
 func (r *rowReader) integer(i int) (int64, bool) {
-	switch v := r.vals[r.idx[i]].(type) {
+	v := r.vals[r.idx[i]]
+	if n, ok := v.(int64); ok { // the usual case, before the switch
+		return n, true
+	}
+	switch v := v.(type) {
 	case int64:
 		return v, true
 	case uint64:
@@ -211,8 +215,12 @@ func floatRating(f float64) (int, bool, bool) {
 // col is the value of the i-th required column as text; nil for NULL. It
 // is valid until the next row.
 func (r *rowReader) col(i int) []byte {
+	v := r.vals[r.idx[i]]
+	if b, ok := v.([]byte); ok { // the usual case, before the switch
+		return b
+	}
 	b := r.bufs[i][:0]
-	switch v := r.vals[r.idx[i]].(type) {
+	switch v := v.(type) {
 	case nil:
 		return nil
 	case []byte:

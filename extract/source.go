@@ -45,6 +45,7 @@ func Open(ctx context.Context, dsn string, loc *time.Location) (*Source, error) 
 	// account's default or a time_zone in the DSN: an offset needs no named
 	// time-zone tables. DATETIME values are never converted by any zone.
 	cfg.Params["time_zone"] = sessionTimeZone
+	cfg.DialFunc = dialBuffered
 	conn, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("configuring the source connection: %w", redactErr(err, dsn))
@@ -121,6 +122,16 @@ type Snapshot struct {
 	conn   *sqlx.Conn
 	loc    *time.Location // the zone of the source's wall-clock timestamps
 	closed bool
+
+	// Shard, of Shards, is the part of the orders and complaints this
+	// snapshot reads (see ShardSQL): 0 of 1 for one that reads all.
+	Shard, Shards int
+	// Began is when its transaction began.
+	Began time.Time
+	// AsOf is the instant a shard of a TiDB reads as of (TiDB's time,
+	// UTC, to the millisecond); "" elsewhere.
+	AsOf string
+	ids  *shardIDs // the id sets of the shards read together; nil alone
 }
 
 // Snapshot begins a read-only transaction.
@@ -129,12 +140,14 @@ func (s *Source) Snapshot(ctx context.Context) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connecting to %s: %w", s.dsn, err)
 	}
-	if _, err := conn.ExecContext(ctx, "START TRANSACTION READ ONLY"); err != nil {
+	if _, err := conn.ExecContext(ctx, beginReadOnly); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("starting a read-only transaction on %s: %w", s.dsn, err)
 	}
-	return &Snapshot{conn: conn, loc: s.loc}, nil
+	return &Snapshot{conn: conn, loc: s.loc, Shards: 1, Began: time.Now()}, nil
 }
+
+const beginReadOnly = "START TRANSACTION READ ONLY"
 
 // Close ends the transaction (it changed nothing, so it is rolled back)
 // and gives the connection back. It may be called more than once.

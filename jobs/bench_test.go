@@ -1,7 +1,11 @@
 package jobs_test
 
 import (
+	"cmp"
 	"context"
+	"os"
+	"runtime/debug"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,4 +51,36 @@ func BenchmarkBackfill24(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkRunSource runs the job against the database that
+// RETENTION_BENCH_DSN names (one that bench/run.sh loaded), as the
+// command line does, for profiles of the whole run:
+//
+//	RETENTION_BENCH_DSN='root@tcp(127.0.0.1:3306)/retention_bench_3m' \
+//	  go test ./jobs -run '^$' -bench RunSource -benchtime 3x -cpuprofile cpu.out
+//
+// It is skipped without that variable: the data sets take minutes to
+// generate and load, and live outside the tests.
+func BenchmarkRunSource(b *testing.B) {
+	dsn := os.Getenv("RETENTION_BENCH_DSN")
+	if dsn == "" {
+		b.Skip("RETENTION_BENCH_DSN is not set (see bench/README.md)")
+	}
+	defer debug.SetGCPercent(debug.SetGCPercent(50)) // as main does
+	c, err := config.Load(strings.NewReader(""), func(string) string { return "" })
+	if err != nil {
+		b.Fatal(err)
+	}
+	c.Source.DSN = dsn
+	p, err := transform.ParsePeriod(cmp.Or(os.Getenv("RETENTION_BENCH_PERIOD"), "2026-10"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		c.Report.OutDir = b.TempDir()
+		if _, err := jobs.Run(context.Background(), jobs.RunOptions{Plan: plan(c, p), Now: time.Now(), Logger: quiet}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

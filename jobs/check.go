@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"retention/config"
 	"retention/extract"
@@ -53,6 +54,11 @@ func Check(ctx context.Context, opt RunOptions, w io.Writer) error {
 		}
 		fmt.Fprintf(w, "%-17s ok, %d rows\n", q.q.Name, p.Rows)
 		printTimes(w, p)
+		if q.q.Name != customers.Name && c.Source.Shards > 1 {
+			if err := checkShards(ctx, snap, q.q, q.required, c.Source.Shards, p.Rows, w); err != nil {
+				return err
+			}
+		}
 	}
 	if !c.Source.CustomersSet {
 		ok, err := snap.TableExists(ctx, "customers")
@@ -79,6 +85,28 @@ func Check(ctx context.Context, opt RunOptions, w io.Writer) error {
 	}
 	p := c.Periods[0]
 	fmt.Fprintf(w, "period      %s (%s), written to %s/\n", p, p.G, publication.PeriodDir(c.Report.OutDir, p))
+	return nil
+}
+
+// checkShards probes a query as each of n shards runs it and prints their
+// rows. The shards of a wrapped query hold every row once; those of a
+// query that places the predicate itself should, and the operator is told
+// when they do not add up to the query's rows as one stream runs it.
+func checkShards(ctx context.Context, snap *extract.Snapshot, q extract.Query, required []string, n int, rows int64, w io.Writer) error {
+	counts := make([]string, n)
+	var sum int64
+	for k := range n {
+		p, err := snap.Probe(ctx, extract.Query{Name: q.Name, SQL: extract.ShardSQL(q.SQL, k, n)}, required)
+		if err != nil {
+			return sourceFail(fmt.Errorf("shard %d of %d: %w", k, n, err))
+		}
+		counts[k], sum = fmt.Sprint(p.Rows), sum+p.Rows
+	}
+	fmt.Fprintf(w, "%-17s   in %d shards: %s rows\n", "", n, strings.Join(counts, ", "))
+	if sum != rows {
+		fmt.Fprintf(w, "%-17s   the shards hold %d rows, the query with {shard} 0 and {shards} 1 %d: "+
+			"make sure its predicate gives every row to exactly one shard\n", "", sum, rows)
+	}
 	return nil
 }
 

@@ -41,9 +41,11 @@ func Demo(ctx context.Context, opt RunOptions) (*Outcome, error) {
 		"complaints", len(data.Complaints), "customers", len(data.Customers), "months", fmt.Sprintf("%s..%s", last.Add(-23), last),
 		"duration_ms", time.Since(t).Milliseconds())
 	// The generated tables have the spec's columns, and their DATETIMEs
-	// are wall-clock time in the report time zone.
+	// are wall-clock time in the report time zone; of the file's source
+	// only how it is read in shards is kept.
 	opt.Plan.Source = config.Source{DSN: srv.DSN(db), Location: opt.Plan.Location, Orders: config.DefaultOrders,
-		Complaints: config.DefaultComplaints, Customers: config.DefaultCustomers, CustomersSet: true}
+		Complaints: config.DefaultComplaints, Customers: config.DefaultCustomers, CustomersSet: true,
+		Shards: max(1, opt.Plan.Source.Shards)}
 	opt.Plan.Store = config.Store{}
 	return Run(ctx, opt)
 }

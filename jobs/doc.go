@@ -25,6 +25,10 @@
 //     leaves no trace.
 //   - Transient source failures restart the extraction from a new
 //     snapshot; every failure ends in an exit code (ExitCode).
+//   - With source.shards, the orders and complaints are read in N streams
+//     at once, folded into N States and merged before anything is
+//     computed; a shard that fails fails the whole read, and a transient
+//     failure restarts every shard.
 //   - Logs never show a password: DSNs are redacted.
 //   - Delivery comes after publishing and never undoes it: each
 //     recipient gets one message per workbook routed to them (subject and

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"retention/config"
 	"retention/extract"
@@ -80,16 +83,18 @@ func extractOnce(ctx context.Context, opt RunOptions, periods []transform.Period
 			return nil, sourceFail(err)
 		}
 	}
-	snap, err := src.Snapshot(ctx)
+	snaps, err := openShards(ctx, src, c.Source.Shards, log)
 	if err != nil {
 		return nil, sourceFail(err)
 	}
-	defer snap.Close()
+	defer closeShards(snaps)
+	snap := snaps[0]
 
-	st, err := fold(ctx, snap, c.Config, periods[0].G, log)
+	st, err := fold(ctx, snaps, c.Config, periods[0].G, log)
 	if err != nil {
 		return nil, err
 	}
+	closeShards(snaps[1:]) // the first reads on: the customers
 	// Owners count in the figures by owner, so the customers query is read
 	// before computing.
 	cust, err := readCustomers(ctx, snap, c.Config, st, periods, log)
@@ -111,27 +116,59 @@ func extractOnce(ctx context.Context, opt RunOptions, periods []transform.Period
 	return ex, nil
 }
 
-// fold reads complaints and orders into a new State.
-func fold(ctx context.Context, snap *extract.Snapshot, c config.Config, g transform.Granularity, log *slog.Logger) (*transform.State, error) {
-	st := transform.New(g, c.Location)
-	t := time.Now()
-	for row, err := range snap.Complaints(ctx, extract.Query{Name: "source.complaints", SQL: c.Source.Complaints}) {
-		if err != nil {
-			return nil, sourceFail(err)
-		}
-		st.AddComplaint(row)
+// openShards begins the transactions that read the source: one, or one
+// per shard, each on a connection of its own.
+func openShards(ctx context.Context, src *extract.Source, n int, log *slog.Logger) ([]*extract.Snapshot, error) {
+	snaps, err := src.Shards(ctx, n)
+	if err != nil || n == 1 {
+		return snaps, err
 	}
-	q := st.Quality()
-	log.Info("extracted", "stage", "extract", "table", "complaints", "rows", q.ComplaintsRead, "skipped", q.SkippedComplaints,
-		"duration_ms", time.Since(t).Milliseconds())
-	t = time.Now()
-	if err := foldOrders(ctx, snap, c, st); err != nil {
+	spread := snaps[n-1].Began.Sub(snaps[0].Began)
+	args := []any{"stage", "extract", "shards", n, "spread_ms", float64(spread.Microseconds()) / 1000}
+	if asOf := snaps[0].AsOf; asOf != "" {
+		args = append(args, "as_of", asOf)
+	}
+	log.Info("shard transactions begun", args...)
+	return snaps, nil
+}
+
+func closeShards(snaps []*extract.Snapshot) {
+	for _, s := range snaps {
+		s.Close()
+	}
+}
+
+// fold reads the complaints and orders into a State: each snapshot its
+// shard, all at once, into States that are then merged. A shard that
+// fails stops the others and fails the read.
+func fold(ctx context.Context, snaps []*extract.Snapshot, c config.Config, g transform.Granularity, log *slog.Logger) (*transform.State, error) {
+	states := make([]*transform.State, len(snaps))
+	group, gctx := errgroup.WithContext(ctx)
+	for k, snap := range snaps {
+		group.Go(func() (err error) {
+			states[k], err = foldShard(gctx, snap, c, g, log)
+			return err
+		})
+	}
+	if err := group.Wait(); err != nil {
 		return nil, err
 	}
-	q = st.Quality()
-	log.Info("extracted", "stage", "extract", "table", "orders", "rows", q.OrdersRead, "skipped", q.SkippedOrders,
-		"duration_ms", time.Since(t).Milliseconds())
-	for _, f := range q.Findings {
+	st := states[0]
+	if len(states) > 1 {
+		t := time.Now()
+		for k := 1; k < len(states); k++ {
+			st.Merge(states[k])
+			states[k] = nil // its memory can go
+		}
+		// The shards' States are garbage now: collect them before Compute
+		// allocates, which would otherwise grow the heap on top of them.
+		runtime.GC()
+		log.Info("merged", "stage", "extract", "shards", len(snaps), "duration_ms", time.Since(t).Milliseconds())
+	}
+	z := st.Size()
+	log.Info("folded", "stage", "extract", "customers", z.Customers, "customer_departments", z.Records,
+		"customer_department_periods", z.Periods, "with_complaints", z.Complaints, "state_mb", z.Bytes>>20)
+	for _, f := range st.Quality().Findings {
 		level := slog.LevelInfo
 		if f.Handling != transform.Noted {
 			level = slog.LevelWarn
@@ -142,52 +179,45 @@ func fold(ctx context.Context, snap *extract.Snapshot, c config.Config, g transf
 	return st, nil
 }
 
-// Orders are read and folded in batches, by two goroutines: while one
-// batch is folded, the next ones are read and parsed.
-const (
-	batchRows    = 256
-	batchesAhead = 16
-)
-
-// foldOrders streams the orders into st.
-func foldOrders(ctx context.Context, snap *extract.Snapshot, c config.Config, st *transform.State) error {
-	full := make(chan []extract.Order, batchesAhead)
-	free := make(chan []extract.Order, batchesAhead+2)
-	for range batchesAhead + 2 {
-		free <- make([]extract.Order, 0, batchRows)
+// foldShard reads a snapshot's complaints and orders into a new State.
+func foldShard(ctx context.Context, snap *extract.Snapshot, c config.Config, g transform.Granularity, log *slog.Logger) (*transform.State, error) {
+	if snap.Shards > 1 {
+		log = log.With("shard", snap.Shard)
 	}
+	st := transform.New(g, c.Location)
+	t := time.Now()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	complaints, orders := newPipe[extract.Complaint](), newPipe[extract.Order]()
 	readErr := make(chan error, 1)
 	go func() {
-		defer close(full)
-		batch := <-free
-		for row, err := range snap.Orders(ctx, extract.Query{Name: "source.orders", SQL: c.Source.Orders}) {
-			if err != nil {
-				readErr <- err
-				return
-			}
-			if batch = append(batch, row); len(batch) == batchRows {
-				select {
-				case full <- batch:
-				case <-ctx.Done():
-					readErr <- ctx.Err()
-					return
-				}
-				batch = (<-free)[:0]
-			}
+		// The complaints, then the orders, on the snapshot's connection; the
+		// last complaints are folded while the orders begin to stream.
+		err := complaints.send(ctx, snap.Complaints(ctx, extract.Query{Name: "source.complaints", SQL: c.Source.Complaints}))
+		if err != nil {
+			close(orders.full)
+		} else {
+			err = orders.send(ctx, snap.Orders(ctx, extract.Query{Name: "source.orders", SQL: c.Source.Orders}))
 		}
-		full <- batch
-		readErr <- nil
+		readErr <- err
 	}()
-	for batch := range full {
-		st.AddOrders(batch)
-		free <- batch
-	}
+	complaints.each(func(batch []extract.Complaint) {
+		for _, row := range batch {
+			st.AddComplaint(row)
+		}
+	})
+	q := st.Quality()
+	log.Info("extracted", "stage", "extract", "table", "complaints", "rows", q.ComplaintsRead, "skipped", q.SkippedComplaints,
+		"duration_ms", time.Since(t).Milliseconds())
+	t = time.Now()
+	orders.each(st.AddOrders)
 	if err := <-readErr; err != nil {
-		return sourceFail(err)
+		return nil, sourceFail(err)
 	}
-	return nil
+	q = st.Quality()
+	log.Info("extracted", "stage", "extract", "table", "orders", "rows", q.OrdersRead, "skipped", q.SkippedOrders,
+		"duration_ms", time.Since(t).Milliseconds())
+	return st, nil
 }
 
 // customers is what the customers query gave: the names and owners of

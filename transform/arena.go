@@ -24,3 +24,18 @@ func (a *arena[T]) add() (int32, *T) {
 
 // at returns the address of value i.
 func (a *arena[T]) at(i int32) *T { return &a.chunks[i/arenaChunk][i%arenaChunk] }
+
+// len is the number of values.
+func (a *arena[T]) len() int { return int(a.n) }
+
+// appendAll appends a copy of every value of o, each changed by fix.
+func (a *arena[T]) appendAll(o *arena[T], fix func(*T)) {
+	for c, chunk := range o.chunks {
+		n := min(arenaChunk, int(o.n)-c*arenaChunk)
+		for i := range chunk[:n] {
+			_, v := a.add()
+			*v = chunk[i]
+			fix(v)
+		}
+	}
+}

@@ -11,6 +11,12 @@ type clock struct {
 
 	from, until int64 // unix seconds in which offset holds; empty at first
 	offset      int64 // seconds east of UTC
+
+	// The day of the last instant, as local days since 1970: rows in time
+	// order share it.
+	lastDay    int64
+	lastPeriod int32
+	hasDay     bool
 }
 
 // at returns the period of g that holds t, and t's day: days since
@@ -30,8 +36,11 @@ func (c *clock) at(t time.Time) (period, day int32) {
 		}
 	}
 	d := floorDiv64(u+c.offset, 86400)
-	y, m, _ := civil(d)
-	return periodIndex(c.g, y, m), int32(d)
+	if !c.hasDay || d != c.lastDay {
+		y, m, _ := civil(d)
+		c.lastDay, c.lastPeriod, c.hasDay = d, periodIndex(c.g, y, m), true
+	}
+	return c.lastPeriod, int32(d)
 }
 
 const (

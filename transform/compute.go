@@ -73,12 +73,7 @@ func (s *State) Compute(p Period, opt Options) (*Result, error) {
 		r.Periods = append(r.Periods, Period{G: s.g, N: t})
 	}
 	s.addComplaints(w, company, depts)
-	r.Company = company.finish(w, s, opt, true, "")
-	for d, acc := range depts {
-		if acc.touched {
-			r.Departments = append(r.Departments, acc.finish(w, s, opt, false, s.depts[d]))
-		}
-	}
+	r.Company, r.Departments = s.finish(w, opt, company, depts)
 	slices.SortFunc(r.Departments, func(a, b Scope) int { return CompareDepartments(a.Department, b.Department) })
 	return r, nil
 }
@@ -128,6 +123,29 @@ func (s *State) addComplaints(w window, company *scopeAcc, depts []*scopeAcc) {
 	}
 }
 
+// finish finishes the company's scope and those of the departments with
+// rows in the window, each on a goroutine of its own: they only read the
+// State, and sorting their lists is most of the work.
+func (s *State) finish(w window, opt Options, company *scopeAcc, depts []*scopeAcc) (Scope, []Scope) {
+	var co Scope
+	scopes := make([]Scope, len(depts))
+	var wg sync.WaitGroup
+	wg.Go(func() { co = company.finish(w, s, opt, true, "") })
+	for d, acc := range depts {
+		if acc.touched {
+			wg.Go(func() { scopes[d] = acc.finish(w, s, opt, false, s.depts[d]) })
+		}
+	}
+	wg.Wait()
+	var out []Scope
+	for d, acc := range depts {
+		if acc.touched {
+			out = append(out, scopes[d])
+		}
+	}
+	return co, out
+}
+
 func boolInt(b bool) int {
 	if b {
 		return 1
@@ -156,36 +174,40 @@ func newPartAcc(w window, depts int) *partAcc {
 func (s *State) count(w window, acc *partAcc, slots []slot) {
 	prof := newProfile(w)
 	var buf historyBuf
-	for si := range slots {
-		slot := &slots[si]
-		if slot.text == 0 {
-			continue
+	var g gatherer
+	for lo := 0; lo < len(slots); {
+		lo = g.gather(s, slots, lo)
+		for _, c := range g.customers {
+			s.countCustomer(w, acc, prof, &buf, &g, c)
 		}
-		id := s.customers.id(slot)
-		buf.reset()
-		depts, deptsPrev := prof.deptBuf[:0], prof.deptPrevBuf[:0] // the departments it bought from in p, in p-1
-		for rec := &slot.rec; ; rec = s.records.at(rec.next) {
-			periods, complaints := buf.load(s, rec)
-			if prof.load(w, s, periods, complaints) {
-				acc.depts[rec.dept].add(w, prof, id, ownerIndex(slot))
-				n := w.size()
-				if prof.isActive(n - 1) {
-					depts = append(depts, rec.dept)
-				}
-				if prof.isActive(n - 2) {
-					deptsPrev = append(deptsPrev, rec.dept)
-				}
-			}
-			if rec.next < 0 {
-				break
-			}
-		}
-		prof.deptBuf, prof.deptPrevBuf = depts, deptsPrev
-		periods, complaints := buf.merged()
+	}
+}
+
+// countCustomer adds a gathered customer to acc, department by department
+// and company-wide.
+func (s *State) countCustomer(w window, acc *partAcc, prof *profile, buf *historyBuf, g *gatherer, c gatheredCustomer) {
+	id := s.customers.id(c.slot)
+	buf.reset()
+	depts, deptsPrev := prof.deptBuf[:0], prof.deptPrevBuf[:0] // the departments it bought from in p, in p-1
+	for j := c.from; j < c.to; j++ {
+		rec := g.recs[j]
+		periods, complaints := buf.add(g.periods[j], g.complaints[j])
 		if prof.load(w, s, periods, complaints) {
-			prof.depts, prof.deptsPrev = depts, deptsPrev
-			acc.company.add(w, prof, id, ownerIndex(slot))
+			acc.depts[rec.dept].add(w, prof, id, ownerIndex(c.slot))
+			n := w.size()
+			if prof.isActive(n - 1) {
+				depts = append(depts, rec.dept)
+			}
+			if prof.isActive(n - 2) {
+				deptsPrev = append(deptsPrev, rec.dept)
+			}
 		}
+	}
+	prof.deptBuf, prof.deptPrevBuf = depts, deptsPrev
+	periods, complaints := buf.merged()
+	if prof.load(w, s, periods, complaints) {
+		prof.depts, prof.deptsPrev = depts, deptsPrev
+		acc.company.add(w, prof, id, ownerIndex(c.slot))
 	}
 }
 

@@ -222,23 +222,13 @@ func (b *historyBuf) reset() {
 	b.periods, b.complaints, b.depts = b.periods[:0], b.complaints[:0], 0
 }
 
-// load appends a record's stats and returns them in ascending order.
-func (b *historyBuf) load(s *State, rec *record) ([]periodStat, []complaintStat) {
+// add appends a record's stats, in ascending period order, and returns
+// them.
+func (b *historyBuf) add(periods []periodStat, complaints []complaintStat) ([]periodStat, []complaintStat) {
 	b.depts++
-	p0, c0 := len(b.periods), len(b.complaints)
-	for i := rec.periods; i >= 0; {
-		st := s.periods.at(i)
-		b.periods = append(b.periods, *st)
-		i = st.prev
-	}
-	for i := rec.complaints; i >= 0; {
-		st := s.complaintSt.at(i)
-		b.complaints = append(b.complaints, *st)
-		i = st.prev
-	}
-	slices.Reverse(b.periods[p0:])
-	slices.Reverse(b.complaints[c0:])
-	return b.periods[p0:], b.complaints[c0:]
+	b.periods = append(b.periods, periods...)
+	b.complaints = append(b.complaints, complaints...)
+	return periods, complaints
 }
 
 // merged is every loaded department summed by period: the customer

@@ -608,56 +608,31 @@ func (s *State) complaint(rec *record, p int32) *complaintStat {
 
 // Merge adds the rows folded into o to s. Both must have the same
 // granularity and time zone; o is left unchanged.
+//
+// o's per-period stats are appended to s's arenas in one pass, in the
+// order they lie in, so that a customer's list that s does not have yet
+// (all of them when the States hold disjoint customers, as shards do)
+// is linked as it is rather than copied stat by stat; a list that s has
+// gets o's stats added to its own, and their copies stay unused.
 func (s *State) Merge(o *State) {
 	if o.g != s.g || o.loc.String() != s.loc.String() {
 		panic("transform: merging states of different granularity or time zone")
 	}
+	m := merger{s: s, o: o, depts: make([]int32, len(o.depts)), cats: make([]int32, len(o.cats))}
+	for od, name := range o.depts {
+		m.depts[od] = s.dept(name)
+	}
+	for oc, name := range o.cats {
+		m.cats[oc] = s.category(name)
+	}
+	m.appendStats()
 	for si := range o.customers.slots {
-		slot := &o.customers.slots[si]
-		if slot.text == 0 {
-			continue
-		}
-		id := o.customers.id(slot)
-		for orec := &slot.rec; ; {
-			rec := s.record(id, s.dept(o.depts[orec.dept]))
-			for i := orec.periods; i >= 0; {
-				ops := o.periods.at(i)
-				t := s.period(rec, ops.period)
-				t.rev += ops.rev
-				if ops.orders > 0 && (t.orders == 0 || ops.last > t.last) {
-					t.last = ops.last
-				}
-				t.orders += ops.orders
-				i = ops.prev
-			}
-			for i := orec.complaints; i >= 0; {
-				ocs := o.complaintSt.at(i)
-				t := s.complaint(rec, ocs.period)
-				t.count += ocs.count
-				t.low += ocs.low
-				for sp := ocs.spans; sp >= 0; sp = o.spans.at(sp).next {
-					s.addSpan(t, o.spans.at(sp).until)
-				}
-				for l := ocs.cats; l >= 0; l = o.catLinks.at(l).next {
-					s.addCategory(t, s.category(o.cats[o.catLinks.at(l).cat]))
-				}
-				i = ocs.prev
-			}
-			if orec.next < 0 {
-				break
-			}
-			orec = o.records.at(orec.next)
-		}
-		if slot.owner != ownerUnknown {
-			owner := ""
-			if slot.owner > 0 {
-				owner = o.owners[slot.owner-1]
-			}
-			s.SetOwner(id, owner)
+		if slot := &o.customers.slots[si]; slot.text != 0 {
+			m.customer(slot)
 		}
 	}
 	for k, a := range o.complaints {
-		k.dept = s.dept(o.depts[k.dept])
+		k.dept = m.depts[k.dept]
 		agg := s.complaints[k]
 		if agg == nil {
 			agg = &complaintAgg{}
@@ -666,7 +641,7 @@ func (s *State) Merge(o *State) {
 		agg.add(a)
 	}
 	for k, a := range o.byCategory {
-		k.dept, k.cat = s.dept(o.depts[k.dept]), s.category(o.cats[k.cat])
+		k.dept, k.cat = m.depts[k.dept], m.cats[k.cat]
 		agg := s.byCategory[k]
 		if agg == nil {
 			agg = &categoryAgg{}
@@ -676,11 +651,108 @@ func (s *State) Merge(o *State) {
 		agg.resolved += a.resolved
 	}
 	s.quality.merge(&o.quality)
-	for od, name := range o.depts {
-		d := s.dept(name)
+	for od := range o.depts {
+		d := m.depts[od]
 		s.deptQuality[d].merge(&o.deptQuality[od])
 		s.orderRows[d].merge(&o.orderRows[od])
 		s.complaintRows[d].merge(&o.complaintRows[od])
+	}
+}
+
+// merger is one Merge under way: o's departments and categories by
+// their indexes in s, and where o's stats begin in s's arenas.
+type merger struct {
+	s, o                           *State
+	depts, cats                    []int32
+	periods, complaints, spans, at int32 // offsets: periods, complaintSt, spans, catLinks
+}
+
+// appendStats appends o's period and complaint stats, spans and category
+// links to s's arenas, their links moved by the offsets.
+func (m *merger) appendStats() {
+	s, o := m.s, m.o
+	m.periods, m.complaints, m.spans, m.at = s.periods.n, s.complaintSt.n, s.spans.n, s.catLinks.n
+	s.periods.appendAll(&o.periods, func(ps *periodStat) { ps.prev = moved(ps.prev, m.periods) })
+	s.complaintSt.appendAll(&o.complaintSt, func(cs *complaintStat) {
+		cs.prev, cs.spans, cs.cats = moved(cs.prev, m.complaints), moved(cs.spans, m.spans), moved(cs.cats, m.at)
+	})
+	s.spans.appendAll(&o.spans, func(sp *openSpan) { sp.next = moved(sp.next, m.spans) })
+	s.catLinks.appendAll(&o.catLinks, func(l *catLink) { l.next, l.cat = moved(l.next, m.at), m.cats[l.cat] })
+}
+
+// moved is link i (-1 for none) in an arena appended at offset off.
+func moved(i, off int32) int32 {
+	if i < 0 {
+		return i
+	}
+	return i + off
+}
+
+// customer adds a customer of o to s: each list of its records that s
+// does not have is linked to its copy, and the stats of each that s has
+// are added to s's own.
+func (m *merger) customer(slot *slot) {
+	s, o := m.s, m.o
+	var id string // the text of a text id: numeric ids are their own key
+	key := slot.key
+	if slot.text > 0 {
+		id = o.customers.texts[slot.text-1]
+		key, _ = s.customers.key(id)
+	}
+	for orec := &slot.rec; ; orec = o.records.at(orec.next) {
+		rec := s.recordOf(key, id, m.depts[orec.dept])
+		if rec.periods < 0 {
+			rec.periods = moved(orec.periods, m.periods)
+		} else {
+			m.addPeriods(rec, orec)
+		}
+		if rec.complaints < 0 {
+			rec.complaints = moved(orec.complaints, m.complaints)
+		} else {
+			m.addComplaints(rec, orec)
+		}
+		if orec.next < 0 {
+			break
+		}
+	}
+	if slot.owner != ownerUnknown {
+		owner := ""
+		if slot.owner > 0 {
+			owner = o.owners[slot.owner-1]
+		}
+		s.SetOwner(o.customers.id(slot), owner)
+	}
+}
+
+// addPeriods adds the period stats of o's record orec to s's rec.
+func (m *merger) addPeriods(rec, orec *record) {
+	for i := orec.periods; i >= 0; {
+		ops := m.o.periods.at(i)
+		t := m.s.period(rec, ops.period)
+		t.rev += ops.rev
+		if ops.orders > 0 && (t.orders == 0 || ops.last > t.last) {
+			t.last = ops.last
+		}
+		t.orders += ops.orders
+		i = ops.prev
+	}
+}
+
+// addComplaints adds the complaint stats of o's record orec to s's rec.
+func (m *merger) addComplaints(rec, orec *record) {
+	s, o := m.s, m.o
+	for i := orec.complaints; i >= 0; {
+		ocs := o.complaintSt.at(i)
+		t := s.complaint(rec, ocs.period)
+		t.count += ocs.count
+		t.low += ocs.low
+		for sp := ocs.spans; sp >= 0; sp = o.spans.at(sp).next {
+			s.addSpan(t, o.spans.at(sp).until)
+		}
+		for l := ocs.cats; l >= 0; l = o.catLinks.at(l).next {
+			s.addCategory(t, m.cats[o.catLinks.at(l).cat])
+		}
+		i = ocs.prev
 	}
 }
 
