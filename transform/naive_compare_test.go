@@ -43,7 +43,7 @@ func productionResult(r *transform.Result) *refResult {
 // are depends on the order rows were folded in).
 func productionExtras(r *transform.Result) []string {
 	var out []string
-	for _, s := range append([]*transform.Scope{&r.Company}, pointersOf(r.Departments)...) {
+	for _, s := range r.Scopes() {
 		name := "company"
 		if !s.Company {
 			name = s.Department
@@ -67,14 +67,6 @@ func productionExtras(r *transform.Result) []string {
 		for _, f := range q.Findings {
 			out = append(out, fmt.Sprintf("quality %s %s %s %s %d", dept, f.Table, f.Reason, f.Handling, f.Count))
 		}
-	}
-	return out
-}
-
-func pointersOf(s []transform.Scope) []*transform.Scope {
-	out := make([]*transform.Scope, len(s))
-	for i := range s {
-		out[i] = &s[i]
 	}
 	return out
 }

@@ -25,6 +25,17 @@ type Result struct {
 	Quality Quality
 }
 
+// Scopes lists every scope of r: the company first, then the departments
+// in their order.
+func (r *Result) Scopes() []*Scope {
+	out := make([]*Scope, 0, len(r.Departments)+1)
+	out = append(out, &r.Company)
+	for i := range r.Departments {
+		out = append(out, &r.Departments[i])
+	}
+	return out
+}
+
 // Scope is the result for one department, or for the whole company.
 type Scope struct {
 	Company    bool

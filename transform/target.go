@@ -33,8 +33,7 @@ type Alert struct {
 // refuses such a key before a run).
 func Alerts(r *Result, targets []Target) []Alert {
 	var out []Alert
-	scopes := append([]*Scope{&r.Company}, pointers(r.Departments)...)
-	for _, sc := range scopes {
+	for _, sc := range r.Scopes() {
 		name := sc.Department
 		if sc.Company {
 			name = CompanyScope
@@ -93,12 +92,4 @@ func MetricByKey(key string) (Metric, bool) {
 		}
 	}
 	return Metric{}, false
-}
-
-func pointers(scopes []Scope) []*Scope {
-	out := make([]*Scope, len(scopes))
-	for i := range scopes {
-		out[i] = &scopes[i]
-	}
-	return out
 }

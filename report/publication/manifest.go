@@ -115,7 +115,7 @@ func Alerts(alerts []transform.Alert) []AlertRow {
 // (the company first) in the reported period.
 func ComplaintCategories(r *transform.Result) []CategoryRow {
 	out := []CategoryRow{}
-	for _, s := range append([]*transform.Scope{&r.Company}, scopes(r.Departments)...) {
+	for _, s := range r.Scopes() {
 		for _, c := range s.Categories {
 			out = append(out, CategoryRow{Department: department(s.Company, s.Department), Period: r.Period.String(),
 				Category: c.Category, Complaints: c.Complaints, Complainants: c.Complainants, Resolved: c.Resolved,
@@ -132,14 +132,6 @@ func department(company bool, name string) *string {
 		return nil
 	}
 	return &name
-}
-
-func scopes(s []transform.Scope) []*transform.Scope {
-	out := make([]*transform.Scope, len(s))
-	for i := range s {
-		out[i] = &s[i]
-	}
-	return out
 }
 
 // SourceCounts are the rows the run read and skipped.
@@ -233,15 +225,11 @@ func decimalCents(c int64) string {
 // the history window.
 func Snapshots(r *transform.Result) []SnapshotRow {
 	var rows []SnapshotRow
-	add := func(dept *string, s *transform.Scope) {
+	for _, s := range r.Scopes() {
+		dept := department(s.Company, s.Department)
 		for _, snap := range s.Snapshots {
 			rows = append(rows, SnapshotRow{Department: dept, Snapshot: snap})
 		}
-	}
-	add(nil, &r.Company)
-	for i := range r.Departments {
-		d := r.Departments[i].Department
-		add(&d, &r.Departments[i])
 	}
 	return rows
 }
