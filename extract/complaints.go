@@ -38,27 +38,25 @@ func (s *Snapshot) complaintFields(r *rowReader, names *interner) Complaint {
 	if !validDept || !validCategory || !validText(cust) {
 		c.Flags |= FlagInvalidUTF8
 	}
-	switch v, whole, null := r.rating(5); {
-	case whole:
+	switch v, ok, null := r.rating(5); {
+	case ok:
 		c.Satisfaction, c.Rated = v, true
 	case !null:
 		c.Flags |= FlagSatisfactionInvalid
 	}
-	t, ok, null := r.timestamp(3)
-	switch {
-	case null:
-		c.Defect = DefectNullTime
-		return c
-	case !ok:
-		c.Defect = DefectBadTime
+	t, kind := r.timestamp(3)
+	if kind != timeOK {
+		c.Defect = timeDefect(kind)
 		return c
 	}
 	c.CreatedAt = t
-	switch t, ok, null := r.timestamp(4); {
-	case !ok:
-		c.Flags |= FlagResolvedAtInvalid
-	case !null:
+	// A zero date in resolved_at means NULL, as legacy schemas use it:
+	// the complaint is open.
+	switch t, kind := r.timestamp(4); kind {
+	case timeOK:
 		c.ResolvedAt = t
+	case timeBad:
+		c.Flags |= FlagResolvedAtInvalid
 	}
 	return c
 }

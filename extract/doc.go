@@ -17,9 +17,16 @@
 //     type the server reports (TimeColumn): a TIMESTAMP is read in UTC, the
 //     zone the job sets on every session; DATETIME, DATE and text are
 //     wall-clock times in the source time zone. Microseconds are kept.
-//   - Ratings are read by value, as DECIMAL, FLOAT/DOUBLE, integer or text
-//     ("4.0", " 4 "); ids as BIGINT, BIGINT UNSIGNED (above 2^63 as text)
-//     or text.
+//   - Ratings are read by value into millionths of a point (Rating), as
+//     DECIMAL, FLOAT/DOUBLE, integer or text ("2.5", "4.0", " 4 "); ids as
+//     BIGINT, BIGINT UNSIGNED (above 2^63 as text) or text.
+//   - A zero date (0000-00-00…) in ordered_at or created_at is a defect of
+//     its own (DefectZeroTime); in resolved_at it means NULL (open). A
+//     wall-clock time that the source zone skips (in a daylight-saving
+//     gap) is the instant just after the gap, on its calendar day.
+//   - An order_id is not a key: order lines repeat it, and every row is
+//     yielded as it is. A complaint_id is: a repeated one is a defect
+//     (DefectDuplicateID), the first row read being the complaint.
 //   - A value that is NULL or unreadable does not stop the stream: the row is
 //     yielded with a Defect, for transform to skip and count, or, when the
 //     row is still usable (a rating or resolved_at that cannot be read),
@@ -30,8 +37,8 @@
 //   - The shards of one read hold every row exactly once: shard k of N the
 //     rows whose CRC32(customer_id) is k modulo N, shard 0 also those
 //     without a customer, unless the query places {shard} and {shards}
-//     itself. They share the sets of ids read, so that an id repeated in
-//     two shards is found as in one stream.
+//     itself. They share the set of complaint ids read, so that a
+//     complaint_id repeated in two shards is found as in one stream.
 //   - Rows come from the driver directly (sql.Conn.Raw), through a read
 //     buffer of 256 KB per connection.
 package extract

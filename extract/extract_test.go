@@ -81,7 +81,7 @@ func TestComplaintsWorkedExample(t *testing.T) {
 	if len(got) != 4 {
 		t.Fatalf("read %d complaints, want 4", len(got))
 	}
-	if c := got[0]; c.CustomerID != "3" || !c.Rated || c.Satisfaction != 2 || c.ResolvedAt.Sub(c.CreatedAt) != 48*time.Hour || c.Category != "delivery" {
+	if c := got[0]; c.CustomerID != "3" || !c.Rated || c.Satisfaction != 2*extract.Point || c.ResolvedAt.Sub(c.CreatedAt) != 48*time.Hour || c.Category != "delivery" {
 		t.Errorf("complaint 1 = %+v", c)
 	}
 	if c := got[1]; c.Rated || !c.ResolvedAt.IsZero() {
@@ -183,7 +183,7 @@ func TestDefects(t *testing.T) {
 	want := []extract.Defect{
 		extract.DefectNullCustomer, extract.DefectNullTime, extract.DefectBadTime,
 		extract.DefectNullAmount, extract.DefectBadAmount, extract.DefectAmountRange,
-		extract.DefectNone, extract.DefectNullTime,
+		extract.DefectNone, extract.DefectZeroTime,
 	}
 	i := 0
 	for o, err := range snap.Orders(context.Background(), extract.Query{Name: "q", SQL: "SELECT * FROM o ORDER BY order_id"}) {

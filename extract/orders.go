@@ -10,26 +10,21 @@ import (
 // yields; rows with unusable values are yielded with a Defect.
 func (s *Snapshot) Orders(ctx context.Context, q Query) iter.Seq2[Order, error] {
 	return func(yield func(Order, error) bool) {
-		depts, ids := &interner{}, s.orderIDs()
-		err := s.each(ctx, s.shardQuery(q), OrderColumns, func(r *rowReader) bool { return yield(s.order(r, depts, ids), nil) })
+		depts := &interner{}
+		err := s.each(ctx, s.shardQuery(q), OrderColumns, func(r *rowReader) bool { return yield(s.order(r, depts), nil) })
 		if err != nil {
 			yield(Order{}, err)
 		}
 	}
 }
 
-func (s *Snapshot) order(r *rowReader, depts *interner, ids *idSet) Order {
+// order reads a row of the orders query. An order_id is not a key: an
+// order-lines table repeats it (a refund line under its order's id), and
+// every row counts by the row rules whatever its order_id.
+func (s *Snapshot) order(r *rowReader, depts *interner) Order {
 	o := s.orderFields(r, depts)
-	if o.Defect == DefectNone {
-		// A row that repeats an order id (a join that fans out, a
-		// duplicated load) would count its order twice.
-		missing, repeated := ids.add(r, 0)
-		switch {
-		case missing:
-			o.Flags |= FlagIDMissing
-		case repeated:
-			o.Defect = DefectDuplicateID
-		}
+	if o.Defect == DefectNone && r.missing(0) {
+		o.Flags |= FlagIDMissing
 	}
 	if o.Defect != DefectNone || o.Flags != 0 {
 		o.ID = string(r.col(0))
@@ -52,13 +47,9 @@ func (s *Snapshot) orderFields(r *rowReader, depts *interner) Order {
 	if !valid {
 		o.Flags |= FlagInvalidUTF8
 	}
-	t, ok, null := r.timestamp(3)
-	switch {
-	case null:
-		o.Defect = DefectNullTime
-		return o
-	case !ok:
-		o.Defect = DefectBadTime
+	t, kind := r.timestamp(3)
+	if kind != timeOK {
+		o.Defect = timeDefect(kind)
 		return o
 	}
 	o.OrderedAt = t
@@ -76,4 +67,16 @@ func (s *Snapshot) orderFields(r *rowReader, depts *interner) Order {
 	}
 	o.AmountCents = cents
 	return o
+}
+
+// timeDefect is the defect of a row whose ordered_at or created_at is not
+// a date-time.
+func timeDefect(k timeKind) Defect {
+	switch k {
+	case timeNull:
+		return DefectNullTime
+	case timeZero:
+		return DefectZeroTime
+	}
+	return DefectBadTime
 }

@@ -3,6 +3,7 @@ package extract
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // Probed is what Probe learnt about a query.
@@ -11,6 +12,9 @@ type Probed struct {
 	// Times says how each timestamp column among the required ones will
 	// be read, in the order of the required columns.
 	Times []TimeColumn
+	// Columns are the names the query gives the required columns, in
+	// their order (order_id, as the query spells it).
+	Columns []string
 }
 
 // Probe checks that a query runs and returns the required columns,
@@ -26,6 +30,10 @@ func (s *Snapshot) Probe(ctx context.Context, q Query, required []string) (Probe
 				p.Times = append(p.Times, *c)
 			}
 		}
+		cols := r.rows.Columns()
+		for _, i := range r.idx {
+			p.Columns = append(p.Columns, cols[i])
+		}
 		return nil
 	})
 	if err != nil {
@@ -36,4 +44,19 @@ func (s *Snapshot) Probe(ctx context.Context, q Query, required []string) (Probe
 		return Probed{}, &QueryError{Query: q.Name, Err: fmt.Errorf("counting rows: %w", err)}
 	}
 	return p, nil
+}
+
+// RepeatedKeys counts the values of column col (as the query names it)
+// that more than one row of q holds, NULL aside: for the orders, the
+// order_ids of order lines. It is information, not a fault: an order_id
+// is not a key, and every row counts.
+func (s *Snapshot) RepeatedKeys(ctx context.Context, q Query, col string) (int64, error) {
+	c := "retention_lines.`" + strings.ReplaceAll(col, "`", "``") + "`"
+	sql := "SELECT COUNT(*) FROM (SELECT " + c + " AS k FROM (" + s.shardQuery(q).SQL + ") AS retention_lines WHERE " + c +
+		" IS NOT NULL GROUP BY " + c + " HAVING COUNT(*) > 1) AS retention_repeated"
+	var n int64
+	if err := s.conn.QueryRowContext(ctx, sql).Scan(&n); err != nil {
+		return 0, &QueryError{Query: q.Name, Err: fmt.Errorf("counting repeated %s: %w", col, err)}
+	}
+	return n, nil
 }

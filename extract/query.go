@@ -172,44 +172,47 @@ func (r *rowReader) integer(i int) (int64, bool) {
 	return 0, false
 }
 
-// timestamp is the i-th required column, a timestamp, as an instant. ok is
-// false for a value that is not a date-time; null for NULL and the zero
-// date.
-func (r *rowReader) timestamp(i int) (t time.Time, ok, null bool) {
+// timestamp is the i-th required column, a timestamp, as an instant.
+func (r *rowReader) timestamp(i int) (time.Time, timeKind) {
 	b := r.col(i)
 	if b == nil {
-		return time.Time{}, true, true
+		return time.Time{}, timeNull
 	}
 	return parseTime(b, r.clocks[i])
 }
 
-// rating is the i-th required column read by value as a whole number,
-// whether the driver gave an integer (TINYINT, INT, BIGINT UNSIGNED), a
-// float (FLOAT, DOUBLE) or text (DECIMAL "4.0", VARCHAR " 4 "). whole is
-// false for a value that is not a whole number (4.5, "good"); null for
-// NULL.
-func (r *rowReader) rating(i int) (v int, whole, null bool) {
+// rating is the i-th required column read by value, whether the driver
+// gave an integer (TINYINT, INT, BIGINT UNSIGNED), a float (FLOAT,
+// DOUBLE, written as the shortest decimal that is the same float) or text
+// (DECIMAL "2.5", VARCHAR " 4 "). ok is false for a value that is not a
+// number ("good"); null for NULL.
+func (r *rowReader) rating(i int) (v Rating, ok, null bool) {
 	switch x := r.vals[r.idx[i]].(type) {
 	case nil:
 		return 0, false, true
 	case int64:
-		return clampInt(x), true, false
+		return Rating(max(min(x, int64(maxRating/Point)), -int64(maxRating/Point))) * Point, true, false
 	case uint64:
-		return clampInt(int64(min(x, math.MaxInt64))), true, false
+		return Rating(min(x, uint64(maxRating/Point))) * Point, true, false
 	case float64:
-		return floatRating(x)
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return 0, false, false
+		}
 	case float32:
-		return floatRating(float64(x))
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return 0, false, false
+		}
 	}
-	v, whole = parseRating(r.col(i))
-	return v, whole, false
+	v, ok = parseRating(r.col(i))
+	return v, ok, false
 }
 
-func floatRating(f float64) (int, bool, bool) {
-	if f != math.Trunc(f) { // a fraction, or NaN
-		return 0, false, false
+// missing reports whether the i-th required column is NULL or empty.
+func (r *rowReader) missing(i int) bool {
+	if _, ok := r.integer(i); ok {
+		return false
 	}
-	return clampInt(int64(max(min(f, 1<<40), -1<<40))), true, false
+	return len(r.col(i)) == 0
 }
 
 // col is the value of the i-th required column as text; nil for NULL. It

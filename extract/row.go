@@ -15,12 +15,16 @@ type Defect uint8
 const (
 	DefectNone         Defect = iota
 	DefectNullCustomer        // customer_id is NULL or empty
-	DefectNullTime            // ordered_at / created_at is NULL or a zero date
+	DefectNullTime            // ordered_at / created_at is NULL
 	DefectBadTime             // ordered_at / created_at is not a date-time
 	DefectNullAmount          // amount is NULL
 	DefectBadAmount           // amount is not a decimal number
 	DefectAmountRange         // amount is outside DECIMAL(14,2)
-	DefectDuplicateID         // order_id or complaint_id already read: the first row is used
+	DefectDuplicateID         // complaint_id already read: the first row is used (an order_id is not a key)
+	DefectZeroTime            // ordered_at / created_at is a zero date (0000-00-00)
+
+	// DefectLast is the last defect, for tables of labels.
+	DefectLast = DefectZeroTime
 )
 
 // Flag marks what extract noticed in a row it could read.
@@ -30,8 +34,8 @@ type Flag uint8
 const (
 	FlagIDMissing   Flag = 1 << iota // order_id or complaint_id is NULL or empty
 	FlagInvalidUTF8                  // a text value is not valid UTF-8 (shown with U+FFFD)
-	// A complaint's satisfaction is not NULL but not a whole number
-	// either (4.5, "good"): the complaint is used, as not rated.
+	// A complaint's satisfaction is not NULL but not a number either
+	// ("good", an empty text): the complaint is used, as not rated.
 	FlagSatisfactionInvalid
 	// A complaint's resolved_at is not NULL but not a date-time either:
 	// the complaint was resolved, at a time nobody can read (ResolvedAt
@@ -48,6 +52,7 @@ var defectNames = [...]string{
 	DefectBadAmount:    "amount_invalid",
 	DefectAmountRange:  "amount_out_of_range",
 	DefectDuplicateID:  "id_duplicate",
+	DefectZeroTime:     "timestamp_zero",
 }
 
 func (d Defect) String() string {
@@ -95,13 +100,25 @@ type Complaint struct {
 	CreatedAt  time.Time // the instant: see TimeColumn
 	// ResolvedAt is zero when NULL (the complaint is open) or unreadable
 	// (FlagResolvedAtInvalid: resolved at an unknown time).
-	ResolvedAt   time.Time
-	Satisfaction int  // meaningful only when Rated; a whole number, perhaps outside 1–5
-	Rated        bool // satisfaction is a whole number (NULL: not rated; otherwise FlagSatisfactionInvalid)
+	ResolvedAt time.Time
+	// Satisfaction is the rating read by value, in millionths of a point
+	// (2.5 is 2_500_000; further decimals are rounded half away from
+	// zero), perhaps outside 1–5; meaningful only when Rated.
+	Satisfaction Rating
+	Rated        bool // satisfaction is a number (NULL: not rated; otherwise FlagSatisfactionInvalid)
 	Category     string
 	Defect       Defect
 	Flags        Flag
 }
+
+// Rating is a satisfaction rating in millionths of a point.
+type Rating int64
+
+// Point is one point of a rating: a rating of 4 is 4 * Point.
+const Point Rating = 1_000_000
+
+// Float is the rating in points.
+func (r Rating) Float() float64 { return float64(r) / float64(Point) }
 
 // Customer is one row of the optional customers query.
 type Customer struct {

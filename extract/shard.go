@@ -54,11 +54,12 @@ func ShardSQL(sql string, k, n int) string {
 	return "SELECT * FROM (" + sql + ") AS retention_shard WHERE " + where
 }
 
-// shardIDs are the id sets of the orders and of the complaints that the
-// snapshots of one set of shards share, so that an id repeated in two
-// shards is found as in one stream. Each snapshot reads each table once.
+// shardIDs is the set of complaint ids that the snapshots of one set of
+// shards share, so that a complaint_id repeated in two shards is found as
+// in one stream. Each snapshot reads the complaints once. (An order_id is
+// not a key: nothing is kept of the orders' ids.)
 type shardIDs struct {
-	orders, complaints *sharedIDs
+	complaints *sharedIDs
 }
 
 // beginEach starts a transaction whose snapshot is taken at once, not at
@@ -115,7 +116,7 @@ func (s *Source) Shards(ctx context.Context, n int) (_ []*Snapshot, err error) {
 	if err != nil {
 		return nil, err
 	}
-	ids := &shardIDs{orders: newSharedIDs(), complaints: newSharedIDs()}
+	ids := &shardIDs{complaints: newSharedIDs()}
 	for k, c := range conns {
 		_, err := c.ExecContext(ctx, begin)
 		if err != nil && k == 0 && begin == beginEach && unknownStatement(err) {
@@ -179,16 +180,8 @@ func (s *Snapshot) shardQuery(q Query) Query {
 	return Query{Name: q.Name, SQL: ShardSQL(q.SQL, s.Shard, max(s.Shards, 1))}
 }
 
-// orderIDs and complaintIDs return the id set a stream of this
-// snapshot's orders or complaints adds to: its own, or one over its
-// shards' shared set.
-func (s *Snapshot) orderIDs() *idSet {
-	if s.ids == nil {
-		return newIDSet()
-	}
-	return s.ids.orders.stream()
-}
-
+// complaintIDs returns the id set a stream of this snapshot's complaints
+// adds to: its own, or one over its shards' shared set.
 func (s *Snapshot) complaintIDs() *idSet {
 	if s.ids == nil {
 		return newIDSet()

@@ -38,8 +38,8 @@ func TestShardSQL(t *testing.T) {
 // TestShardsReadEveryRowOnce: the shards of a read together return every
 // row of one stream exactly once, rows without a customer (NULL or
 // empty) in shard 0, whatever the ids (numbers, negative, text); an order
-// id repeated in rows of two customers (so two shards, most likely) is
-// still found.
+// id repeated in rows of two customers is two lines, and a complaint id
+// repeated so (in two shards, most likely) is still found.
 func TestShardsReadEveryRowOnce(t *testing.T) {
 	t.Parallel()
 	d := sourcetest.New(t)
@@ -52,6 +52,9 @@ func TestShardsReadEveryRowOnce(t *testing.T) {
 	// Order 5 again, of another customer.
 	values = append(values, "(5, '8', '华东', '2026-09-02 10:00:00', '1.00')")
 	d.Exec(t, "INSERT INTO orders VALUES "+strings.Join(values, ", "))
+	// The same as complaints: complaint 5 again, of another customer.
+	d.Exec(t, "CREATE TABLE complaints AS SELECT order_id AS complaint_id, customer_id, department, ordered_at AS created_at, "+
+		"ordered_at AS resolved_at, 4 AS satisfaction, 'c' AS category FROM orders")
 
 	ctx := context.Background()
 	src, err := extract.Open(ctx, d.DSN, shanghai)
@@ -60,9 +63,10 @@ func TestShardsReadEveryRowOnce(t *testing.T) {
 	}
 	defer src.Close()
 	q := extract.Query{Name: "source.orders", SQL: "SELECT * FROM orders"}
-	// Of the two rows of order 5, the one read second is the repeat, and
-	// which one that is depends on the order the shards read: rows are
-	// compared without their defects, and the repeats counted.
+	qc := extract.Query{Name: "source.complaints", SQL: "SELECT * FROM complaints"}
+	// Of the two rows of complaint 5, the one read second is the repeat,
+	// and which one that is depends on the order the shards read: rows
+	// are compared without their defects, and the repeats counted.
 	read := func(snaps []*extract.Snapshot) (rows []string, nulls []int, dups int) {
 		var mu sync.Mutex
 		var wg sync.WaitGroup
@@ -78,7 +82,20 @@ func TestShardsReadEveryRowOnce(t *testing.T) {
 					switch o.Defect {
 					case extract.DefectNullCustomer:
 						nulls = append(nulls, snap.Shard)
-					case extract.DefectDuplicateID:
+					case extract.DefectNone:
+					default:
+						t.Errorf("order of %q: defect %v", o.Customer(), o.Defect)
+					}
+					mu.Unlock()
+				}
+				for c, err := range snap.Complaints(ctx, qc) {
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					rows = append(rows, "complaint "+c.CustomerID+" "+c.ID)
+					if c.Defect == extract.DefectDuplicateID {
 						dups++
 					}
 					mu.Unlock()
@@ -106,11 +123,14 @@ func TestShardsReadEveryRowOnce(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("%d shards read %d rows, one stream %d; they differ", n, len(got), len(want))
 		}
+		if len(got) != 2*401 {
+			t.Errorf("%d shards read %d rows, want %d", n, len(got), 2*401)
+		}
 		if len(nulls) != 90 || slices.ContainsFunc(nulls, func(k int) bool { return k != 0 }) {
 			t.Errorf("%d shards: rows without a customer read by shards %v, want 90 by shard 0", n, nulls)
 		}
 		if dups != 1 {
-			t.Errorf("%d shards found %d repeated order ids, want 1", n, dups)
+			t.Errorf("%d shards found %d repeated complaint ids, want 1", n, dups)
 		}
 	}
 }
