@@ -77,8 +77,21 @@ func civil(days int64) (int, time.Month, int) {
 	return int(y), time.Month(m), int(d)
 }
 
-// dayTime is midnight of a day in loc.
+// dayTime is the first instant of a day in loc.
 func dayTime(day int32, loc *time.Location) time.Time {
 	y, m, d := civil(int64(day))
-	return time.Date(y, m, d, 0, 0, 0, 0, loc)
+	return midnight(y, m, d, loc)
+}
+
+// midnight is the first instant of a day in loc: its midnight, or where
+// the clocks jump over midnight (00:00 to 01:00 in America/Asuncion on
+// 2023-10-01), the instant just after the gap, on that day. time.Date
+// may put a time in a gap an hour back, on the day before.
+func midnight(y int, m time.Month, d int, loc *time.Location) time.Time {
+	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	if _, _, day := t.Date(); day != d {
+		_, end := t.ZoneBounds()
+		return end
+	}
+	return t
 }

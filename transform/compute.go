@@ -677,7 +677,7 @@ func (a *scopeAcc) snapshot(p Period, j int) Snapshot {
 		ComplaintRate:               ratio(t.complainants, t.active),
 		ComplaintResolvedRate:       ratio(c.resolved, c.count),
 		AvgResolutionHours:          c.duration.meanHours(c.timed),
-		ComplaintSatisfaction:       ratio(c.satSum, c.rated),
+		ComplaintSatisfaction:       ratio(c.satSum, c.rated*int64(ratingPoint)),
 		ComplainantRetentionRate:    ratio(t.compRetained, t.compBase),
 		NonComplainantRetentionRate: ratio(t.quietRetained, t.quietBase),
 

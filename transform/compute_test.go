@@ -130,7 +130,7 @@ func TestScenarios(t *testing.T) {
 		{
 			name: "complaints without orders",
 			complaints: []extract.Complaint{
-				{ID: "1", CustomerID: "z", Department: "x", CreatedAt: at("2026-09-05 10:00:00"), ResolvedAt: at("2026-09-05 13:30:00"), Satisfaction: 4, Rated: true},
+				{ID: "1", CustomerID: "z", Department: "x", CreatedAt: at("2026-09-05 10:00:00"), ResolvedAt: at("2026-09-05 13:30:00"), Satisfaction: 4 * extract.Point, Rated: true},
 				{ID: "2", Department: "x", CreatedAt: at("2026-09-06 10:00:00")},
 			},
 			want: map[string]any{"complaints": int64(2), "complainants": int64(1), "complaint_rate": nil, "active_customers": int64(0),
@@ -268,7 +268,7 @@ func TestOpenComplaintSignal(t *testing.T) {
 		// resolved exactly at the first instant of October: open at the end of September
 		{ID: "4", CustomerID: "edge", Department: "x", CreatedAt: at("2026-09-10 10:00:00"), ResolvedAt: at("2026-10-01 00:00:00")},
 		// created in September, resolved, rated 2
-		{ID: "5", CustomerID: "rated", Department: "x", CreatedAt: at("2026-09-10 10:00:00"), ResolvedAt: at("2026-09-11 10:00:00"), Satisfaction: 2, Rated: true},
+		{ID: "5", CustomerID: "rated", Department: "x", CreatedAt: at("2026-09-10 10:00:00"), ResolvedAt: at("2026-09-11 10:00:00"), Satisfaction: 2 * extract.Point, Rated: true},
 	}
 	s := compute(t, orders, complaints, "2026-09").Departments[0]
 	open := map[string]int64{}
@@ -527,7 +527,7 @@ func TestResolutionToTheMicrosecond(t *testing.T) {
 		[]extract.Complaint{
 			// 998 µs: whole milliseconds would make it 0
 			{ID: "1", CustomerID: "z", Department: "x", CreatedAt: micro("2026-09-05 10:00:00.000001"), ResolvedAt: micro("2026-09-05 10:00:00.000999"),
-				Satisfaction: 5, Rated: true},
+				Satisfaction: 5 * extract.Point, Rated: true},
 			// 1 h 500 µs
 			{ID: "2", CustomerID: "y", Department: "x", CreatedAt: micro("2026-09-06 10:00:00"), ResolvedAt: micro("2026-09-06 11:00:00.0005")},
 			// resolved at a time nobody can read, rated "good"

@@ -42,7 +42,7 @@
 //	complaint_rate                 complainants / |A|
 //	complaint_resolved_rate        resolved / complaints
 //	avg_resolution_hours           mean resolved_at - created_at of the resolved ones, exact to the microsecond
-//	complaint_satisfaction         mean satisfaction of the rated ones (1–5)
+//	complaint_satisfaction         mean satisfaction of the rated ones (in 1–5, by value)
 //	complainant_retention_rate     share of B(P) that complained in P-1 and is in A(P)
 //	non_complainant_retention_rate share of B(P) that did not complain in P-1 and is in A(P)
 //
@@ -85,11 +85,16 @@
 //     not NULL: the complaint was resolved, at a time nobody can tell. It
 //     counts in complaints, complainants and complaint_resolved_rate as
 //     resolved, never as open, and not in avg_resolution_hours.
-//   - A satisfaction that is a whole number outside 1–5, or not a whole
-//     number (extract.FlagSatisfactionInvalid: 4.5, "good"), counts as not
-//     rated; a complaint resolved before it was created counts as resolved
-//     but not in the mean time. All three are data-quality warnings
-//     (repaired), as is an unreadable resolved_at.
+//   - Ratings are read by value (extract.Rating, millionths of a point): one
+//     in [1, 5] is a rating (2.5 is 2.5 in the mean), and "rated 1–2" is a
+//     rating of at most 2. A number outside 1–5 or no number at all
+//     (extract.FlagSatisfactionInvalid: "good") counts as not rated; a
+//     complaint resolved before it was created counts as resolved but not
+//     in the mean time. All three are data-quality warnings (repaired), as
+//     is an unreadable resolved_at.
+//   - Rows are counted whatever their date (1965 too: the spec's
+//     Version 2.1 sets no lower limit); order_ids are not read at all (not
+//     a key). A zero date is extract's to find (extract.DefectZeroTime).
 //   - A department gets a scope when it has a row in the history window or
 //     the period before it.
 //

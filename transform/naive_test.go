@@ -283,13 +283,20 @@ func genData(seed uint64) naiveData {
 		if !c.ResolvedAt.IsZero() {
 			c.ResolvedAt = inZone(c.ResolvedAt)
 		}
+		// Ratings by value: whole, fractional (2.5, and next to the
+		// bounds 1, 2 and 5 of the rules), and outside 1–5.
 		if r.IntN(3) > 0 {
-			c.Rated, c.Satisfaction = true, 1+r.IntN(5)
-			if r.IntN(8) == 0 {
-				c.Satisfaction = []int{0, 6, -1, 10}[r.IntN(4)]
+			c.Rated, c.Satisfaction = true, extract.Rating(1+r.IntN(5))*extract.Point
+			switch r.IntN(8) {
+			case 0:
+				c.Satisfaction = []extract.Rating{0, 6 * extract.Point, -extract.Point, 10 * extract.Point, 7 * extract.Point,
+					999_999, 5_000_001}[r.IntN(7)]
+			case 1, 2:
+				c.Satisfaction = []extract.Rating{2_500_000, 1_500_000, 4_300_000, 2_000_001, 1_999_999, 3_250_000,
+					1_000_000, 5_000_000, 2_000_000}[r.IntN(9)]
 			}
 		} else if r.IntN(4) == 0 {
-			c.Satisfaction = 1 // not rated: must be ignored
+			c.Satisfaction = extract.Point // not rated: must be ignored
 		}
 		d.complaints = append(d.complaints, c)
 	}
@@ -340,7 +347,7 @@ func genData(seed uint64) naiveData {
 
 	// Defective rows: copies of good rows that must be skipped, some in a
 	// department (and of a customer) that has no other row.
-	orderDefects := []extract.Defect{extract.DefectNullCustomer, extract.DefectNullTime, extract.DefectBadTime,
+	orderDefects := []extract.Defect{extract.DefectNullCustomer, extract.DefectNullTime, extract.DefectZeroTime, extract.DefectBadTime,
 		extract.DefectNullAmount, extract.DefectBadAmount, extract.DefectAmountRange}
 	for range len(d.orders)/50 + 1 {
 		o := d.orders[r.IntN(len(d.orders))]
@@ -349,7 +356,7 @@ func genData(seed uint64) naiveData {
 		switch o.Defect {
 		case extract.DefectNullCustomer:
 			o.CustomerID = ""
-		case extract.DefectNullTime:
+		case extract.DefectNullTime, extract.DefectZeroTime:
 			o.OrderedAt = time.Time{}
 		case extract.DefectNullAmount, extract.DefectBadAmount, extract.DefectAmountRange:
 			o.AmountCents = 1 + r.Int64N(1000000)
@@ -362,12 +369,12 @@ func genData(seed uint64) naiveData {
 		}
 		d.orders = append(d.orders, o)
 	}
-	complaintDefects := []extract.Defect{extract.DefectNullTime, extract.DefectBadTime}
+	complaintDefects := []extract.Defect{extract.DefectNullTime, extract.DefectZeroTime, extract.DefectBadTime, extract.DefectDuplicateID}
 	for range len(d.complaints)/50 + 1 {
 		c := d.complaints[r.IntN(len(d.complaints))]
 		c.ID = fmt.Sprintf("k%d", len(d.complaints)+1)
 		c.Defect = complaintDefects[r.IntN(len(complaintDefects))]
-		if c.Defect == extract.DefectNullTime {
+		if c.Defect == extract.DefectNullTime || c.Defect == extract.DefectZeroTime {
 			c.CreatedAt = time.Time{}
 		}
 		if r.IntN(3) == 0 {
@@ -376,15 +383,18 @@ func genData(seed uint64) naiveData {
 		d.complaints = append(d.complaints, c)
 	}
 
-	// Rows at the epoch (a placeholder written as a date), rows with a
-	// NULL id or text that is not UTF-8: used or skipped by the rules of
-	// the data-quality sheet.
+	// Rows at the epoch and in 1965 (the spec sets no lower limit: they
+	// count like any other), rows with a NULL id or text that is not
+	// UTF-8: used by the rules of the data-quality sheet.
 	for k := range len(d.orders)/100 + 2 {
 		o := d.orders[r.IntN(len(d.orders))]
 		o.ID = fmt.Sprintf("q%d", k)
 		switch k % 3 {
 		case 0:
 			o.OrderedAt = time.Unix(int64(r.IntN(86400*300)), 0)
+			if k%2 == 0 {
+				o.OrderedAt = time.Date(1965, time.Month(1+r.IntN(12)), 1+r.IntN(28), r.IntN(24), 0, 0, 0, shanghai)
+			}
 		case 1:
 			o.Flags = extract.FlagIDMissing
 		case 2:
@@ -398,6 +408,9 @@ func genData(seed uint64) naiveData {
 		switch k % 5 {
 		case 0:
 			c.CreatedAt = time.Unix(int64(r.IntN(86400*300)), 0)
+			if k%2 == 0 {
+				c.CreatedAt = time.Date(1965, time.Month(1+r.IntN(12)), 1+r.IntN(28), 0, 0, 0, 0, shanghai)
+			}
 		case 1:
 			c.Flags = extract.FlagIDMissing
 		case 2:
@@ -408,6 +421,18 @@ func genData(seed uint64) naiveData {
 			c.Flags, c.ResolvedAt = extract.FlagResolvedAtInvalid, time.Time{}
 		}
 		d.complaints = append(d.complaints, c)
+	}
+
+	// Order lines: an order_id is not a key. Rows repeated exactly are
+	// two lines; a refund line under its order's id, in its period or a
+	// later one, is a refund like any other.
+	for range len(d.orders)/40 + 2 {
+		o := d.orders[r.IntN(len(d.orders))]
+		if r.IntN(2) == 0 && o.Defect == extract.DefectNone {
+			o.AmountCents = -(1 + r.Int64N(max(o.AmountCents, 1)))
+			o.OrderedAt = o.OrderedAt.Add(upTo(60 * 24 * time.Hour))
+		}
+		d.orders = append(d.orders, o)
 	}
 
 	r.Shuffle(len(d.orders), func(i, j int) { d.orders[i], d.orders[j] = d.orders[j], d.orders[i] })
@@ -791,8 +816,13 @@ type naiveFindingKey struct {
 	handling      transform.Handling
 }
 
-// epochPlaceholder is 1971: rows dated before are placeholders, skipped.
-var epochPlaceholder = time.Date(1971, 1, 1, 0, 0, 0, 0, time.UTC)
+// naiveRating is a complaint's satisfaction as the spec reads it: by
+// value, a rating when in [1, 5] (2.5 included); anything else is not
+// rated.
+func naiveRating(c extract.Complaint) (float64, bool) {
+	v := c.Satisfaction.Float()
+	return v, c.Rated && v >= 1 && v <= 5
+}
 
 func (m *naiveModel) flagged(table string, f extract.Flag) {
 	if f&extract.FlagIDMissing != 0 {
@@ -843,11 +873,6 @@ func buildNaive(d naiveData, g transform.Granularity, loc *time.Location) *naive
 			m.findings[naiveFindingKey{transform.TableOrders, o.Defect.String(), transform.Skipped}]++
 			continue
 		}
-		if o.OrderedAt.Before(epochPlaceholder) {
-			m.skippedOrders++
-			m.findings[naiveFindingKey{transform.TableOrders, transform.ReasonImplausibleTime, transform.Skipped}]++
-			continue
-		}
 		m.flagged(transform.TableOrders, o.Flags)
 		if o.Department == "" {
 			m.findings[naiveFindingKey{transform.TableOrders, transform.ReasonDepartmentMissing, transform.Noted}]++
@@ -889,11 +914,6 @@ func buildNaive(d naiveData, g transform.Granularity, loc *time.Location) *naive
 			m.findings[naiveFindingKey{transform.TableComplaints, c.Defect.String(), transform.Skipped}]++
 			continue
 		}
-		if c.CreatedAt.Before(epochPlaceholder) {
-			m.skippedComplaints++
-			m.findings[naiveFindingKey{transform.TableComplaints, transform.ReasonImplausibleTime, transform.Skipped}]++
-			continue
-		}
 		m.flagged(transform.TableComplaints, c.Flags)
 		if c.Department == "" {
 			m.findings[naiveFindingKey{transform.TableComplaints, transform.ReasonDepartmentMissing, transform.Noted}]++
@@ -901,7 +921,7 @@ func buildNaive(d naiveData, g transform.Granularity, loc *time.Location) *naive
 		if c.CustomerID == "" {
 			m.findings[naiveFindingKey{transform.TableComplaints, transform.ReasonCustomerMissing, transform.Noted}]++
 		}
-		if c.Rated && (c.Satisfaction < 1 || c.Satisfaction > 5) {
+		if _, ok := naiveRating(c); c.Rated && !ok {
 			m.findings[naiveFindingKey{transform.TableComplaints, transform.ReasonSatisfactionRange, transform.Repaired}]++
 		}
 		if !c.ResolvedAt.IsZero() && c.ResolvedAt.Before(c.CreatedAt) {
@@ -1021,7 +1041,7 @@ func (m *naiveModel) risk(sc *naiveScope, q transform.Period) map[string]naiveRi
 				x.open++
 				x.signals.Complaint = true
 			}
-			if k.q == q && k.Rated && (k.Satisfaction == 1 || k.Satisfaction == 2) {
+			if v, ok := naiveRating(k.Complaint); k.q == q && ok && v <= 2 {
 				x.signals.Complaint = true
 			}
 		}
@@ -1081,7 +1101,8 @@ func (m *naiveModel) figures(sc *naiveScope, q transform.Period) refFigures {
 	v["complaints"] = nCount(len(cs))
 	v["complainants"] = nCount(len(complainants))
 	v["complaint_rate"] = nRatio(len(complainants), len(A))
-	var resolved, timed, micros, rated, satSum int64
+	var resolved, timed, micros, rated int64
+	var satSum float64
 	for _, k := range cs {
 		if naiveResolved(k.Complaint) {
 			resolved++
@@ -1092,9 +1113,9 @@ func (m *naiveModel) figures(sc *naiveScope, q transform.Period) refFigures {
 				micros += d.Microseconds()
 			}
 		}
-		if k.Rated && k.Satisfaction >= 1 && k.Satisfaction <= 5 {
+		if v, ok := naiveRating(k.Complaint); ok {
 			rated++
-			satSum += int64(k.Satisfaction)
+			satSum += v
 		}
 	}
 	v["complaint_resolved_rate"] = nRatio(resolved, int64(len(cs)))
@@ -1102,7 +1123,10 @@ func (m *naiveModel) figures(sc *naiveScope, q transform.Period) refFigures {
 	if timed > 0 {
 		v["avg_resolution_hours"] = nQuotient(float64(micros) / (float64(timed) * float64(time.Hour/time.Microsecond)))
 	}
-	v["complaint_satisfaction"] = nRatio(satSum, rated)
+	v["complaint_satisfaction"] = nNull
+	if rated > 0 {
+		v["complaint_satisfaction"] = nQuotient(satSum / float64(rated))
+	}
 	complained := sc.complainedIn(prev)
 	withC, withoutC := inter(B, complained), minus(B, complained)
 	v["complainant_retention_rate"] = nRatio(len(inter(withC, A)), len(withC))

@@ -90,7 +90,7 @@ func (p Period) Sub(q Period) int { return int(p.N - q.N) }
 // Start is the first instant of p in loc.
 func (p Period) Start(loc *time.Location) time.Time {
 	y, m := p.yearMonth()
-	return time.Date(y, m, 1, 0, 0, 0, 0, loc)
+	return midnight(y, m, 1, loc)
 }
 
 // End is the first instant after p in loc.

@@ -62,3 +62,29 @@ func TestPeriodArithmetic(t *testing.T) {
 		t.Errorf("2026-08-31 16:00 UTC is in %s in Shanghai", got)
 	}
 }
+
+// TestPeriodStartInGap: a period that begins at a midnight the zone skips
+// (America/Asuncion, 2023-10-01: clocks jump from 00:00 to 01:00) begins
+// at the first instant of its first day, not an hour before on the day
+// before, where time.Date would put it.
+func TestPeriodStartInGap(t *testing.T) {
+	t.Parallel()
+	loc, err := time.LoadLocation("America/Asuncion")
+	if err != nil {
+		t.Fatal(err)
+	}
+	oct, err := transform.ParsePeriod("2023-10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := time.Date(2023, 10, 1, 4, 0, 0, 0, time.UTC) // 01:00 -03, the instant after the gap
+	if got := oct.Start(loc); !got.Equal(want) {
+		t.Errorf("2023-10 starts at %s, want %s", got, want.In(loc))
+	}
+	if got := oct.Add(-1).End(loc); !got.Equal(want) {
+		t.Errorf("2023-09 ends at %s, want %s", got, want.In(loc))
+	}
+	if got := oct.Add(-1).Start(loc); !got.Equal(time.Date(2023, 9, 1, 0, 0, 0, 0, loc)) {
+		t.Errorf("2023-09 starts at %s", got)
+	}
+}

@@ -15,11 +15,10 @@ const (
 // Reasons of findings that are not a Defect of extract (those are named by
 // Defect.String).
 const (
-	ReasonSatisfactionRange     = "satisfaction_out_of_range"  // a whole number outside 1–5: treated as not rated
-	ReasonSatisfactionInvalid   = "satisfaction_invalid"       // not a whole number (4.5, "good"): treated as not rated
+	ReasonSatisfactionRange     = "satisfaction_out_of_range"  // a number outside 1–5 (0, 7): treated as not rated
+	ReasonSatisfactionInvalid   = "satisfaction_invalid"       // not a number ("good"): treated as not rated
 	ReasonResolvedAtInvalid     = "resolved_at_invalid"        // not a date-time: resolved, left out of the mean resolution time
 	ReasonResolvedBeforeCreated = "resolved_before_created"    // resolved, left out of the mean resolution time
-	ReasonImplausibleTime       = "timestamp_implausible"      // before 1971: an epoch placeholder, not a date
 	ReasonInvalidUTF8           = "text_invalid_utf8"          // shown with U+FFFD for the invalid bytes
 	ReasonIDMissing             = "id_missing"                 // order_id or complaint_id NULL; the row is used
 	ReasonDepartmentMissing     = "department_missing"         // the row belongs to Unassigned
@@ -32,7 +31,7 @@ const (
 
 // Reasons lists the reasons above, for label tables.
 var Reasons = []string{
-	ReasonSatisfactionRange, ReasonSatisfactionInvalid, ReasonResolvedAtInvalid, ReasonResolvedBeforeCreated, ReasonImplausibleTime, ReasonInvalidUTF8, ReasonIDMissing,
+	ReasonSatisfactionRange, ReasonSatisfactionInvalid, ReasonResolvedAtInvalid, ReasonResolvedBeforeCreated, ReasonInvalidUTF8, ReasonIDMissing,
 	ReasonDepartmentMissing, ReasonCustomerMissing, ReasonRefund, ReasonZeroAmount, ReasonAfterPeriod, ReasonDuplicateCustomer,
 }
 

@@ -124,12 +124,19 @@ type categoryAgg struct {
 
 // complaintAgg sums the complaints of one department and period, including
 // those without a customer.
+// ratingPoint is one point of a rating; lowRating the highest rating of
+// the complaint signal "rated 1–2".
+const (
+	ratingPoint = extract.Point
+	lowRating   = 2 * ratingPoint
+)
+
 type complaintAgg struct {
 	count    int64
 	resolved int64  // resolved_at not NULL, readable or not
 	duration micros // resolved_at - created_at, summed over timed
 	timed    int64  // resolved complaints with a readable resolved_at >= created_at
-	satSum   int64
+	satSum   int64  // millionths of a point (extract.Rating)
 	rated    int64
 }
 
@@ -185,10 +192,6 @@ func (s *State) addOrder(o *extract.Order, key uint64) {
 	s.deptQuality[d].OrdersRead++
 	if o.Defect != extract.DefectNone {
 		s.skip(TableOrders, d, o.Defect.String(), o.ID)
-		return
-	}
-	if o.OrderedAt.Before(plausible) {
-		s.skip(TableOrders, d, ReasonImplausibleTime, o.ID)
 		return
 	}
 	if o.Flags != 0 {
@@ -259,10 +262,6 @@ func (s *State) AddComplaint(c extract.Complaint) {
 		s.skip(TableComplaints, d, c.Defect.String(), c.ID)
 		return
 	}
-	if c.CreatedAt.Before(plausible) {
-		s.skip(TableComplaints, d, ReasonImplausibleTime, c.ID)
-		return
-	}
 	if c.Flags != 0 {
 		s.noteFlags(TableComplaints, d, c.Flags, c.ID)
 	}
@@ -298,7 +297,8 @@ func (s *State) AddComplaint(c extract.Complaint) {
 			s.note(TableComplaints, d, ReasonResolvedBeforeCreated, Repaired, c.ID)
 		}
 	}
-	rated := c.Rated && c.Satisfaction >= 1 && c.Satisfaction <= 5
+	// Ratings are read by value: one in [1, 5] is a rating, 2.5 included.
+	rated := c.Rated && c.Satisfaction >= 1*extract.Point && c.Satisfaction <= 5*extract.Point
 	if c.Rated && !rated {
 		s.note(TableComplaints, d, ReasonSatisfactionRange, Repaired, c.ID)
 	}
@@ -321,7 +321,7 @@ func (s *State) AddComplaint(c extract.Complaint) {
 	}
 	cs := s.complaint(s.record(c.CustomerID, d), p)
 	cs.count++
-	if rated && c.Satisfaction <= 2 {
+	if rated && c.Satisfaction <= lowRating {
 		cs.low++
 	}
 	s.addSpan(cs, until)
@@ -431,10 +431,6 @@ func (s *State) ActiveBetween(customerID string, from, to Period) bool {
 		}
 	}
 }
-
-// plausible is the earliest instant a row may carry: timestamps of 1970
-// are epoch placeholders (a zero written as a date), not events.
-var plausible = time.Date(1971, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func (s *State) noteFlags(table string, d int32, f extract.Flag, id string) {
 	if f&extract.FlagIDMissing != 0 {

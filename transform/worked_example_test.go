@@ -62,7 +62,7 @@ func workedOrders() []extract.Order {
 
 func workedComplaints() []extract.Complaint {
 	c := func(id, cust, created, resolved string, sat int, cat string) extract.Complaint {
-		r := extract.Complaint{ID: id, CustomerID: cust, Department: "华东", CreatedAt: at(created), Satisfaction: sat, Rated: sat != 0, Category: cat}
+		r := extract.Complaint{ID: id, CustomerID: cust, Department: "华东", CreatedAt: at(created), Satisfaction: extract.Rating(sat) * extract.Point, Rated: sat != 0, Category: cat}
 		if resolved != "" {
 			r.ResolvedAt = at(resolved)
 		}
