@@ -116,7 +116,14 @@ func (b *book) bridge(g *grid, s *transform.Scope, row, cols int) int {
 		g.height(row, 15)
 		row++
 	}
-	return row + 1
+	// What the movements mean in this scope: they do not add up across
+	// departments (the spec's "departments vs company").
+	note := b.l.T("note.bridge_department")
+	if s.Company {
+		note = b.l.T("note.bridge_company")
+	}
+	g.note(row, cols, note, b.st.note, float64(columnsPixels(g, 1, cols+1))/8)
+	return row + 2
 }
 
 // The summary's charts, in pixels: their height, and the width of both

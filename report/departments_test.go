@@ -116,7 +116,7 @@ func TestDepartmentsSheet(t *testing.T) {
 	for r := 9; r <= 12; r++ {
 		notes += cell(fmt.Sprintf("A%d", r))
 	}
-	for _, want := range []string{"客户数相加不等于全公司", "未分配不是一个部门"} {
+	for _, want := range []string{"相加不等于全公司", "未分配不是一个部门"} {
 		if !strings.Contains(notes, want) {
 			t.Errorf("the notes under the table lack %q: %s", want, notes)
 		}

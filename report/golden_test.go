@@ -86,8 +86,8 @@ func fixtureWithAll(t testing.TB, more func(add func(cust, dept, ts string, cent
 	}
 	complaints := []extract.Complaint{
 		{ID: "1", CustomerID: "6200000000000002", Department: "华东", CreatedAt: at(t, "2026-09-03 09:00:00")},
-		{ID: "2", CustomerID: "6200000000000005", Department: "华东", CreatedAt: at(t, "2026-08-10 09:00:00"), ResolvedAt: at(t, "2026-08-11 15:00:00"), Satisfaction: 2, Rated: true},
-		{ID: "3", Department: "线上/直营", CreatedAt: at(t, "2026-09-12 09:00:00"), ResolvedAt: at(t, "2026-09-12 11:00:00"), Satisfaction: 9, Rated: true},
+		{ID: "2", CustomerID: "6200000000000005", Department: "华东", CreatedAt: at(t, "2026-08-10 09:00:00"), ResolvedAt: at(t, "2026-08-11 15:00:00"), Satisfaction: 2 * extract.Point, Rated: true},
+		{ID: "3", Department: "线上/直营", CreatedAt: at(t, "2026-09-12 09:00:00"), ResolvedAt: at(t, "2026-09-12 11:00:00"), Satisfaction: 9 * extract.Point, Rated: true},
 	}
 	for _, c := range append(complaints, moreComplaints...) {
 		st.AddComplaint(c)

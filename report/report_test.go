@@ -40,7 +40,7 @@ func TestLocalesComplete(t *testing.T) {
 		keys = append(keys, "tier."+k.Key())
 	}
 	keys = append(keys, "tier.none", "category.uncategorized", "placeholder.name", "placeholder.owner")
-	for d := extract.DefectNullCustomer; d <= extract.DefectDuplicateID; d++ {
+	for d := extract.DefectNullCustomer; d <= extract.DefectLast; d++ {
 		keys = append(keys, "reason."+d.String())
 	}
 	for _, r := range transform.Reasons {
