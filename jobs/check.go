@@ -54,6 +54,11 @@ func Check(ctx context.Context, opt RunOptions, w io.Writer) error {
 		}
 		fmt.Fprintf(w, "%-17s ok, %d rows\n", q.q.Name, p.Rows)
 		printTimes(w, p)
+		if q.q.Name == "source.orders" {
+			if err := printOrderLines(ctx, snap, q.q, p, w); err != nil {
+				return err
+			}
+		}
 		if q.q.Name != customers.Name && c.Source.Shards > 1 {
 			if err := checkShards(ctx, snap, q.q, q.required, c.Source.Shards, p.Rows, w); err != nil {
 				return err
@@ -107,6 +112,22 @@ func checkShards(ctx context.Context, snap *extract.Snapshot, q extract.Query, r
 		fmt.Fprintf(w, "%-17s   the shards hold %d rows, the query with {shard} 0 and {shards} 1 %d: "+
 			"make sure its predicate gives every row to exactly one shard\n", "", sum, rows)
 	}
+	return nil
+}
+
+// printOrderLines says how many order_ids the orders query repeats, for
+// information: an order_id is not a key, so order lines (a refund line
+// under its order's id, an order-lines table) all count.
+func printOrderLines(ctx context.Context, snap *extract.Snapshot, q extract.Query, p extract.Probed, w io.Writer) error {
+	n, err := snap.RepeatedKeys(ctx, q, p.Columns[0])
+	if err != nil {
+		return sourceFail(err)
+	}
+	if n == 0 {
+		fmt.Fprintf(w, "%-17s   %s: every value on one row\n", "", p.Columns[0])
+		return nil
+	}
+	fmt.Fprintf(w, "%-17s   %s: %d values on more than one row (order lines; information: every row counts as a line)\n", "", p.Columns[0], n)
 	return nil
 }
 

@@ -169,8 +169,6 @@ func TestHostileRows(t *testing.T) {
 		"orders/timestamp_missing/skipped":              1,
 		"orders/amount_missing/skipped":                 1,
 		"orders/amount_out_of_range/skipped":            1,
-		"orders/timestamp_implausible/skipped":          1,
-		"orders/id_duplicate/skipped":                   1,
 		"orders/id_missing/repaired":                    1,
 		"orders/text_invalid_utf8/repaired":             1,
 		"orders/department_missing/noted":               1,

@@ -310,8 +310,16 @@ func TestShardFailure(t *testing.T) {
 		if err != nil {
 			t.Fatalf("run with a shard cut off once: %v", err)
 		}
-		if n := p.Count("FROM orders) AS retention_shard"); sleeps != 1 || n != 8 {
-			t.Errorf("retried %d times and sent %d shard queries of the orders; want 1 retry and all 4 shards read twice", sleeps, n)
+		// The second attempt reads every shard anew. How many of the other
+		// shards the first attempt had sent before the cut stopped it
+		// depends on how quickly they start.
+		if sleeps != 1 || p.Count(shard2) != 2 {
+			t.Errorf("retried %d times, sent shard 2 %d times; want 1 retry, shard 2 read twice", sleeps, p.Count(shard2))
+		}
+		for k := range 4 {
+			if n := p.Count("FROM orders) AS retention_shard WHERE " + wrapped(k)); n < 1 || n > 2 {
+				t.Errorf("shard %d of the orders sent %d times, want once or twice", k, n)
+			}
 		}
 		clean := testConfig(t, d, "")
 		want, err := jobs.Run(context.Background(), jobs.RunOptions{Plan: plan(clean, last), Now: now, Logger: quiet})
