@@ -118,12 +118,15 @@ func (b *book) bridge(g *grid, s *transform.Scope, row, cols int) int {
 	}
 	// What the movements mean in this scope: they do not add up across
 	// departments (the spec's "departments vs company").
+	// A row apart from the charts, whose legends reach below their anchor
+	// as LibreOffice and Excel draw them.
 	note := b.l.T("note.bridge_department")
 	if s.Company {
 		note = b.l.T("note.bridge_company")
 	}
-	g.note(row, cols, note, b.st.note, float64(columnsPixels(g, 1, cols+1))/8)
-	return row + 2
+	g.height(row, 15)
+	g.note(row+1, cols, note, b.st.note, float64(columnsPixels(g, 1, cols+1))/8)
+	return row + 3
 }
 
 // The summary's charts, in pixels: their height, and the width of both
