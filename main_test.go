@@ -23,7 +23,7 @@ import (
 
 	"retention/extract/sourcetest"
 	"retention/jobs"
-	"retention/report/publication"
+	"retention/history"
 )
 
 func fixedNow() time.Time { return time.Date(2026, 10, 15, 9, 0, 0, 0, time.UTC) }
@@ -577,7 +577,7 @@ func TestSIGKILLWhilePublishing(t *testing.T) {
 			continue // it finished first
 		}
 		killedDuring++
-		if !publication.Complete(dir) {
+		if !history.Complete(dir) {
 			t.Fatalf("after a kill %d ms into publishing the period is not whole", 3*i)
 		}
 		if got := manifestData(t, dir); got != want {

@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"retention/report/publication"
+	"retention/history"
 	"retention/transform"
 )
 
@@ -20,7 +20,7 @@ func Backfill(ctx context.Context, opt RunOptions, progress io.Writer) ([]*Outco
 	first, last := c.Periods[0], c.Periods[len(c.Periods)-1]
 	var todo []transform.Period
 	for _, p := range c.Periods {
-		if c.Republish || !publication.Complete(publication.PeriodDir(c.Report.OutDir, p)) {
+		if c.Republish || !history.Complete(history.PeriodDir(c.Report.OutDir, p)) {
 			todo = append(todo, p)
 		}
 	}

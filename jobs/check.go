@@ -8,7 +8,7 @@ import (
 
 	"retention/config"
 	"retention/extract"
-	"retention/report/publication"
+	"retention/history"
 )
 
 // Check validates what a run needs without writing anything: it connects,
@@ -89,7 +89,7 @@ func Check(ctx context.Context, opt RunOptions, w io.Writer) error {
 		return err
 	}
 	p := c.Periods[0]
-	fmt.Fprintf(w, "period      %s (%s), written to %s/\n", p, p.G, publication.PeriodDir(c.Report.OutDir, p))
+	fmt.Fprintf(w, "period      %s (%s), written to %s/\n", p, p.G, history.PeriodDir(c.Report.OutDir, p))
 	return nil
 }
 

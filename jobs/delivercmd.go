@@ -13,7 +13,7 @@ import (
 	"retention/extract"
 	"retention/jobs/deliver"
 	"retention/report"
-	"retention/report/publication"
+	"retention/history"
 	"retention/transform"
 )
 
@@ -75,7 +75,7 @@ func mailPublished(ctx context.Context, opt RunOptions, runID, command string, o
 		}
 		done[o.Period] = true
 	}
-	earlier, damaged, err := publication.PendingPeriods(c.Report.OutDir, outs[0].Period.G)
+	earlier, damaged, err := history.PendingPeriods(c.Report.OutDir, outs[0].Period.G)
 	if err != nil {
 		return nil, fail(kindOutput, err)
 	}
@@ -208,7 +208,7 @@ func notify(ctx context.Context, opt RunOptions, p transform.Period, run report.
 	c := opt.Plan
 	w := *c.Delivery.Webhook
 	w.Retry = deliver.Retry{Sleep: opt.Sleep}
-	rec, err := publication.ReadPeriod(c.Report.OutDir, p)
+	rec, err := history.ReadPeriod(c.Report.OutDir, p)
 	if err != nil {
 		return err
 	}
@@ -218,7 +218,7 @@ func notify(ctx context.Context, opt RunOptions, p transform.Period, run report.
 	}
 	company := map[string]*float64{}
 	for _, m := range transform.Metrics {
-		company[m.Key] = rec.Values[publication.Key{Period: rec.Period, Company: true, Metric: m.Key}]
+		company[m.Key] = rec.Values[history.Key{Period: rec.Period, Company: true, Metric: m.Key}]
 	}
 	data := map[string]any{"run_id": rec.RunID, "granularity": rec.Granularity, "period": rec.Period, "periods": run.Periods,
 		"company": company, "alerts": rec.Alerts, "restated": rec.Restated, "dir": run.Dir}

@@ -15,7 +15,7 @@ import (
 	"retention/config"
 	"retention/jobs/deliver"
 	"retention/report"
-	"retention/report/publication"
+	"retention/history"
 	"retention/transform"
 )
 
@@ -45,8 +45,8 @@ type mailing struct {
 type batch struct {
 	period transform.Period
 	dir    string
-	rec    *publication.Record
-	ledger *publication.Ledger
+	rec    *history.Record
+	ledger *history.Ledger
 	msgs   []*outgoing
 	// unchanged counts the routed messages already sent with the same
 	// figures, which are not sent again.
@@ -61,7 +61,7 @@ type batch struct {
 type outgoing struct {
 	dept     *string // nil: company.xlsx
 	to       *mail.Address
-	file     publication.File
+	file     history.File
 	data     []byte
 	sha      string
 	figures  string // FiguresDigest of the scope
@@ -87,15 +87,15 @@ func newMailing(opt RunOptions, runID string, log *slog.Logger) *mailing {
 // ledger) and plans the messages due under which.
 func (m *mailing) add(p transform.Period, which due) error {
 	outDir := m.opt.Plan.Report.OutDir
-	rec, err := publication.ReadPeriod(outDir, p)
+	rec, err := history.ReadPeriod(outDir, p)
 	if err != nil {
 		return fail(kindOutput, err)
 	}
-	ledger, err := publication.ReadLedger(outDir, p)
+	ledger, err := history.ReadLedger(outDir, p)
 	if err != nil {
 		return fail(kindOutput, err)
 	}
-	b := &batch{period: p, dir: publication.PeriodDir(outDir, p), rec: rec, ledger: ledger}
+	b := &batch{period: p, dir: history.PeriodDir(outDir, p), rec: rec, ledger: ledger}
 	if err := m.route(b, nil, m.email.Company, which); err != nil {
 		return err
 	}
@@ -147,11 +147,11 @@ func (m *mailing) route(b *batch, dept *string, to []*mail.Address, which due) e
 		entry := b.ledger.Find(dept, a.Address)
 		pending := entry != nil && entry.Pending != nil
 		send := which == dueAll ||
-			which == dueChanged && state != publication.DueDone ||
-			which == duePending && pending && state != publication.DueDone ||
-			which == dueKnown && (pending && state != publication.DueDone || state == publication.DueRestated)
+			which == dueChanged && state != history.DueDone ||
+			which == duePending && pending && state != history.DueDone ||
+			which == dueKnown && (pending && state != history.DueDone || state == history.DueRestated)
 		if !send {
-			if state == publication.DueDone {
+			if state == history.DueDone {
 				b.unchanged++
 				if pending {
 					entry.Pending, b.settled = nil, true
@@ -163,7 +163,7 @@ func (m *mailing) route(b *batch, dept *string, to []*mail.Address, which due) e
 		if err != nil {
 			return err
 		}
-		restated := state == publication.DueRestated
+		restated := state == history.DueRestated
 		letter, err := report.Mail(m.opt.Plan.Report.Locale, m.opt.Plan.Report.Currency, b.rec, dept, restated)
 		if err != nil {
 			return fail(kindInternal, err)
@@ -176,7 +176,7 @@ func (m *mailing) route(b *batch, dept *string, to []*mail.Address, which due) e
 
 // workbook reads a published workbook once, checked against the
 // manifest: what is attached is what was published.
-func (m *mailing) workbook(dir string, f publication.File) ([]byte, string, error) {
+func (m *mailing) workbook(dir string, f history.File) ([]byte, string, error) {
 	path := filepath.Join(dir, f.Path)
 	if data, ok := m.books[path]; ok {
 		return data, f.SHA256, nil
@@ -247,7 +247,7 @@ func (m *mailing) record(b *batch) {
 	for _, o := range b.msgs {
 		args := []any{"stage", "deliver", "period", b.period.String(), "department", o.scope(), "recipient", o.to.Address, "file", o.file.Path}
 		if o.err == nil {
-			b.ledger.RecordSent(o.dept, o.to.Address, publication.Sent{File: o.file.Path, SHA256: o.sha, Figures: o.figures,
+			b.ledger.RecordSent(o.dept, o.to.Address, history.Sent{File: o.file.Path, SHA256: o.sha, Figures: o.figures,
 				At: at, RunID: m.runID, Restated: o.restated})
 			m.log.Info("delivered", append(args, "restated", o.restated)...)
 			continue
@@ -274,13 +274,13 @@ func (m *mailing) save(ctx context.Context) error {
 	if dsn == "" || len(m.pending()) == m.planned() {
 		return nil // no store, or nothing accepted to record
 	}
-	store, err := publication.OpenStore(ctx, dsn)
+	store, err := history.OpenStore(ctx, dsn)
 	if err != nil {
 		return fail(kindStore, err)
 	}
 	defer store.Close()
 	for _, b := range m.batches {
-		var sent []*publication.Delivery
+		var sent []*history.Delivery
 		for _, o := range b.msgs {
 			if o.sent {
 				sent = append(sent, b.ledger.Find(o.dept, o.to.Address))
@@ -361,15 +361,15 @@ func oneLine(s string) string {
 
 // writeLedger writes a period's ledger atomically: to a temporary file in
 // the same directory, fsynced, then renamed over the old one.
-func writeLedger(outDir string, p transform.Period, l *publication.Ledger) error {
-	path := publication.LedgerFile(outDir, p)
+func writeLedger(outDir string, p transform.Period, l *history.Ledger) error {
+	path := history.LedgerFile(outDir, p)
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, ".deliveries-"+p.String()+"-*.tmp")
 	if err != nil {
 		return fmt.Errorf("writing the delivery ledger: %w", err)
 	}
 	defer os.Remove(f.Name())
-	err = publication.WriteLedger(f, l)
+	err = history.WriteLedger(f, l)
 	if err == nil {
 		err = f.Sync()
 	}

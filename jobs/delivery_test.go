@@ -23,7 +23,7 @@ import (
 	"retention/jobs"
 	"retention/jobs/deliver"
 	"retention/jobs/deliver/delivertest"
-	"retention/report/publication"
+	"retention/history"
 )
 
 const (
@@ -276,9 +276,9 @@ func TestDeliveryRoutesEachWorkbookToItsPeople(t *testing.T) {
 	}
 }
 
-func readLedger(t *testing.T, c config.Config, period string) *publication.Ledger {
+func readLedger(t *testing.T, c config.Config, period string) *history.Ledger {
 	t.Helper()
-	l, err := publication.ReadLedger(c.Report.OutDir, mustPeriod(t, period))
+	l, err := history.ReadLedger(c.Report.OutDir, mustPeriod(t, period))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,7 +307,7 @@ func TestDeliveryWhenTheServerIsDown(t *testing.T) {
 	if strings.Contains(msg, "\n") || strings.Contains(msg, smtpPassword) {
 		t.Errorf("reason %q is not one line, or shows the password", msg)
 	}
-	if out == nil || !publication.Complete(out.Dir) {
+	if out == nil || !history.Complete(out.Dir) {
 		t.Fatalf("the period is not published: %+v", out)
 	}
 	if got := sl.Got(); !slices.Equal(got, deliver.DefaultDelays) {
@@ -382,7 +382,7 @@ func TestDeliverCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"2026-09 (month) in " + publication.PeriodDir(c.Report.OutDir, mustPeriod(t, "2026-09")) + ": 4 messages, 0 already sent",
+	for _, s := range []string{"2026-09 (month) in " + history.PeriodDir(c.Report.OutDir, mustPeriod(t, "2026-09")) + ": 4 messages, 0 already sent",
 		"to send (was pending)  north-lead@example.com  华北.xlsx     客户保持报告 · 华北 · 2026-09\n"} {
 		if !strings.Contains(listing, s) {
 			t.Errorf("dry run lacks %q:\n%s", s, listing)
@@ -631,7 +631,7 @@ func TestDeliveryLedgerSurvivesRepublishing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := publication.LedgerFile(c.Report.OutDir, out.Period)
+	path := history.LedgerFile(c.Report.OutDir, out.Period)
 	if filepath.Dir(path) == out.Dir || filepath.Dir(path) != filepath.Dir(out.Dir) {
 		t.Errorf("ledger %s is not beside %s", path, out.Dir)
 	}

@@ -10,7 +10,7 @@ import (
 
 	"retention/config"
 	"retention/report"
-	"retention/report/publication"
+	"retention/history"
 	"retention/transform"
 )
 
@@ -51,8 +51,8 @@ func Diff(ctx context.Context, opt RunOptions, w io.Writer) error {
 	}
 	defer ex.close()
 	res := ex.results[0]
-	var moved []publication.Restatement
-	for _, r := range publication.Restate(res, pub, publication.Tolerance{Points: c.Report.RestatementTolerance}) {
+	var moved []history.Restatement
+	for _, r := range history.Restate(res, pub, history.Tolerance{Points: c.Report.RestatementTolerance}) {
 		if r.Period == p {
 			moved = append(moved, r)
 		}

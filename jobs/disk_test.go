@@ -11,7 +11,7 @@ import (
 
 	"retention/extract/sourcetest"
 	"retention/jobs"
-	"retention/report/publication"
+	"retention/history"
 )
 
 // smallFS mounts a tmpfs of the given size for the test: a file system
@@ -71,7 +71,7 @@ func TestOutputFullOrReadOnly(t *testing.T) {
 			if jobs.ExitCode(err) != jobs.ExitOutput {
 				t.Fatalf("run on a %s disk: %v (exit %d), want exit %d", fault, err, jobs.ExitCode(err), jobs.ExitOutput)
 			}
-			if !publication.Complete(first.Dir) || snapshots(t, first.Dir) != before {
+			if !history.Complete(first.Dir) || snapshots(t, first.Dir) != before {
 				t.Error("the period published before is no longer whole")
 			}
 			if l := leftovers(t, c.Report.OutDir); len(l) > 0 {

@@ -11,7 +11,7 @@
 // files (a period staged, then moved into place), the locks, the logs,
 // the mail and the exit codes. What a publication is made of (file names,
 // manifest, snapshot store, restatements, delivery ledger) it asks
-// report/publication.
+// history.
 //
 // Invariants:
 //   - A period is published whole or not at all: every file is written and
@@ -34,7 +34,7 @@
 //     recipient gets one message per workbook routed to them (subject and
 //     body from report.Mail, the workbook attached as the manifest lists
 //     it, checked by its SHA-256), and the period's ledger
-//     (report/publication) records what the server accepted, so a rerun
+//     (history) records what the server accepted, so a rerun
 //     with the same figures sends nothing and changed figures are sent
 //     once, marked. What is not delivered stays pending for the next run
 //     or deliver; the run exits ExitDelivery (9). A backfill sends only

@@ -15,7 +15,7 @@ import (
 
 	"retention/extract/sourcetest"
 	"retention/jobs"
-	"retention/report/publication"
+	"retention/history"
 )
 
 // TestGate: each check before publishing, failing on a re-run of a
@@ -136,10 +136,10 @@ func TestStoreFailures(t *testing.T) {
 				}
 			}
 			_, err := jobs.Run(context.Background(), jobs.RunOptions{Plan: plan(c, mustPeriod(t, "2026-09")), Now: time.Now(), Logger: quiet})
-			if jobs.ExitCode(err) != jobs.ExitStore || !errors.Is(err, publication.ErrStore) || !strings.Contains(err.Error(), tt.says) || strings.Contains(err.Error(), secret) {
+			if jobs.ExitCode(err) != jobs.ExitStore || !errors.Is(err, history.ErrStore) || !strings.Contains(err.Error(), tt.says) || strings.Contains(err.Error(), secret) {
 				t.Fatalf("run: %v (exit %d), want exit %d naming %q", err, jobs.ExitCode(err), jobs.ExitStore, tt.says)
 			}
-			if got := publication.Complete(publication.PeriodDir(c.Report.OutDir, mustPeriod(t, "2026-09"))); got != tt.published {
+			if got := history.Complete(history.PeriodDir(c.Report.OutDir, mustPeriod(t, "2026-09"))); got != tt.published {
 				t.Errorf("published: %v, want %v", got, tt.published)
 			}
 			if tt.published {
@@ -159,7 +159,7 @@ func TestDamagedManifest(t *testing.T) {
 	d := sourcetest.New(t)
 	d.ExecFile(t, "../testdata/spec/worked_example.sql")
 	c := testConfig(t, d, "")
-	aug := publication.PeriodDir(c.Report.OutDir, mustPeriod(t, "2026-08"))
+	aug := history.PeriodDir(c.Report.OutDir, mustPeriod(t, "2026-08"))
 	if err := os.MkdirAll(aug, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestDamagedManifest(t *testing.T) {
 	if warned != filepath.Join(aug, "manifest.json") {
 		t.Errorf("the damaged manifest was not reported (%q)", warned)
 	}
-	if !publication.Complete(aug) {
+	if !history.Complete(aug) {
 		t.Error("the run of 2026-08 did not replace the damaged result")
 	}
 }

@@ -9,16 +9,16 @@ import (
 
 	"retention/config"
 	"retention/extract"
-	"retention/report/publication"
+	"retention/history"
 	"retention/transform"
 )
 
 // published reads what was published before of periods: from the store
 // when one is configured, else from the manifests in out_dir. With run,
 // only that run's figures count.
-func published(ctx context.Context, c config.Config, periods []transform.Period, run string, log *slog.Logger) (publication.Published, error) {
+func published(ctx context.Context, c config.Config, periods []transform.Period, run string, log *slog.Logger) (history.Published, error) {
 	if c.Store.DSN != "" {
-		store, err := publication.OpenStore(ctx, c.Store.DSN)
+		store, err := history.OpenStore(ctx, c.Store.DSN)
 		if err != nil {
 			return nil, fail(kindStore, err)
 		}
@@ -26,7 +26,7 @@ func published(ctx context.Context, c config.Config, periods []transform.Period,
 		pub, err := store.Published(ctx, periods, run)
 		return pub, fail(kindStore, err)
 	}
-	pub, damaged, err := publication.ReadManifests(c.Report.OutDir, periods, run)
+	pub, damaged, err := history.ReadManifests(c.Report.OutDir, periods, run)
 	if err != nil {
 		return nil, fail(kindOutput, err)
 	}
@@ -40,7 +40,7 @@ func published(ctx context.Context, c config.Config, periods []transform.Period,
 
 // storeRun appends the figures of the published results to the store.
 func storeRun(ctx context.Context, dsn, runID string, at time.Time, results []*transform.Result) error {
-	store, err := publication.OpenStore(ctx, dsn)
+	store, err := history.OpenStore(ctx, dsn)
 	if err != nil {
 		return fail(kindStore, err)
 	}
@@ -51,7 +51,7 @@ func storeRun(ctx context.Context, dsn, runID string, at time.Time, results []*t
 // checkStore connects to the store and says what it holds, without
 // writing to it.
 func checkStore(ctx context.Context, dsn string, w io.Writer) error {
-	runs, exists, err := publication.CountRuns(ctx, dsn)
+	runs, exists, err := history.CountRuns(ctx, dsn)
 	switch {
 	case err != nil:
 		return fail(kindStore, err)

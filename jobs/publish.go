@@ -11,7 +11,7 @@ import (
 
 	"retention/config"
 	"retention/report"
-	"retention/report/publication"
+	"retention/history"
 	"retention/transform"
 )
 
@@ -20,7 +20,7 @@ import (
 // lock.
 func publish(ctx context.Context, c config.Config, res *transform.Result, dir report.Directory, meta report.Meta, log *slog.Logger) (*Outcome, error) {
 	t := time.Now()
-	periodDir := publication.PeriodDir(c.Report.OutDir, res.Period)
+	periodDir := history.PeriodDir(c.Report.OutDir, res.Period)
 	stg, err := newStaging(periodDir, meta.RunID)
 	if err != nil {
 		return nil, fail(kindOutput, err)
@@ -31,7 +31,7 @@ func publish(ctx context.Context, c config.Config, res *transform.Result, dir re
 	if m.Files, err = writeAll(ctx, stg, workbooks(res, dir, meta)); err != nil {
 		return nil, err
 	}
-	if _, _, err := stg.write(publication.ManifestFile, func(w io.Writer) error { return publication.WriteManifest(w, m) }); err != nil {
+	if _, _, err := stg.write(history.ManifestFile, func(w io.Writer) error { return history.WriteManifest(w, m) }); err != nil {
 		return nil, fail(kindOutput, err)
 	}
 	if err := ctx.Err(); err != nil {
@@ -44,7 +44,7 @@ func publish(ctx context.Context, c config.Config, res *transform.Result, dir re
 	for _, f := range m.Files {
 		out.Files = append(out.Files, filepath.Join(periodDir, f.Path))
 	}
-	out.Files = append(out.Files, filepath.Join(periodDir, publication.ManifestFile))
+	out.Files = append(out.Files, filepath.Join(periodDir, history.ManifestFile))
 	log.Info("published period", "stage", "report", "period", res.Period.String(), "dir", periodDir, "files", len(out.Files),
 		"duration_ms", time.Since(t).Milliseconds())
 	return out, nil
@@ -52,28 +52,28 @@ func publish(ctx context.Context, c config.Config, res *transform.Result, dir re
 
 // newManifest describes the period of res as meta's run publishes it;
 // its files are listed once they are written.
-func newManifest(c config.Config, res *transform.Result, meta report.Meta) *publication.Manifest {
+func newManifest(c config.Config, res *transform.Result, meta report.Meta) *history.Manifest {
 	q := res.Quality
-	m := &publication.Manifest{
+	m := &history.Manifest{
 		RunID:       meta.RunID,
 		GeneratedAt: meta.GeneratedAt.In(c.Location).Format(time.RFC3339),
 		Timezone:    c.Location.String(),
 		Granularity: res.Period.G.String(),
 		Period:      res.Period.String(),
-		Source: publication.SourceCounts{
+		Source: history.SourceCounts{
 			OrdersRows: q.OrdersRead, ComplaintsRows: q.ComplaintsRead, CustomersRows: meta.CustomersRead,
 			SkippedOrderRows: q.SkippedOrders, SkippedComplaintRows: q.SkippedComplaints,
 		},
-		Files:     []publication.File{},
-		Snapshots: publication.Snapshots(res),
-		Quality:   publication.QualityEntries(q),
+		Files:     []history.File{},
+		Snapshots: history.Snapshots(res),
+		Quality:   history.QualityEntries(q),
 		Restated:  len(meta.Restatements),
-		Alerts:    publication.Alerts(meta.Alerts),
+		Alerts:    history.Alerts(meta.Alerts),
 
-		RestatedScopes: publication.RestatedScopes(meta.Restatements),
+		RestatedScopes: history.RestatedScopes(meta.Restatements),
 
-		ComplaintCategories: publication.ComplaintCategories(res),
-		QualityByDepartment: publication.QualityByDepartment(q),
+		ComplaintCategories: history.ComplaintCategories(res),
+		QualityByDepartment: history.QualityByDepartment(q),
 	}
 	for _, f := range meta.Forced {
 		m.Forced = append(m.Forced, f.String())
@@ -96,21 +96,21 @@ func workbooks(res *transform.Result, dir report.Directory, meta report.Meta) []
 	for i, s := range res.Departments {
 		depts[i] = s.Department
 	}
-	names := publication.FileNames(depts)
+	names := history.FileNames(depts)
 	books := make([]workbook, 0, len(res.Departments)+1)
 	for i := range res.Departments {
 		s := &res.Departments[i]
 		d := s.Department
 		books = append(books, workbook{names[d], &d, func(w io.Writer) error { return report.Department(w, res, s, dir, meta) }})
 	}
-	return append(books, workbook{publication.CompanyFile, nil, func(w io.Writer) error { return report.Company(w, res, dir, meta) }})
+	return append(books, workbook{history.CompanyFile, nil, func(w io.Writer) error { return report.Company(w, res, dir, meta) }})
 }
 
 // writeAll renders the workbooks into the staging directory and lists
 // them in their order. They are independent: each renders on a core of
 // its own, into its own file.
-func writeAll(ctx context.Context, stg *staging, books []workbook) ([]publication.File, error) {
-	files := make([]publication.File, len(books))
+func writeAll(ctx context.Context, stg *staging, books []workbook) ([]history.File, error) {
+	files := make([]history.File, len(books))
 	errs := make([]error, len(books))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -129,7 +129,7 @@ func writeAll(ctx context.Context, stg *staging, books []workbook) ([]publicatio
 					errs[i] = fail(kindOutput, err)
 					continue
 				}
-				files[i] = publication.File{Path: b.name, Department: b.dept, SHA256: sum, Bytes: n}
+				files[i] = history.File{Path: b.name, Department: b.dept, SHA256: sum, Bytes: n}
 			}
 		}()
 	}

@@ -12,7 +12,7 @@ import (
 
 	"retention/config"
 	"retention/report"
-	"retention/report/publication"
+	"retention/history"
 	"retention/transform"
 )
 
@@ -32,7 +32,7 @@ type Outcome struct {
 	Period   transform.Period
 	Dir      string   // the period's directory
 	Files    []string // paths of the workbooks and the manifest
-	Manifest *publication.Manifest
+	Manifest *history.Manifest
 }
 
 func newRunID(now time.Time) string {
@@ -135,7 +135,7 @@ func executeAll(ctx context.Context, opt RunOptions, command, runID string, peri
 	for i, res := range ex.results {
 		meta := report.Meta{RunID: runID, GeneratedAt: opt.Now, Locale: c.Report.Locale, Currency: c.Report.Currency,
 			CustomersRead: ex.customersRead, Forced: forced[res.Period],
-			Restatements: publication.Restate(res, pub, publication.Tolerance{Points: c.Report.RestatementTolerance})}
+			Restatements: history.Restate(res, pub, history.Tolerance{Points: c.Report.RestatementTolerance})}
 		if n := len(meta.Restatements); n > 0 {
 			log.Warn("published figures have moved", "stage", "report", "period", res.Period.String(), "restated", n)
 		}

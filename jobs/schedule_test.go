@@ -15,7 +15,7 @@ import (
 	"retention/config"
 	"retention/extract/sourcetest"
 	"retention/jobs"
-	"retention/report/publication"
+	"retention/history"
 )
 
 var shanghai, _ = time.LoadLocation("Asia/Shanghai")
@@ -101,7 +101,7 @@ func TestSchedulerRunsUntilStopped(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Serve after a successful run: %v", err)
 	}
-	if !publication.Complete(filepath.Join(c.Report.OutDir, "month", "2026-09")) {
+	if !history.Complete(filepath.Join(c.Report.OutDir, "month", "2026-09")) {
 		t.Error("the scheduled run did not publish 2026-09 (the latest complete month on its clock)")
 	}
 }

@@ -4,9 +4,9 @@
 // manifest, the text of the e-mail that carries each workbook (Mail) and
 // of a run's chat notice (Notice). It renders what it is given (a
 // transform.Result, a Directory of customer contacts, the run's Meta with
-// the restatements report/publication found) and owns those input types;
+// the restatements history found) and owns those input types;
 // it writes to an io.Writer and never decides paths, nor what was
-// published: jobs owns files, report/publication the manifest, the
+// published: jobs owns files, history the manifest, the
 // snapshot store and the comparison with what was published.
 //
 // Invariants:

@@ -20,7 +20,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"retention/extract"
-	"retention/report/publication"
+	"retention/history"
 	"retention/transform"
 )
 
@@ -140,8 +140,8 @@ func restatedMeta(locale string, res *transform.Result) Meta {
 	}{{"revenue", 401.23}, {"retention_rate", 0.75}} {
 		for _, metric := range transform.Metrics {
 			if metric.Key == k.key {
-				m.Restatements = append(m.Restatements, publication.Restatement{Period: snap.Period, Department: "华东", Metric: metric,
-					Reported: publication.Figure{Value: was(k.was), RunID: "20260901T223000Z-before", GeneratedAt: at}, Now: metric.Of(snap),
+				m.Restatements = append(m.Restatements, history.Restatement{Period: snap.Period, Department: "华东", Metric: metric,
+					Reported: history.Figure{Value: was(k.was), RunID: "20260901T223000Z-before", GeneratedAt: at}, Now: metric.Of(snap),
 					OrdersSince: 2, RevenueSinceCents: snap.RevenueCents - 40123, CauseKnown: true})
 			}
 		}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode"
 
-	"retention/report/publication"
+	"retention/history"
 	"retention/transform"
 )
 
@@ -32,7 +32,7 @@ var noticeKPIs = []string{"retention_rate", "relative_churn_rate", "revenue", "a
 // how many of its published figures were restated, and the attachment's
 // name. It names no customer: the figures are all it reads. A department
 // name's control characters become spaces.
-func Mail(locale, currency string, rec *publication.Record, dept *string, restated bool) (Letter, error) {
+func Mail(locale, currency string, rec *history.Record, dept *string, restated bool) (Letter, error) {
 	l, err := Locale(locale)
 	if err != nil {
 		return Letter{}, err
@@ -103,7 +103,7 @@ const maxNoticeAlerts = 10
 // a count), how many published figures were restated, how the e-mail went
 // and where the files are. It names no customer. esc makes a department's
 // name plain text in the chat's markup (markdown for WeCom and DingTalk).
-func Notice(locale, currency string, rec *publication.Record, run Run, esc func(string) string) (title string, lines []string, err error) {
+func Notice(locale, currency string, rec *history.Record, run Run, esc func(string) string) (title string, lines []string, err error) {
 	l, err := Locale(locale)
 	if err != nil {
 		return "", nil, err
@@ -150,7 +150,7 @@ func (l Labels) mailScope(dept *string) string {
 }
 
 // previous names the period before the record's.
-func previous(rec *publication.Record) string {
+func previous(rec *history.Record) string {
 	p, err := transform.ParsePeriod(rec.Period)
 	if err != nil {
 		return ""
@@ -160,9 +160,9 @@ func previous(rec *publication.Record) string {
 
 // kpi is one figure of a scope in the reported period, with its change
 // from the previous period when both are defined.
-func (l Labels) kpi(prefix string, rec *publication.Record, dept *string, key, prev, currency string) string {
+func (l Labels) kpi(prefix string, rec *history.Record, dept *string, key, prev, currency string) string {
 	m, _ := transform.MetricByKey(key)
-	k := publication.Key{Period: rec.Period, Company: dept == nil, Metric: key}
+	k := history.Key{Period: rec.Period, Company: dept == nil, Metric: key}
 	if dept != nil {
 		k.Department = *dept
 	}
@@ -177,7 +177,7 @@ func (l Labels) kpi(prefix string, rec *publication.Record, dept *string, key, p
 }
 
 // alert is one broken target; a notice names its scope first.
-func (l Labels) alert(prefix string, a publication.AlertRow, currency string, scope ...string) string {
+func (l Labels) alert(prefix string, a history.AlertRow, currency string, scope ...string) string {
 	m, _ := transform.MetricByKey(a.Metric)
 	args := append([]any{}, toAny(scope)...)
 	args = append(args, l.T("metric."+a.Metric), figure(&a.Value, m.Kind, currency))

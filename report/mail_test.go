@@ -5,22 +5,22 @@ import (
 	"testing"
 	"time"
 
-	"retention/report/publication"
+	"retention/history"
 )
 
 // mailRecord is a published month as its manifest reads back: 华东's and
 // the company's figures of 2026-10 and 2026-09, two broken targets of
 // 华东 and one of the company, restatements of both.
-func mailRecord(t *testing.T) *publication.Record {
+func mailRecord(t *testing.T) *history.Record {
 	t.Helper()
 	east := "华东"
-	rec := &publication.Record{RunID: "20261101T223000Z-4f1c2a", Granularity: "month", Period: "2026-10",
+	rec := &history.Record{RunID: "20261101T223000Z-4f1c2a", Granularity: "month", Period: "2026-10",
 		GeneratedAt: time.Date(2026, 11, 2, 6, 30, 0, 0, time.FixedZone("CST", 8*3600)),
-		Files:       []publication.File{{Path: "华东.xlsx", Department: &east}, {Path: publication.CompanyFile}},
-		Values:      map[publication.Key]*float64{}, Restated: 5,
-		RestatedScopes: []publication.ScopeCount{{Count: 2}, {Department: &east, Count: 3}}}
+		Files:       []history.File{{Path: "华东.xlsx", Department: &east}, {Path: history.CompanyFile}},
+		Values:      map[history.Key]*float64{}, Restated: 5,
+		RestatedScopes: []history.ScopeCount{{Count: 2}, {Department: &east, Count: 3}}}
 	set := func(dept *string, period, metric string, v float64) {
-		k := publication.Key{Period: period, Company: dept == nil, Metric: metric}
+		k := history.Key{Period: period, Company: dept == nil, Metric: metric}
 		if dept != nil {
 			k.Department = *dept
 		}
@@ -40,10 +40,10 @@ func mailRecord(t *testing.T) *publication.Record {
 			set(s.dept, s.period, k, v)
 		}
 	}
-	k := publication.Key{Period: "2026-10", Company: true, Metric: "at_risk_customers"}
+	k := history.Key{Period: "2026-10", Company: true, Metric: "at_risk_customers"}
 	rec.Values[k] = nil // undefined
 	min, max := 0.85, 0.01
-	rec.Alerts = []publication.AlertRow{
+	rec.Alerts = []history.AlertRow{
 		{Department: &east, Period: "2026-10", Metric: "retention_rate", Value: 0.8125, Min: &min},
 		{Department: &east, Period: "2026-10", Metric: "relative_churn_rate", Value: 0.049, Max: &max},
 		{Period: "2026-10", Metric: "retention_rate", Value: 0.75, Min: &min},

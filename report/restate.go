@@ -5,13 +5,13 @@ import (
 	"strconv"
 	"strings"
 
-	"retention/report/publication"
+	"retention/history"
 	"retention/transform"
 )
 
 // restatementsOf returns the restatements of one scope.
-func restatementsOf(all []publication.Restatement, s *transform.Scope) []publication.Restatement {
-	var out []publication.Restatement
+func restatementsOf(all []history.Restatement, s *transform.Scope) []history.Restatement {
+	var out []history.Restatement
 	for _, r := range all {
 		if r.Company == s.Company && r.Department == s.Department {
 			out = append(out, r)
@@ -23,7 +23,7 @@ func restatementsOf(all []publication.Restatement, s *transform.Scope) []publica
 // Cause says in words what arrived for a restated figure's period since
 // it was published, split by department for the company's figures; ""
 // when not known.
-func (l Labels) Cause(r publication.Restatement, currency string) string {
+func (l Labels) Cause(r history.Restatement, currency string) string {
 	if !r.CauseKnown {
 		return ""
 	}

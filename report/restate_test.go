@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"retention/report/publication"
+	"retention/history"
 )
 
 // TestRestateFromManifest: figures go through a manifest and back, and
@@ -16,17 +16,17 @@ func TestRestateFromManifest(t *testing.T) {
 	before, _ := fixture(t)
 	var buf bytes.Buffer
 	at := time.Date(2026, 10, 1, 2, 0, 0, 0, time.UTC)
-	if err := publication.WriteManifest(&buf, &publication.Manifest{RunID: "r1", GeneratedAt: at.Format(time.RFC3339), Granularity: "month",
-		Snapshots: publication.Snapshots(before)}); err != nil {
+	if err := history.WriteManifest(&buf, &history.Manifest{RunID: "r1", GeneratedAt: at.Format(time.RFC3339), Granularity: "month",
+		Snapshots: history.Snapshots(before)}); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := publication.ReadManifest(&buf)
+	rec, err := history.ReadManifest(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub := publication.Published{}
+	pub := history.Published{}
 	pub.AddRecord(rec)
-	if got := publication.Restate(before, pub, publication.Tolerance{Points: 0.1}); len(got) != 0 {
+	if got := history.Restate(before, pub, history.Tolerance{Points: 0.1}); len(got) != 0 {
 		t.Fatalf("the same result restates %d figures: %+v", len(got), got[0])
 	}
 
@@ -34,7 +34,7 @@ func TestRestateFromManifest(t *testing.T) {
 	after, _ := fixtureWith(t, func(add func(cust, dept, ts string, cents int64)) {
 		add("6200000000000002", "华东", "2026-08-28 10:00:00", 12345)
 	})
-	got := publication.Restate(after, pub, publication.Tolerance{Points: 0.1})
+	got := history.Restate(after, pub, history.Tolerance{Points: 0.1})
 	if len(got) == 0 {
 		t.Fatal("a late order restates nothing")
 	}
@@ -54,7 +54,7 @@ func TestRestateFromManifest(t *testing.T) {
 			if !r.CauseKnown || r.OrdersSince != 1 || r.RevenueSinceCents != 12345 {
 				t.Errorf("%s: cause %+v, want one order of 123.45", r.Metric.Key, r)
 			}
-			if r.Company && (len(r.ByDepartment) != 1 || r.ByDepartment[0] != (publication.DepartmentChange{Department: "华东", Orders: 1, RevenueCents: 12345})) {
+			if r.Company && (len(r.ByDepartment) != 1 || r.ByDepartment[0] != (history.DepartmentChange{Department: "华东", Orders: 1, RevenueCents: 12345})) {
 				t.Errorf("company %s: by department %+v", r.Metric.Key, r.ByDepartment)
 			}
 		}

@@ -8,14 +8,14 @@ import (
 	"strings"
 	"time"
 
-	"retention/report/publication"
+	"retention/history"
 	"retention/transform"
 )
 
 // WriteRestatementTable prints restatements as the Restatements sheet has
 // them, as a table for a terminal: columns aligned by display width, in
 // which Chinese characters take two.
-func (l Labels) WriteRestatementTable(w io.Writer, rs []publication.Restatement, currency string, loc *time.Location) error {
+func (l Labels) WriteRestatementTable(w io.Writer, rs []history.Restatement, currency string, loc *time.Location) error {
 	rows := [][]string{{l.T("col.period"), l.T("col.department"), l.T("col.metric"), l.T("col.reported"),
 		l.T("col.reported_at"), l.T("col.now"), l.T("col.difference"), l.T("col.cause")}}
 	for _, r := range rs {

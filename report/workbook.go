@@ -9,7 +9,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"retention/report/publication"
+	"retention/history"
 	"retention/transform"
 )
 
@@ -22,7 +22,7 @@ type Meta struct {
 	CustomersRead int64  // rows of the customers query; 0 when it did not run
 	// Restatements are the figures of every scope that moved since they
 	// were published; each workbook shows its own scope's.
-	Restatements []publication.Restatement
+	Restatements []history.Restatement
 	// Forced lists the publishing checks that failed when --force
 	// published anyway; the summary says so.
 	Forced []CheckFailure

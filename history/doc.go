@@ -37,4 +37,4 @@
 //   - With a store, every message accepted is also a row of
 //     retention_deliveries (AppendDeliveries), created when missing.
 //   - It never logs: it returns errors and what it could not read.
-package publication
+package history

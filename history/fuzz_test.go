@@ -1,4 +1,4 @@
-package publication
+package history
 
 import (
 	"path/filepath"
@@ -10,7 +10,7 @@ import (
 // FuzzFileNames: whatever two departments are called, they get two
 // distinct, safe file names in the period's directory, the same every run.
 //
-//	go test ./report/publication -run '^$' -fuzz FuzzFileNames -fuzztime 30s
+//	go test ./history -run '^$' -fuzz FuzzFileNames -fuzztime 30s
 func FuzzFileNames(f *testing.F) {
 	for _, pair := range [][2]string{{"华东", "华北"}, {"../../etc", "/abs"}, {"East", "east"}, {"a:b", "a*b"}, {".", ".."},
 		{"CON", "con.txt"}, {"company", "manifest"}, {"a\x00b", "\xff\xfe"}, {strings.Repeat("华", 300), strings.Repeat("华", 301)}} {
