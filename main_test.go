@@ -22,8 +22,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"retention/extract/sourcetest"
-	"retention/jobs"
 	"retention/history"
+	"retention/jobs"
 )
 
 func fixedNow() time.Time { return time.Date(2026, 10, 15, 9, 0, 0, 0, time.UTC) }

@@ -1,10 +1,13 @@
-// Package publication owns what was published: how a published period is
-// laid out under out_dir, its manifest, the snapshot store (the table
-// retention_snapshots, to which every run appends the figures it
-// published), the comparison of recomputed figures with the published
-// ones (restatements), and the delivery ledger (which workbook went to
-// whom, with a digest of the figures it carried). Every other package asks it: none spells the
-// manifest's file name, decodes its JSON or writes SQL for the store.
+// Package history owns what was published, end to end: the output
+// directory (History, opened once per command on out_dir) with its run
+// lock, the staging of a period and the atomic swap that publishes it,
+// its manifest (built, written and read here), the delivery ledger and
+// its safe write, the periods with mail pending; the snapshot store (the
+// table retention_snapshots, to which every run appends the figures it
+// published); and the comparison of recomputed figures with the
+// published ones (restatements). Every other package asks it: none
+// spells the manifest's file name, decodes its JSON, writes a file under
+// out_dir or SQL for the store.
 //
 // Inputs: transform results (for the manifest's flat snapshot rows, the
 // store's rows and restating), the output directory (for reading past
@@ -15,8 +18,13 @@
 //   - A manifest is encoded by WriteManifest and decoded by ReadManifest,
 //     nowhere else; ManifestFile is its one name.
 //   - A period is published when its directory holds a manifest whose
-//     every file is there with its size and hash (Complete). Writing the
-//     files and moving the directory into place is jobs' work.
+//     every file is there with its size and hash (Complete). Its files are
+//     written into a Stage beside it, fsynced, the manifest last, and
+//     swapped in whole (RENAME_EXCHANGE on Linux): readers see the old
+//     period or the new one, never a gap or half of one. A run that died
+//     half-way leaves a stage the next Stage of that period removes.
+//   - One run writes at a time: Lock, an flock on out_dir/.retention.lock
+//     that the kernel drops with the process.
 //   - Of every figure, the value published last counts; a manifest that
 //     cannot be read is reported to the caller, never fatal.
 //   - A run's rows reach the store in one transaction, all or none. The
@@ -24,7 +32,8 @@
 //     scanned into a struct and writes are named statements (sqlx).
 //     Every store failure wraps ErrStore.
 //   - The delivery ledger of a period is encoded by WriteLedger and decoded
-//     by ReadLedger; it lives beside the period's directory
+//     by Ledger, and written by SaveLedger (temporary file, fsync, rename);
+//     it lives beside the period's directory
 //     (LedgerFile: out_dir/<granularity>/<period>.deliveries.json), not
 //     in it, so that republishing the period, which replaces the
 //     directory, keeps it. For each scope and recipient it holds the

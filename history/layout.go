@@ -18,14 +18,11 @@ const (
 	CompanyFile  = "company.xlsx"
 )
 
-// PeriodDir is the directory a period is published in:
-// out_dir/<granularity>/<period>.
-func PeriodDir(outDir string, p transform.Period) string {
-	return filepath.Join(outDir, p.G.String(), p.String())
-}
+// Complete reports whether period p is published whole: a manifest whose
+// every file is present with its size and hash.
+func (h *History) Complete(p transform.Period) bool { return Complete(h.PeriodDir(p)) }
 
-// Complete reports whether dir holds a whole published period: a manifest
-// whose every file is present with its size and hash.
+// Complete reports whether dir holds a whole published period.
 func Complete(dir string) bool {
 	rec, err := readManifestFile(filepath.Join(dir, ManifestFile))
 	if err != nil || rec == nil || len(rec.Files) == 0 {

@@ -27,8 +27,8 @@ const ledgerSuffix = ".deliveries.json"
 // directory and not in it, because publishing the period again replaces
 // the directory whole and the ledger must outlive that (it is what tells
 // a rerun that the workbooks were sent).
-func LedgerFile(outDir string, p transform.Period) string {
-	return filepath.Join(outDir, p.G.String(), p.String()+ledgerSuffix)
+func (h *History) LedgerFile(p transform.Period) string {
+	return filepath.Join(h.root, p.G.String(), p.String()+ledgerSuffix)
 }
 
 // Ledger is what was delivered of one published period: for each scope
@@ -163,7 +163,7 @@ func (l *Ledger) HasPending() bool {
 }
 
 // WriteLedger writes l as indented JSON: the one encoder of the format.
-// The caller writes it to LedgerFile atomically.
+// SaveLedger puts it in its file.
 func WriteLedger(w io.Writer, l *Ledger) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -174,10 +174,43 @@ func WriteLedger(w io.Writer, l *Ledger) error {
 	return nil
 }
 
-// ReadLedger reads the ledger of period p under outDir: the one decoder
-// of the format. A period never delivered has an empty ledger.
-func ReadLedger(outDir string, p transform.Period) (*Ledger, error) {
-	path := LedgerFile(outDir, p)
+// SaveLedger writes a period's ledger atomically: to a temporary file in
+// the same directory, fsynced, then renamed over the old one, so that a
+// crash leaves the old ledger or the new one, never part of either.
+func (h *History) SaveLedger(p transform.Period, l *Ledger) error {
+	path := h.LedgerFile(p)
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("writing the delivery ledger: %w", err)
+	}
+	f, err := os.CreateTemp(dir, ".deliveries-"+p.String()+"-*.tmp")
+	if err != nil {
+		return fmt.Errorf("writing the delivery ledger: %w", err)
+	}
+	defer os.Remove(f.Name())
+	err = WriteLedger(f, l)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("writing the delivery ledger %s: %w", path, err)
+	}
+	return syncDir(dir)
+}
+
+// Ledger reads the ledger of period p: the one decoder of the format. A
+// period never delivered has an empty ledger.
+func (h *History) Ledger(p transform.Period) (*Ledger, error) {
+	path := h.LedgerFile(p)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return NewLedger(p), nil
@@ -195,11 +228,11 @@ func ReadLedger(outDir string, p transform.Period) (*Ledger, error) {
 	return l, nil
 }
 
-// PendingPeriods lists the periods of granularity g under outDir whose
-// ledger holds a pending message, oldest first. A ledger that cannot be
-// read is returned among the damaged, for the caller to report.
-func PendingPeriods(outDir string, g transform.Granularity) (periods []transform.Period, damaged []*ManifestError, err error) {
-	entries, err := os.ReadDir(filepath.Join(outDir, g.String()))
+// PendingPeriods lists the periods of granularity g whose ledger holds a
+// pending message, oldest first. A ledger that cannot be read is returned
+// among the damaged, for the caller to report.
+func (h *History) PendingPeriods(g transform.Granularity) (periods []transform.Period, damaged []*ManifestError, err error) {
+	entries, err := os.ReadDir(filepath.Join(h.root, g.String()))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, fmt.Errorf("reading the delivery ledgers: %w", err)
 	}
@@ -212,10 +245,10 @@ func PendingPeriods(outDir string, g transform.Granularity) (periods []transform
 		if err != nil || p.G != g {
 			continue
 		}
-		l, err := ReadLedger(outDir, p)
+		l, err := h.Ledger(p)
 		switch {
 		case err != nil:
-			damaged = append(damaged, &ManifestError{Path: LedgerFile(outDir, p), Err: err})
+			damaged = append(damaged, &ManifestError{Path: h.LedgerFile(p), Err: err})
 		case l.HasPending():
 			periods = append(periods, p)
 		}
@@ -303,11 +336,11 @@ func (r *Record) AlertsOf(dept *string) []AlertRow {
 	return out
 }
 
-// ReadPeriod reads the manifest of a published period p under outDir and
-// checks that the period is whole: every file there with its size and
-// hash (Complete). It names what is missing.
-func ReadPeriod(outDir string, p transform.Period) (*Record, error) {
-	dir := PeriodDir(outDir, p)
+// ReadPeriod reads the manifest of a published period p and checks that
+// the period is whole: every file there with its size and hash
+// (Complete). It names what is missing.
+func (h *History) ReadPeriod(p transform.Period) (*Record, error) {
+	dir := h.PeriodDir(p)
 	rec, err := readManifestFile(filepath.Join(dir, ManifestFile))
 	switch {
 	case err != nil:

@@ -15,7 +15,7 @@ import (
 
 func readPeriod(t *testing.T, out string, p transform.Period) *Record {
 	t.Helper()
-	rec, err := ReadPeriod(out, p)
+	rec, err := Open(out).ReadPeriod(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestLedger(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := ReadLedger(out, sep)
+	l, err := Open(out).Ledger(sep)
 	if err != nil || len(l.Deliveries) != 0 || l.Period != "2026-09" || l.Granularity != "month" {
 		t.Fatalf("the ledger of a period never delivered: %+v, %v", l, err)
 	}
@@ -140,46 +140,46 @@ func TestLedger(t *testing.T) {
 		if err := WriteLedger(&b, l); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.MkdirAll(filepath.Dir(LedgerFile(out, sep)), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(Open(out).LedgerFile(sep)), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(LedgerFile(out, sep), b.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(Open(out).LedgerFile(sep), b.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	write(l)
-	if got := LedgerFile(out, sep); got != filepath.Join(out, "month", "2026-09.deliveries.json") {
+	if got := Open(out).LedgerFile(sep); got != filepath.Join(out, "month", "2026-09.deliveries.json") {
 		t.Errorf("ledger file %s", got)
 	}
-	back, err := ReadLedger(out, sep)
+	back, err := Open(out).Ledger(sep)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !back.HasPending() || back.Due(nil, "finance@example.com", "c1") != DueDone || *back.Find(&east, "east@example.com").Department != "华东" {
 		t.Errorf("read back: %+v", back)
 	}
-	periods, damaged, err := PendingPeriods(out, transform.Month)
+	periods, damaged, err := Open(out).PendingPeriods(transform.Month)
 	if err != nil || len(damaged) != 0 || !slices.Equal(periods, []transform.Period{sep}) {
 		t.Errorf("pending periods %v, damaged %v, %v; want 2026-09", periods, damaged, err)
 	}
 
 	back.RecordSent(&east, "east@example.com", Sent{File: "华东.xlsx", SHA256: "def", Figures: "f1", At: at, RunID: "r2"})
 	write(back)
-	if periods, _, _ := PendingPeriods(out, transform.Month); len(periods) != 0 {
+	if periods, _, _ := Open(out).PendingPeriods(transform.Month); len(periods) != 0 {
 		t.Errorf("pending periods %v after the message went out", periods)
 	}
 
 	// A damaged ledger is reported, never taken for an empty one.
 	aug, _ := transform.ParsePeriod("2026-08")
-	os.WriteFile(LedgerFile(out, aug), []byte(`{"granularity": "month", "deliv`), 0o644)
-	if _, err := ReadLedger(out, aug); err == nil {
+	os.WriteFile(Open(out).LedgerFile(aug), []byte(`{"granularity": "month", "deliv`), 0o644)
+	if _, err := Open(out).Ledger(aug); err == nil {
 		t.Error("a damaged ledger reads as empty")
 	}
-	if _, damaged, _ := PendingPeriods(out, transform.Month); len(damaged) != 1 || !strings.Contains(damaged[0].Path, "2026-08") {
+	if _, damaged, _ := Open(out).PendingPeriods(transform.Month); len(damaged) != 1 || !strings.Contains(damaged[0].Path, "2026-08") {
 		t.Errorf("damaged %v, want the ledger of 2026-08", damaged)
 	}
-	os.WriteFile(LedgerFile(out, aug), []byte(`{"granularity": "month", "period": "2026-09", "deliveries": []}`), 0o644)
-	if _, err := ReadLedger(out, aug); err == nil || !strings.Contains(err.Error(), "ledger of month 2026-09") {
+	os.WriteFile(Open(out).LedgerFile(aug), []byte(`{"granularity": "month", "period": "2026-09", "deliveries": []}`), 0o644)
+	if _, err := Open(out).Ledger(aug); err == nil || !strings.Contains(err.Error(), "ledger of month 2026-09") {
 		t.Errorf("another period's ledger under 2026-08's name: %v", err)
 	}
 }
@@ -191,7 +191,7 @@ func TestReadPeriod(t *testing.T) {
 	t.Parallel()
 	out := t.TempDir()
 	res := result(t, "2026-09", false)
-	if _, err := ReadPeriod(out, res.Period); err == nil || !strings.Contains(err.Error(), "is not published") {
+	if _, err := Open(out).ReadPeriod(res.Period); err == nil || !strings.Contains(err.Error(), "is not published") {
 		t.Errorf("a period never published: %v", err)
 	}
 	dir := publish(t, out, res, "r1", time.Date(2026, 10, 1, 1, 0, 0, 0, time.UTC))
@@ -204,7 +204,7 @@ func TestReadPeriod(t *testing.T) {
 		t.Error("a workbook of East, which this manifest does not list")
 	}
 	os.WriteFile(filepath.Join(dir, CompanyFile), []byte("changed"), 0o644)
-	if _, err := ReadPeriod(out, res.Period); err == nil || !strings.Contains(err.Error(), "is not whole") {
+	if _, err := Open(out).ReadPeriod(res.Period); err == nil || !strings.Contains(err.Error(), "is not whole") {
 		t.Errorf("a period whose workbook changed: %v", err)
 	}
 }

@@ -48,6 +48,46 @@ type Manifest struct {
 	ComplaintCategories []CategoryRow `json:"complaint_categories"`
 }
 
+// Run is what a manifest says of the run that publishes it, besides the
+// result.
+type Run struct {
+	RunID         string
+	GeneratedAt   time.Time
+	Location      *time.Location // the report time zone
+	CustomersRead int64          // rows of the customers query
+	Restatements  []Restatement
+	Alerts        []transform.Alert
+	Forced        []string // the checks that failed when --force published anyway
+}
+
+// NewManifest describes the period of res as run publishes it; its files
+// are listed once they are written.
+func NewManifest(res *transform.Result, run Run) *Manifest {
+	q := res.Quality
+	return &Manifest{
+		RunID:       run.RunID,
+		GeneratedAt: run.GeneratedAt.In(run.Location).Format(time.RFC3339),
+		Timezone:    run.Location.String(),
+		Granularity: res.Period.G.String(),
+		Period:      res.Period.String(),
+		Source: SourceCounts{
+			OrdersRows: q.OrdersRead, ComplaintsRows: q.ComplaintsRead, CustomersRows: run.CustomersRead,
+			SkippedOrderRows: q.SkippedOrders, SkippedComplaintRows: q.SkippedComplaints,
+		},
+		Files:     []File{},
+		Snapshots: Snapshots(res),
+		Quality:   QualityEntries(q),
+		Restated:  len(run.Restatements),
+		Alerts:    Alerts(run.Alerts),
+		Forced:    run.Forced,
+
+		RestatedScopes: RestatedScopes(run.Restatements),
+
+		ComplaintCategories: ComplaintCategories(res),
+		QualityByDepartment: QualityByDepartment(q),
+	}
+}
+
 // AlertRow is one broken target: the scope, the metric, its value (in the
 // unit of the snapshots: money in currency units) and the bounds it broke
 // (null where the rule sets none).

@@ -57,14 +57,14 @@ type ManifestError struct {
 func (e *ManifestError) Error() string { return e.Path + ": " + e.Err.Error() }
 func (e *ManifestError) Unwrap() error { return e.Err }
 
-// ReadManifests reads what the manifests under outDir published of
-// periods (all of one granularity). With run, only that run's figures
-// count. A manifest that cannot be read is passed over and returned among
-// the damaged, for the caller to report: it must not stop the run that
-// would replace it.
-func ReadManifests(outDir string, periods []transform.Period, run string) (pub Published, damaged []*ManifestError, err error) {
+// ReadManifests reads what the manifests in the output directory
+// published of periods (all of one granularity). With run, only that
+// run's figures count. A manifest that cannot be read is passed over and
+// returned among the damaged, for the caller to report: it must not stop
+// the run that would replace it.
+func (h *History) ReadManifests(periods []transform.Period, run string) (pub Published, damaged []*ManifestError, err error) {
 	g := periods[0].G
-	dirs, err := os.ReadDir(filepath.Join(outDir, g.String()))
+	dirs, err := os.ReadDir(filepath.Join(h.root, g.String()))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, fmt.Errorf("reading what was published: %w", err)
 	}
@@ -79,7 +79,7 @@ func ReadManifests(outDir string, periods []transform.Period, run string) (pub P
 		if q, err := transform.ParsePeriod(d.Name()); err == nil && q.G == g && q.Sub(first) < 0 {
 			continue
 		}
-		path := filepath.Join(outDir, g.String(), d.Name(), ManifestFile)
+		path := filepath.Join(h.root, g.String(), d.Name(), ManifestFile)
 		rec, err := readManifestFile(path)
 		switch {
 		case err != nil:

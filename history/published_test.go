@@ -50,7 +50,7 @@ func result(t *testing.T, p string, late bool) *transform.Result {
 // directory under out, with one workbook file beside it.
 func publish(t *testing.T, out string, res *transform.Result, id string, at time.Time) string {
 	t.Helper()
-	dir := PeriodDir(out, res.Period)
+	dir := Open(out).PeriodDir(res.Period)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -91,14 +91,14 @@ func TestReadManifests(t *testing.T) {
 	at1, at2 := time.Date(2026, 9, 1, 1, 0, 0, 0, time.UTC), time.Date(2026, 10, 1, 1, 0, 0, 0, time.UTC)
 	publish(t, out, aug, "r1", at1)
 	publish(t, out, sep, "r2", at2)
-	damaged := filepath.Join(PeriodDir(out, result(t, "2026-10", false).Period), ManifestFile)
+	damaged := filepath.Join(Open(out).PeriodDir(result(t, "2026-10", false).Period), ManifestFile)
 	os.MkdirAll(filepath.Dir(damaged), 0o755)
 	os.WriteFile(damaged, []byte(`{"run_id": "x", "snap`), 0o644)
 	os.MkdirAll(filepath.Join(out, "month", ".staging-2026-08-r3-1"), 0o755)
 	os.WriteFile(filepath.Join(out, "month", ".staging-2026-08-r3-1", ManifestFile), []byte("{"), 0o644)
 
 	periods := []transform.Period{aug.Period, sep.Period}
-	pub, bad, err := ReadManifests(out, periods, "")
+	pub, bad, err := Open(out).ReadManifests(periods, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestReadManifests(t *testing.T) {
 			t.Fatalf("figures of %s are read; only 2026-08 and 2026-09 were wanted", k.Period)
 		}
 	}
-	pub, _, err = ReadManifests(out, periods, "r1")
+	pub, _, err = Open(out).ReadManifests(periods, "r1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestReadManifests(t *testing.T) {
 	if _, ok := pub[Key{Period: "2026-09", Department: "East", Metric: "revenue"}]; ok {
 		t.Error("with run r1, figures of 2026-09 (published by r2 only) are read")
 	}
-	if pub, bad, err := ReadManifests(filepath.Join(out, "none"), periods, ""); err != nil || len(pub) != 0 || len(bad) != 0 {
+	if pub, bad, err := Open(filepath.Join(out, "none")).ReadManifests(periods, ""); err != nil || len(pub) != 0 || len(bad) != 0 {
 		t.Errorf("an output directory never published to: %v, %v, %v", pub, bad, err)
 	}
 }
@@ -140,7 +140,7 @@ func TestRestateThroughManifest(t *testing.T) {
 	out := t.TempDir()
 	before := result(t, "2026-09", false)
 	publish(t, out, before, "r1", time.Date(2026, 10, 1, 1, 0, 0, 0, time.UTC))
-	pub, _, err := ReadManifests(out, []transform.Period{before.Period}, "")
+	pub, _, err := Open(out).ReadManifests([]transform.Period{before.Period}, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"strings"
 
-	"retention/history"
 	"retention/transform"
 )
 
@@ -16,11 +15,12 @@ import (
 // plan says Republish, so a backfill that was interrupted resumes where it
 // stopped. progress, when not nil (a terminal), gets a progress bar.
 func Backfill(ctx context.Context, opt RunOptions, progress io.Writer) ([]*Outcome, error) {
+	opt = opt.withHistory()
 	c := opt.Plan
 	first, last := c.Periods[0], c.Periods[len(c.Periods)-1]
 	var todo []transform.Period
 	for _, p := range c.Periods {
-		if c.Republish || !history.Complete(history.PeriodDir(c.Report.OutDir, p)) {
+		if c.Republish || !opt.hist.Complete(p) {
 			todo = append(todo, p)
 		}
 	}

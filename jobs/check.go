@@ -8,7 +8,6 @@ import (
 
 	"retention/config"
 	"retention/extract"
-	"retention/history"
 )
 
 // Check validates what a run needs without writing anything: it connects,
@@ -17,6 +16,7 @@ import (
 // would report. It stops at the first problem; a delivery route naming a
 // department the source does not have is a warning.
 func Check(ctx context.Context, opt RunOptions, w io.Writer) error {
+	opt = opt.withHistory()
 	c := opt.Plan
 	if c.Source.DSN == "" {
 		return &config.Error{Key: "source.dsn", Msg: "not set; set it in the config file or in " + config.EnvDSN}
@@ -89,7 +89,7 @@ func Check(ctx context.Context, opt RunOptions, w io.Writer) error {
 		return err
 	}
 	p := c.Periods[0]
-	fmt.Fprintf(w, "period      %s (%s), written to %s/\n", p, p.G, history.PeriodDir(c.Report.OutDir, p))
+	fmt.Fprintf(w, "period      %s (%s), written to %s/\n", p, p.G, opt.hist.PeriodDir(p))
 	return nil
 }
 

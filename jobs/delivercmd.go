@@ -11,9 +11,9 @@ import (
 	"unicode"
 
 	"retention/extract"
+	"retention/history"
 	"retention/jobs/deliver"
 	"retention/report"
-	"retention/history"
 	"retention/transform"
 )
 
@@ -75,7 +75,7 @@ func mailPublished(ctx context.Context, opt RunOptions, runID, command string, o
 		}
 		done[o.Period] = true
 	}
-	earlier, damaged, err := history.PendingPeriods(c.Report.OutDir, outs[0].Period.G)
+	earlier, damaged, err := opt.hist.PendingPeriods(outs[0].Period.G)
 	if err != nil {
 		return nil, fail(kindOutput, err)
 	}
@@ -100,6 +100,7 @@ func mailPublished(ctx context.Context, opt RunOptions, runID, command string, o
 // them (recipient, attachment, subject) and sends nothing. It writes what
 // it did to w.
 func Deliver(ctx context.Context, opt RunOptions, w io.Writer) error {
+	opt = opt.withHistory()
 	c := opt.Plan
 	if c.Delivery.Email == nil {
 		return errNoDelivery
@@ -122,11 +123,11 @@ func Deliver(ctx context.Context, opt RunOptions, w io.Writer) error {
 		m.list(w)
 		return nil
 	}
-	lock, err := lockOutput(ctx, c.Report.OutDir, fmt.Sprintf("deliver %s, pid %d", runID, pid()), c.Wait, opt.sleep())
+	lock, err := lockOutput(ctx, opt, fmt.Sprintf("deliver %s, pid %d", runID, pid()))
 	if err != nil {
 		return err
 	}
-	defer lock.release()
+	defer lock.Release()
 	if err := m.add(p, which); err != nil {
 		return err
 	}
@@ -208,7 +209,7 @@ func notify(ctx context.Context, opt RunOptions, p transform.Period, run report.
 	c := opt.Plan
 	w := *c.Delivery.Webhook
 	w.Retry = deliver.Retry{Sleep: opt.Sleep}
-	rec, err := history.ReadPeriod(c.Report.OutDir, p)
+	rec, err := opt.hist.ReadPeriod(p)
 	if err != nil {
 		return err
 	}

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"retention/config"
+	"retention/history"
 	"retention/jobs/deliver"
 	"retention/report"
-	"retention/history"
 	"retention/transform"
 )
 
@@ -86,16 +86,16 @@ func newMailing(opt RunOptions, runID string, log *slog.Logger) *mailing {
 // add reads the published period p (its manifest, its files and its
 // ledger) and plans the messages due under which.
 func (m *mailing) add(p transform.Period, which due) error {
-	outDir := m.opt.Plan.Report.OutDir
-	rec, err := history.ReadPeriod(outDir, p)
+	h := m.opt.hist
+	rec, err := h.ReadPeriod(p)
 	if err != nil {
 		return fail(kindOutput, err)
 	}
-	ledger, err := history.ReadLedger(outDir, p)
+	ledger, err := h.Ledger(p)
 	if err != nil {
 		return fail(kindOutput, err)
 	}
-	b := &batch{period: p, dir: history.PeriodDir(outDir, p), rec: rec, ledger: ledger}
+	b := &batch{period: p, dir: h.PeriodDir(p), rec: rec, ledger: ledger}
 	if err := m.route(b, nil, m.email.Company, which); err != nil {
 		return err
 	}
@@ -261,12 +261,11 @@ func (m *mailing) record(b *batch) {
 // save writes the ledgers of the periods that had messages and appends
 // the messages accepted to the store.
 func (m *mailing) save(ctx context.Context) error {
-	outDir := m.opt.Plan.Report.OutDir
 	for _, b := range m.batches {
 		if len(b.msgs) == 0 && !b.settled {
 			continue
 		}
-		if err := writeLedger(outDir, b.period, b.ledger); err != nil {
+		if err := m.opt.hist.SaveLedger(b.period, b.ledger); err != nil {
 			return fail(kindOutput, err)
 		}
 	}
@@ -357,35 +356,6 @@ func plural(n int, what string) string {
 // break the last line of stderr and the log.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
-}
-
-// writeLedger writes a period's ledger atomically: to a temporary file in
-// the same directory, fsynced, then renamed over the old one.
-func writeLedger(outDir string, p transform.Period, l *history.Ledger) error {
-	path := history.LedgerFile(outDir, p)
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".deliveries-"+p.String()+"-*.tmp")
-	if err != nil {
-		return fmt.Errorf("writing the delivery ledger: %w", err)
-	}
-	defer os.Remove(f.Name())
-	err = history.WriteLedger(f, l)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("writing the delivery ledger %s: %w", path, err)
-	}
-	return syncDir(dir)
 }
 
 // deliveryReady checks, before a command that sends does anything, that

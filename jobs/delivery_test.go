@@ -20,10 +20,10 @@ import (
 
 	"retention/config"
 	"retention/extract/sourcetest"
+	"retention/history"
 	"retention/jobs"
 	"retention/jobs/deliver"
 	"retention/jobs/deliver/delivertest"
-	"retention/history"
 )
 
 const (
@@ -278,7 +278,7 @@ func TestDeliveryRoutesEachWorkbookToItsPeople(t *testing.T) {
 
 func readLedger(t *testing.T, c config.Config, period string) *history.Ledger {
 	t.Helper()
-	l, err := history.ReadLedger(c.Report.OutDir, mustPeriod(t, period))
+	l, err := history.Open(c.Report.OutDir).Ledger(mustPeriod(t, period))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,7 +382,7 @@ func TestDeliverCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"2026-09 (month) in " + history.PeriodDir(c.Report.OutDir, mustPeriod(t, "2026-09")) + ": 4 messages, 0 already sent",
+	for _, s := range []string{"2026-09 (month) in " + history.Open(c.Report.OutDir).PeriodDir(mustPeriod(t, "2026-09")) + ": 4 messages, 0 already sent",
 		"to send (was pending)  north-lead@example.com  华北.xlsx     客户保持报告 · 华北 · 2026-09\n"} {
 		if !strings.Contains(listing, s) {
 			t.Errorf("dry run lacks %q:\n%s", s, listing)
@@ -631,7 +631,7 @@ func TestDeliveryLedgerSurvivesRepublishing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := history.LedgerFile(c.Report.OutDir, out.Period)
+	path := history.Open(c.Report.OutDir).LedgerFile(out.Period)
 	if filepath.Dir(path) == out.Dir || filepath.Dir(path) != filepath.Dir(out.Dir) {
 		t.Errorf("ledger %s is not beside %s", path, out.Dir)
 	}

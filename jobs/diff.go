@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"retention/config"
-	"retention/report"
 	"retention/history"
+	"retention/report"
 	"retention/transform"
 )
 
@@ -20,12 +20,13 @@ import (
 // run): the table of the Restatements sheet. It writes nothing and takes
 // no lock on the output.
 func Diff(ctx context.Context, opt RunOptions, w io.Writer) error {
+	opt = opt.withHistory()
 	c := opt.Plan
 	if c.Source.DSN == "" {
 		return &config.Error{Key: "source.dsn", Msg: "not set; set it in the config file or in " + config.EnvDSN}
 	}
 	p, against := c.Periods[0], c.Against
-	pub, err := published(ctx, c.Config, []transform.Period{p}, against, opt.Logger)
+	pub, err := published(ctx, opt, []transform.Period{p}, against, opt.Logger)
 	if err != nil {
 		return err
 	}

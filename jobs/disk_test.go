@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"retention/extract/sourcetest"
-	"retention/jobs"
 	"retention/history"
+	"retention/jobs"
 )
 
 // smallFS mounts a tmpfs of the given size for the test: a file system

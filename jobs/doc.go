@@ -6,20 +6,20 @@
 // schedule, with the loop of jobs/schedule), demo (the same run against
 // an embedded server filled by jobs/demo) and deliver (send a published
 // period's workbooks to their people with jobs/deliver, as run does after
-// publishing). It owns everything with a side effect: the source
-// connection and its retries, the gate before publishing, the output
-// files (a period staged, then moved into place), the locks, the logs,
-// the mail and the exit codes. What a publication is made of (file names,
-// manifest, snapshot store, restatements, delivery ledger) it asks
-// history.
+// publishing). It owns the side effects outside the output directory:
+// the source connection and its retries, the gate before publishing, the
+// logs, the mail and the exit codes. Everything under out_dir (the lock,
+// a period's stage and its publication, manifests, delivery ledgers) and
+// the snapshot store belong to history: a command opens one
+// history.History on its output directory (RunOptions.withHistory) and
+// passes it down; jobs itself writes no file there.
 //
 // Invariants:
-//   - A period is published whole or not at all: every file is written and
-//     fsynced into a private staging directory, the manifest last, and the
-//     directory then takes the place of the previous one in one rename.
+//   - A period is published whole or not at all (history.Stage: files
+//     fsynced into a private stage, the manifest last, swapped in whole).
 //   - Two runs on one output directory never publish at once (a lock on
-//     the source server and a lock file in out_dir); the second fails
-//     with ErrLocked.
+//     the source server, history.LockName, and history.Lock in out_dir);
+//     the second fails with ErrLocked.
 //   - Nothing is created under out_dir before the source has been read and
 //     every metric computed, so a bad config or an unreachable database
 //     leaves no trace.

@@ -1,6 +1,8 @@
 package jobs
 
 import (
+	"retention/history"
+
 	"context"
 	"errors"
 
@@ -114,3 +116,7 @@ func ExitCode(err error) int {
 	}
 	return ExitInternal
 }
+
+// ErrLocked is returned when another run holds the output directory, or
+// its lock on the source server.
+var ErrLocked = history.ErrLocked

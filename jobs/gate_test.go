@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"retention/extract/sourcetest"
-	"retention/jobs"
 	"retention/history"
+	"retention/jobs"
 )
 
 // TestGate: each check before publishing, failing on a re-run of a
@@ -139,7 +139,7 @@ func TestStoreFailures(t *testing.T) {
 			if jobs.ExitCode(err) != jobs.ExitStore || !errors.Is(err, history.ErrStore) || !strings.Contains(err.Error(), tt.says) || strings.Contains(err.Error(), secret) {
 				t.Fatalf("run: %v (exit %d), want exit %d naming %q", err, jobs.ExitCode(err), jobs.ExitStore, tt.says)
 			}
-			if got := history.Complete(history.PeriodDir(c.Report.OutDir, mustPeriod(t, "2026-09"))); got != tt.published {
+			if got := history.Open(c.Report.OutDir).Complete(mustPeriod(t, "2026-09")); got != tt.published {
 				t.Errorf("published: %v, want %v", got, tt.published)
 			}
 			if tt.published {
@@ -159,7 +159,7 @@ func TestDamagedManifest(t *testing.T) {
 	d := sourcetest.New(t)
 	d.ExecFile(t, "../testdata/spec/worked_example.sql")
 	c := testConfig(t, d, "")
-	aug := history.PeriodDir(c.Report.OutDir, mustPeriod(t, "2026-08"))
+	aug := history.Open(c.Report.OutDir).PeriodDir(mustPeriod(t, "2026-08"))
 	if err := os.MkdirAll(aug, 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -2,12 +2,12 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"time"
 
-	"retention/config"
 	"retention/extract"
 	"retention/history"
 	"retention/transform"
@@ -16,7 +16,8 @@ import (
 // published reads what was published before of periods: from the store
 // when one is configured, else from the manifests in out_dir. With run,
 // only that run's figures count.
-func published(ctx context.Context, c config.Config, periods []transform.Period, run string, log *slog.Logger) (history.Published, error) {
+func published(ctx context.Context, opt RunOptions, periods []transform.Period, run string, log *slog.Logger) (history.Published, error) {
+	c := opt.Plan
 	if c.Store.DSN != "" {
 		store, err := history.OpenStore(ctx, c.Store.DSN)
 		if err != nil {
@@ -26,7 +27,7 @@ func published(ctx context.Context, c config.Config, periods []transform.Period,
 		pub, err := store.Published(ctx, periods, run)
 		return pub, fail(kindStore, err)
 	}
-	pub, damaged, err := history.ReadManifests(c.Report.OutDir, periods, run)
+	pub, damaged, err := opt.hist.ReadManifests(periods, run)
 	if err != nil {
 		return nil, fail(kindOutput, err)
 	}
@@ -36,6 +37,21 @@ func published(ctx context.Context, c config.Config, periods []transform.Period,
 		log.Warn("cannot read a published manifest; its figures are not compared for restatements", "path", d.Path, "error", d.Err.Error())
 	}
 	return pub, nil
+}
+
+// lockOutput takes the lock on the output directory for holder, waiting
+// as the plan says.
+func lockOutput(ctx context.Context, opt RunOptions, holder string) (*history.Lock, error) {
+	lock, err := opt.hist.Lock(ctx, holder, opt.Plan.Wait, opt.sleep())
+	switch {
+	case errors.Is(err, history.ErrLocked):
+		return nil, fail(kindLocked, err)
+	case ctx.Err() != nil && err != nil:
+		return nil, fail(kindCanceled, err)
+	case err != nil:
+		return nil, fail(kindOutput, err)
+	}
+	return lock, nil
 }
 
 // storeRun appends the figures of the published results to the store.

@@ -13,36 +13,11 @@ import (
 
 	"retention/config"
 	"retention/extract/sourcetest"
+	"retention/history"
 	"retention/transform"
 )
 
 func noSleep(context.Context, time.Duration) error { return nil }
-
-func TestLockExcludesSecondRun(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	dir := t.TempDir()
-	first, err := lockOutput(ctx, dir, "run A", 0, noSleep)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = lockOutput(ctx, dir, "run B", time.Minute, noSleep)
-	if !errors.Is(err, ErrLocked) || ExitCode(err) != ExitLocked || !strings.Contains(err.Error(), "run A") {
-		t.Fatalf("second lock: %v (exit %d), want ErrLocked naming run A", err, ExitCode(err))
-	}
-	// A waiting run gets the lock when the first lets go within the wait.
-	waits := 0
-	second, err := lockOutput(ctx, dir, "run B", time.Minute, func(context.Context, time.Duration) error {
-		if waits++; waits == 3 {
-			first.release()
-		}
-		return nil
-	})
-	if err != nil || waits != 3 {
-		t.Fatalf("lock after release during the wait: %v after %d waits", err, waits)
-	}
-	second.release()
-}
 
 func testConfig(t *testing.T, d *sourcetest.DB) config.Config {
 	t.Helper()
@@ -64,11 +39,11 @@ func TestRunWhileOutputLocked(t *testing.T) {
 	d := sourcetest.New(t)
 	d.ExecFile(t, "../testdata/spec/worked_example.sql")
 	c := testConfig(t, d)
-	held, err := lockOutput(context.Background(), c.Report.OutDir, "the nightly run", 0, noSleep)
+	held, err := history.Open(c.Report.OutDir).Lock(context.Background(), "the nightly run", 0, noSleep)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer held.release()
+	defer held.Release()
 	p, _ := transform.ParsePeriod("2026-09")
 	_, err = Run(context.Background(), RunOptions{Plan: config.Plan{Config: c, Periods: []transform.Period{p}}, Now: time.Now(), Logger: quietLog})
 	if ExitCode(err) != ExitLocked || !strings.Contains(err.Error(), "the nightly run") {
@@ -76,7 +51,7 @@ func TestRunWhileOutputLocked(t *testing.T) {
 	}
 	entries, _ := os.ReadDir(c.Report.OutDir)
 	for _, e := range entries {
-		if e.Name() != lockFile {
+		if e.Name() != history.LockFile {
 			t.Errorf("the locked-out run wrote %s", e.Name())
 		}
 	}
@@ -101,7 +76,7 @@ func TestRunWhileSourceLocked(t *testing.T) {
 	}
 	defer conn.Close()
 	var got int
-	if err := conn.QueryRowContext(context.Background(), "SELECT GET_LOCK(?, 0)", lockName(c.Report.OutDir)).Scan(&got); err != nil || got != 1 {
+	if err := conn.QueryRowContext(context.Background(), "SELECT GET_LOCK(?, 0)", history.Open(c.Report.OutDir).LockName()).Scan(&got); err != nil || got != 1 {
 		t.Fatalf("GET_LOCK: %d, %v", got, err)
 	}
 	p, _ := transform.ParsePeriod("2026-09")

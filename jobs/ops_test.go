@@ -14,8 +14,8 @@ import (
 
 	"retention/config"
 	"retention/extract/sourcetest"
-	"retention/jobs"
 	"retention/history"
+	"retention/jobs"
 	"retention/transform"
 )
 
@@ -162,7 +162,7 @@ func TestBackfillResumesAfterInterrupt(t *testing.T) {
 	}
 	var done []transform.Period
 	for p := from; p.N <= to.N; p = p.Add(1) {
-		if history.Complete(history.PeriodDir(c.Report.OutDir, p)) {
+		if history.Open(c.Report.OutDir).Complete(p) {
 			done = append(done, p)
 		}
 	}
@@ -197,7 +197,7 @@ func TestBackfillResumesAfterInterrupt(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := snapshots(t, history.PeriodDir(c.Report.OutDir, p)), snapshots(t, o.Dir); got != want {
+		if got, want := snapshots(t, history.Open(c.Report.OutDir).PeriodDir(p)), snapshots(t, o.Dir); got != want {
 			t.Errorf("%s from the backfill differs from a single run", p)
 		}
 	}

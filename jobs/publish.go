@@ -10,36 +10,37 @@ import (
 	"time"
 
 	"retention/config"
-	"retention/report"
 	"retention/history"
+	"retention/report"
 	"retention/transform"
 )
 
-// publish renders every workbook and the manifest of a period into a
-// staging directory and moves it into place. The caller holds the output
-// lock.
-func publish(ctx context.Context, c config.Config, res *transform.Result, dir report.Directory, meta report.Meta, log *slog.Logger) (*Outcome, error) {
+// publish renders every workbook and the manifest of a period into its
+// stage and publishes them together. The caller holds the output lock.
+func publish(ctx context.Context, h *history.History, c config.Config, res *transform.Result, dir report.Directory, meta report.Meta, log *slog.Logger) (*Outcome, error) {
 	t := time.Now()
-	periodDir := history.PeriodDir(c.Report.OutDir, res.Period)
-	stg, err := newStaging(periodDir, meta.RunID)
+	stg, err := h.Stage(res.Period, meta.RunID)
 	if err != nil {
 		return nil, fail(kindOutput, err)
 	}
-	defer stg.discard()
+	defer stg.Discard()
 
-	m := newManifest(c, res, meta)
+	run := history.Run{RunID: meta.RunID, GeneratedAt: meta.GeneratedAt, Location: c.Location, CustomersRead: meta.CustomersRead,
+		Restatements: meta.Restatements, Alerts: meta.Alerts}
+	for _, f := range meta.Forced {
+		run.Forced = append(run.Forced, f.String())
+	}
+	m := history.NewManifest(res, run)
 	if m.Files, err = writeAll(ctx, stg, workbooks(res, dir, meta)); err != nil {
 		return nil, err
-	}
-	if _, _, err := stg.write(history.ManifestFile, func(w io.Writer) error { return history.WriteManifest(w, m) }); err != nil {
-		return nil, fail(kindOutput, err)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fail(kindCanceled, err)
 	}
-	if err := stg.publish(); err != nil {
+	if err := stg.Publish(m); err != nil {
 		return nil, fail(kindOutput, err)
 	}
+	periodDir := stg.Dir()
 	out := &Outcome{RunID: meta.RunID, Period: res.Period, Dir: periodDir, Manifest: m}
 	for _, f := range m.Files {
 		out.Files = append(out.Files, filepath.Join(periodDir, f.Path))
@@ -48,37 +49,6 @@ func publish(ctx context.Context, c config.Config, res *transform.Result, dir re
 	log.Info("published period", "stage", "report", "period", res.Period.String(), "dir", periodDir, "files", len(out.Files),
 		"duration_ms", time.Since(t).Milliseconds())
 	return out, nil
-}
-
-// newManifest describes the period of res as meta's run publishes it;
-// its files are listed once they are written.
-func newManifest(c config.Config, res *transform.Result, meta report.Meta) *history.Manifest {
-	q := res.Quality
-	m := &history.Manifest{
-		RunID:       meta.RunID,
-		GeneratedAt: meta.GeneratedAt.In(c.Location).Format(time.RFC3339),
-		Timezone:    c.Location.String(),
-		Granularity: res.Period.G.String(),
-		Period:      res.Period.String(),
-		Source: history.SourceCounts{
-			OrdersRows: q.OrdersRead, ComplaintsRows: q.ComplaintsRead, CustomersRows: meta.CustomersRead,
-			SkippedOrderRows: q.SkippedOrders, SkippedComplaintRows: q.SkippedComplaints,
-		},
-		Files:     []history.File{},
-		Snapshots: history.Snapshots(res),
-		Quality:   history.QualityEntries(q),
-		Restated:  len(meta.Restatements),
-		Alerts:    history.Alerts(meta.Alerts),
-
-		RestatedScopes: history.RestatedScopes(meta.Restatements),
-
-		ComplaintCategories: history.ComplaintCategories(res),
-		QualityByDepartment: history.QualityByDepartment(q),
-	}
-	for _, f := range meta.Forced {
-		m.Forced = append(m.Forced, f.String())
-	}
-	return m
 }
 
 // workbook is one workbook of a period: its file name, its department
@@ -109,7 +79,7 @@ func workbooks(res *transform.Result, dir report.Directory, meta report.Meta) []
 // writeAll renders the workbooks into the staging directory and lists
 // them in their order. They are independent: each renders on a core of
 // its own, into its own file.
-func writeAll(ctx context.Context, stg *staging, books []workbook) ([]history.File, error) {
+func writeAll(ctx context.Context, stg *history.Stage, books []workbook) ([]history.File, error) {
 	files := make([]history.File, len(books))
 	errs := make([]error, len(books))
 	next := make(chan int)
@@ -124,12 +94,13 @@ func writeAll(ctx context.Context, stg *staging, books []workbook) ([]history.Fi
 					errs[i] = fail(kindCanceled, err)
 					continue
 				}
-				n, sum, err := stg.write(b.name, b.render)
+				f, err := stg.Write(b.name, b.render)
 				if err != nil {
 					errs[i] = fail(kindOutput, err)
 					continue
 				}
-				files[i] = history.File{Path: b.name, Department: b.dept, SHA256: sum, Bytes: n}
+				f.Department = b.dept
+				files[i] = f
 			}
 		}()
 	}

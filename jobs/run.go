@@ -3,16 +3,14 @@ package jobs
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"time"
 
 	"retention/config"
-	"retention/report"
 	"retention/history"
+	"retention/report"
 	"retention/transform"
 )
 
@@ -24,6 +22,19 @@ type RunOptions struct {
 	Version string
 	// Sleep waits between retries; nil sleeps for real. Tests stub it.
 	Sleep func(context.Context, time.Duration) error
+
+	// hist is the output directory's history, opened once by the command
+	// (withHistory) and passed down with the options.
+	hist *history.History
+}
+
+// withHistory opens the history of the plan's output directory for a
+// command; the options it returns carry it down.
+func (o RunOptions) withHistory() RunOptions {
+	if o.hist == nil {
+		o.hist = history.Open(o.Plan.Report.OutDir)
+	}
+	return o
 }
 
 // Outcome describes a published period.
@@ -39,18 +50,6 @@ func newRunID(now time.Time) string {
 	b := make([]byte, 3)
 	rand.Read(b)
 	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
-}
-
-// lockName names the source-server lock of an output directory: runs that
-// write the same directory (two pods on one volume, a manual run during
-// the nightly one) share it.
-func lockName(outDir string) string {
-	abs, err := filepath.Abs(outDir)
-	if err != nil {
-		abs = outDir
-	}
-	sum := sha256.Sum256([]byte(abs))
-	return "retention:" + hex.EncodeToString(sum[:8])
 }
 
 // Run reads the source, computes the plan's one period and publishes its
@@ -74,6 +73,7 @@ func Run(ctx context.Context, opt RunOptions) (*Outcome, error) {
 // source, one result per period, each period published on its own.
 // progress, when not nil, hears of each published period.
 func execute(ctx context.Context, opt RunOptions, command string, periods []transform.Period, progress func(done int, o *Outcome)) ([]*Outcome, error) {
+	opt = opt.withHistory()
 	c := opt.Plan
 	start := time.Now()
 	runID := newRunID(opt.Now)
@@ -122,12 +122,12 @@ func executeAll(ctx context.Context, opt RunOptions, command, runID string, peri
 	}
 
 	t := time.Now()
-	lock, err := lockOutput(ctx, c.Report.OutDir, fmt.Sprintf("run %s, pid %d", runID, pid()), c.Wait, opt.sleep())
+	lock, err := lockOutput(ctx, opt, fmt.Sprintf("run %s, pid %d", runID, pid()))
 	if err != nil {
 		return nil, err
 	}
-	defer lock.release()
-	pub, err := published(ctx, c.Config, windows(ex.results), "", log)
+	defer lock.Release()
+	pub, err := published(ctx, opt, windows(ex.results), "", log)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +140,7 @@ func executeAll(ctx context.Context, opt RunOptions, command, runID string, peri
 			log.Warn("published figures have moved", "stage", "report", "period", res.Period.String(), "restated", n)
 		}
 		meta.Targets, meta.Alerts = c.Targets, alerts(res, c.Targets, log)
-		o, err := publish(ctx, c.Config, res, ex.dir, meta, log)
+		o, err := publish(ctx, opt.hist, c.Config, res, ex.dir, meta, log)
 		if err != nil {
 			if len(outs) > 0 && c.Store.DSN != "" {
 				// A backfill that stops half-way still records the periods it

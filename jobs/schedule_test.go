@@ -14,8 +14,8 @@ import (
 
 	"retention/config"
 	"retention/extract/sourcetest"
-	"retention/jobs"
 	"retention/history"
+	"retention/jobs"
 )
 
 var shanghai, _ = time.LoadLocation("Asia/Shanghai")

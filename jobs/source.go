@@ -76,7 +76,7 @@ func extractOnce(ctx context.Context, opt RunOptions, periods []transform.Period
 		}
 	}()
 	if lock {
-		if ex.lock, err = src.Lock(ctx, lockName(c.Report.OutDir), c.Wait); err != nil {
+		if ex.lock, err = src.Lock(ctx, opt.hist.LockName(), c.Wait); err != nil {
 			if errors.Is(err, extract.ErrLockHeld) {
 				return nil, fail(kindLocked, fmt.Errorf("%w: %w", ErrLocked, err))
 			}

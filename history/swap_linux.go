@@ -1,6 +1,6 @@
 //go:build linux
 
-package jobs
+package history
 
 import "golang.org/x/sys/unix"
 

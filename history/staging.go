@@ -1,4 +1,4 @@
-package jobs
+package history
 
 import (
 	"crypto/sha256"
@@ -9,12 +9,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"retention/transform"
 	"strings"
 )
 
-// staging is a private directory that collects a period's files before
-// they are published together.
-type staging struct {
+// Stage is a private directory that collects a period's files before
+// they are published together: readers see the period whole or not at
+// all, never half of it.
+type Stage struct {
 	dir    string // the period's final directory
 	tmp    string // where files are written
 	closed bool
@@ -26,10 +28,11 @@ const (
 	oldPrefix     = ".old-"
 )
 
-// newStaging prepares a staging directory for the period directory dir,
-// first tidying what an earlier, interrupted run may have left. The caller
-// holds the output lock.
-func newStaging(dir, runID string) (*staging, error) {
+// Stage prepares a staging directory for period p, first tidying what an
+// earlier, interrupted run may have left of it. The caller holds the
+// output lock.
+func (h *History) Stage(p transform.Period, runID string) (*Stage, error) {
+	dir := h.PeriodDir(p)
 	parent := filepath.Dir(dir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", parent, err)
@@ -46,8 +49,11 @@ func newStaging(dir, runID string) (*staging, error) {
 		os.RemoveAll(tmp)
 		return nil, fmt.Errorf("creating staging directory: %w", err)
 	}
-	return &staging{dir: dir, tmp: tmp}, nil
+	return &Stage{dir: dir, tmp: tmp}, nil
 }
+
+// Dir is the directory the period is published in.
+func (s *Stage) Dir() string { return s.dir }
 
 // recoverInterrupted removes staging directories of runs that died (their
 // files were never published) and, if a run died between moving the old
@@ -81,13 +87,26 @@ func recoverInterrupted(dir string) error {
 	return nil
 }
 
-// write stores one file in the staging directory, fsynced, and returns its
-// size and SHA-256.
-func (s *staging) write(name string, render func(io.Writer) error) (int64, string, error) {
+// Write stores one file in the staging directory, fsynced, rendered by
+// render, and returns it with its size and SHA-256 (for the manifest). An
+// error of render comes back as it is; one of the disk names the file.
+// Files of one Stage may be written concurrently.
+func (s *Stage) Write(name string, render func(io.Writer) error) (File, error) {
 	path := filepath.Join(s.tmp, name)
-	if filepath.Dir(path) != s.tmp {
-		return 0, "", fmt.Errorf("file name %q leaves the output directory", name)
+	if filepath.Dir(path) != s.tmp || name == ManifestFile {
+		return File{}, fmt.Errorf("file name %q leaves the period's directory", name)
 	}
+	n, sum, err := writeFile(path, render)
+	if err != nil {
+		return File{}, err
+	}
+	return File{Path: name, SHA256: sum, Bytes: n}, nil
+}
+
+// writeFile creates the file at path, renders it, fsyncs it and returns
+// its size and SHA-256.
+func writeFile(path string, render func(io.Writer) error) (int64, string, error) {
+	name := filepath.Base(path)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return 0, "", fmt.Errorf("creating %s: %w", name, err)
@@ -119,8 +138,12 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// publish puts the staged files in place of the period's directory.
-func (s *staging) publish() error {
+// Publish writes the manifest m, last, and puts the staged files in place
+// of the period's directory at once.
+func (s *Stage) Publish(m *Manifest) error {
+	if _, _, err := writeFile(filepath.Join(s.tmp, ManifestFile), func(w io.Writer) error { return WriteManifest(w, m) }); err != nil {
+		return err
+	}
 	if err := syncDir(s.tmp); err != nil {
 		return err
 	}
@@ -157,8 +180,9 @@ func (s *staging) publish() error {
 	return syncDir(parent)
 }
 
-// discard removes the staging directory of a run that did not publish.
-func (s *staging) discard() {
+// Discard removes the staging directory of a run that did not publish;
+// after Publish it does nothing.
+func (s *Stage) Discard() {
 	if !s.closed {
 		os.RemoveAll(s.tmp)
 	}
