@@ -16,6 +16,7 @@ import (
 // stopped. progress, when not nil (a terminal), gets a progress bar.
 func Backfill(ctx context.Context, opt RunOptions, progress io.Writer) ([]*Outcome, error) {
 	opt = opt.withHistory()
+	defer opt.hist.Close()
 	c := opt.Plan
 	first, last := c.Periods[0], c.Periods[len(c.Periods)-1]
 	var todo []transform.Period

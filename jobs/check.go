@@ -17,6 +17,7 @@ import (
 // department the source does not have is a warning.
 func Check(ctx context.Context, opt RunOptions, w io.Writer) error {
 	opt = opt.withHistory()
+	defer opt.hist.Close()
 	c := opt.Plan
 	if c.Source.DSN == "" {
 		return &config.Error{Key: "source.dsn", Msg: "not set; set it in the config file or in " + config.EnvDSN}

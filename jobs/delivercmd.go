@@ -101,6 +101,7 @@ func mailPublished(ctx context.Context, opt RunOptions, runID, command string, o
 // it did to w.
 func Deliver(ctx context.Context, opt RunOptions, w io.Writer) error {
 	opt = opt.withHistory()
+	defer opt.hist.Close()
 	c := opt.Plan
 	if c.Delivery.Email == nil {
 		return errNoDelivery

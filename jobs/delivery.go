@@ -269,15 +269,13 @@ func (m *mailing) save(ctx context.Context) error {
 			return fail(kindOutput, err)
 		}
 	}
-	dsn := m.opt.Plan.Store.DSN
-	if dsn == "" || len(m.pending()) == m.planned() {
+	if !m.opt.hist.HasStore() || len(m.pending()) == m.planned() {
 		return nil // no store, or nothing accepted to record
 	}
-	store, err := history.OpenStore(ctx, dsn)
+	store, err := m.opt.hist.Store(ctx)
 	if err != nil {
 		return fail(kindStore, err)
 	}
-	defer store.Close()
 	for _, b := range m.batches {
 		var sent []*history.Delivery
 		for _, o := range b.msgs {

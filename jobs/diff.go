@@ -21,6 +21,7 @@ import (
 // no lock on the output.
 func Diff(ctx context.Context, opt RunOptions, w io.Writer) error {
 	opt = opt.withHistory()
+	defer opt.hist.Close()
 	c := opt.Plan
 	if c.Source.DSN == "" {
 		return &config.Error{Key: "source.dsn", Msg: "not set; set it in the config file or in " + config.EnvDSN}

@@ -17,13 +17,11 @@ import (
 // when one is configured, else from the manifests in out_dir. With run,
 // only that run's figures count.
 func published(ctx context.Context, opt RunOptions, periods []transform.Period, run string, log *slog.Logger) (history.Published, error) {
-	c := opt.Plan
-	if c.Store.DSN != "" {
-		store, err := history.OpenStore(ctx, c.Store.DSN)
+	if opt.hist.HasStore() {
+		store, err := opt.hist.Store(ctx)
 		if err != nil {
 			return nil, fail(kindStore, err)
 		}
-		defer store.Close()
 		pub, err := store.Published(ctx, periods, run)
 		return pub, fail(kindStore, err)
 	}
@@ -55,12 +53,11 @@ func lockOutput(ctx context.Context, opt RunOptions, holder string) (*history.Lo
 }
 
 // storeRun appends the figures of the published results to the store.
-func storeRun(ctx context.Context, dsn, runID string, at time.Time, results []*transform.Result) error {
-	store, err := history.OpenStore(ctx, dsn)
+func storeRun(ctx context.Context, h *history.History, runID string, at time.Time, results []*transform.Result) error {
+	store, err := h.Store(ctx)
 	if err != nil {
 		return fail(kindStore, err)
 	}
-	defer store.Close()
 	return fail(kindStore, store.Append(ctx, runID, at, results))
 }
 

@@ -28,11 +28,12 @@ type RunOptions struct {
 	hist *history.History
 }
 
-// withHistory opens the history of the plan's output directory for a
-// command; the options it returns carry it down.
+// withHistory opens the history of the plan's output directory (and
+// store) for a command; the options it returns carry it down. The
+// command closes it when done.
 func (o RunOptions) withHistory() RunOptions {
 	if o.hist == nil {
-		o.hist = history.Open(o.Plan.Report.OutDir)
+		o.hist = history.Open(o.Plan.Report.OutDir, o.Plan.Store.DSN)
 	}
 	return o
 }
@@ -74,6 +75,7 @@ func Run(ctx context.Context, opt RunOptions) (*Outcome, error) {
 // progress, when not nil, hears of each published period.
 func execute(ctx context.Context, opt RunOptions, command string, periods []transform.Period, progress func(done int, o *Outcome)) ([]*Outcome, error) {
 	opt = opt.withHistory()
+	defer opt.hist.Close()
 	c := opt.Plan
 	start := time.Now()
 	runID := newRunID(opt.Now)
@@ -147,7 +149,7 @@ func executeAll(ctx context.Context, opt RunOptions, command, runID string, peri
 				// published: its rerun skips them.
 				sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 				defer cancel()
-				if serr := storeRun(sctx, c.Store.DSN, runID, opt.Now, ex.results[:len(outs)]); serr != nil {
+				if serr := storeRun(sctx, opt.hist, runID, opt.Now, ex.results[:len(outs)]); serr != nil {
 					log.Error("the periods published before the failure are not in the store", "stage", "store", "error", serr.Error())
 				}
 			}
@@ -162,7 +164,7 @@ func executeAll(ctx context.Context, opt RunOptions, command, runID string, peri
 	var storeErr error
 	if c.Store.DSN != "" {
 		t = time.Now()
-		if storeErr = storeRun(ctx, c.Store.DSN, runID, opt.Now, ex.results); storeErr == nil {
+		if storeErr = storeRun(ctx, opt.hist, runID, opt.Now, ex.results); storeErr == nil {
 			log.Info("stored", "stage", "store", "store", redact(c.Store.DSN), "duration_ms", time.Since(t).Milliseconds())
 		}
 	}
