@@ -19,8 +19,8 @@ func Check(ctx context.Context, opt RunOptions, w io.Writer) error {
 	opt = opt.withHistory()
 	defer opt.hist.Close()
 	c := opt.Plan
-	if c.Source.DSN == "" {
-		return &config.Error{Key: "source.dsn", Msg: "not set; set it in the config file or in " + config.EnvDSN}
+	if err := requireSource(c.Config); err != nil {
+		return err
 	}
 	fmt.Fprintf(w, "config      ok (time zone %s, source time zone %s)\n", c.Location, c.Source.Location)
 	src, err := extract.Open(ctx, c.Source.DSN, c.Source.Location)
@@ -34,6 +34,15 @@ func Check(ctx context.Context, opt RunOptions, w io.Writer) error {
 		return sourceFail(err)
 	}
 	defer snap.Close()
+	if err := checkQueries(ctx, c.Config, snap, w); err != nil {
+		return err
+	}
+	return checkDestinations(ctx, opt, snap, w)
+}
+
+// checkQueries probes every query of the source: its columns, its rows,
+// how its timestamps are read, the order lines, the shards.
+func checkQueries(ctx context.Context, c config.Config, snap *extract.Snapshot, w io.Writer) error {
 	queries := []struct {
 		q        extract.Query
 		required []string
@@ -81,6 +90,13 @@ func Check(ctx context.Context, opt RunOptions, w io.Writer) error {
 			fmt.Fprintf(w, "%-17s no customers table: lists will show customer ids without names\n", customers.Name)
 		}
 	}
+	return nil
+}
+
+// checkDestinations checks where a run's results go: the store, the mail
+// server and the routes, and the period's directory.
+func checkDestinations(ctx context.Context, opt RunOptions, snap *extract.Snapshot, w io.Writer) error {
+	c := opt.Plan
 	if c.Store.DSN != "" {
 		if err := checkStore(ctx, c.Store.DSN, w); err != nil {
 			return err

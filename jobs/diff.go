@@ -23,8 +23,8 @@ func Diff(ctx context.Context, opt RunOptions, w io.Writer) error {
 	opt = opt.withHistory()
 	defer opt.hist.Close()
 	c := opt.Plan
-	if c.Source.DSN == "" {
-		return &config.Error{Key: "source.dsn", Msg: "not set; set it in the config file or in " + config.EnvDSN}
+	if err := requireSource(c.Config); err != nil {
+		return err
 	}
 	p, against := c.Periods[0], c.Against
 	pub, err := published(ctx, opt, []transform.Period{p}, against, opt.Logger)

@@ -107,8 +107,8 @@ func span(a, b transform.Period) string {
 
 func executeAll(ctx context.Context, opt RunOptions, command, runID string, periods []transform.Period, log *slog.Logger, progress func(int, *Outcome)) ([]*Outcome, error) {
 	c := opt.Plan
-	if c.Source.DSN == "" {
-		return nil, &config.Error{Key: "source.dsn", Msg: "not set; set it in the config file or in " + config.EnvDSN}
+	if err := requireSource(c.Config); err != nil {
+		return nil, err
 	}
 	if err := deliveryReady(c); err != nil {
 		return nil, err
@@ -135,16 +135,9 @@ func executeAll(ctx context.Context, opt RunOptions, command, runID string, peri
 	}
 	var outs []*Outcome
 	for i, res := range ex.results {
-		meta := report.Meta{RunID: runID, GeneratedAt: opt.Now, Locale: c.Report.Locale, Currency: c.Report.Currency,
-			CustomersRead: ex.customersRead, Forced: forced[res.Period],
-			Restatements: history.Restate(res, pub, history.Tolerance{Points: c.Report.RestatementTolerance})}
-		if n := len(meta.Restatements); n > 0 {
-			log.Warn("published figures have moved", "stage", "report", "period", res.Period.String(), "restated", n)
-		}
-		meta.Targets, meta.Alerts = c.Targets, alerts(res, c.Targets, log)
-		o, err := publish(ctx, opt.hist, c.Config, res, ex.dir, meta, log)
+		o, err := publishPeriod(ctx, opt, runID, res, ex, pub, forced[res.Period], log)
 		if err != nil {
-			if len(outs) > 0 && c.Store.DSN != "" {
+			if len(outs) > 0 && opt.hist.HasStore() {
 				// A backfill that stops half-way still records the periods it
 				// published: its rerun skips them.
 				sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -162,7 +155,7 @@ func executeAll(ctx context.Context, opt RunOptions, command, runID string, peri
 	}
 	log.Info("published", "stage", "report", "periods", len(outs), "duration_ms", time.Since(t).Milliseconds())
 	var storeErr error
-	if c.Store.DSN != "" {
+	if opt.hist.HasStore() {
 		t = time.Now()
 		if storeErr = storeRun(ctx, opt.hist, runID, opt.Now, ex.results); storeErr == nil {
 			log.Info("stored", "stage", "store", "store", redact(c.Store.DSN), "duration_ms", time.Since(t).Milliseconds())
@@ -177,6 +170,22 @@ func executeAll(ctx context.Context, opt RunOptions, command, runID string, peri
 		log.Error("delivery failed too", "stage", "deliver", "error", err.Error(), "exit_code", ExitCode(err))
 	}
 	return outs, storeErr
+}
+
+// publishPeriod publishes one period of a run: what moved since it was
+// last published, the targets it broke, its workbooks and manifest. The
+// caller holds the output lock.
+func publishPeriod(ctx context.Context, opt RunOptions, runID string, res *transform.Result, ex *extraction, pub history.Published,
+	forced []report.CheckFailure, log *slog.Logger) (*Outcome, error) {
+	c := opt.Plan
+	meta := report.Meta{RunID: runID, GeneratedAt: opt.Now, Locale: c.Report.Locale, Currency: c.Report.Currency,
+		CustomersRead: ex.customersRead, Forced: forced,
+		Restatements: history.Restate(res, pub, history.Tolerance{Points: c.Report.RestatementTolerance})}
+	if n := len(meta.Restatements); n > 0 {
+		log.Warn("published figures have moved", "stage", "report", "period", res.Period.String(), "restated", n)
+	}
+	meta.Targets, meta.Alerts = c.Targets, alerts(res, c.Targets, log)
+	return publish(ctx, opt.hist, c.Config, res, ex.dir, meta, log)
 }
 
 // windows lists the periods of the results' history windows, once each.

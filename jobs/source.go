@@ -296,3 +296,12 @@ func (cust *customers) noteQuality(q *transform.Quality) {
 func redact(dsn string) string { return extract.RedactDSN(dsn) }
 
 func pid() int { return os.Getpid() }
+
+// requireSource checks, before a command that reads the source does
+// anything, that it has one.
+func requireSource(c config.Config) error {
+	if c.Source.DSN == "" {
+		return &config.Error{Key: "source.dsn", Msg: "not set; set it in the config file or in " + config.EnvDSN}
+	}
+	return nil
+}
