@@ -116,10 +116,15 @@ func (b *book) bridge(g *grid, s *transform.Scope, row, cols int) int {
 		g.height(row, 15)
 		row++
 	}
-	// What the movements mean in this scope: they do not add up across
-	// departments (the spec's "departments vs company").
-	// A row apart from the charts, whose legends reach below their anchor
-	// as LibreOffice and Excel draw them.
+	return b.bridgeNote(g, s, row, cols)
+}
+
+// bridgeNote says below the bridge what its movements mean in this
+// scope: they do not add up across departments (the spec's "departments
+// vs company"). It leaves a row to the charts, whose legends reach below
+// their anchor as LibreOffice and Excel draw them, and returns the first
+// row after the block.
+func (b *book) bridgeNote(g *grid, s *transform.Scope, row, cols int) int {
 	note := b.l.T("note.bridge_department")
 	if s.Company {
 		note = b.l.T("note.bridge_company")
