@@ -3,7 +3,7 @@ package extract
 import "testing"
 
 // TestTiDBBegin: the statements a set of shards begins with on TiDB.
-// (No TiDB is at hand to run them: see README, Reading in shards.)
+// (No TiDB is at hand to run them: see docs/SCALING.md, Consistency.)
 func TestTiDBBegin(t *testing.T) {
 	t.Parallel()
 	for _, v := range []string{"8.0.11-TiDB-v7.5.0", "5.7.25-TiDB-v6.5.3"} {

@@ -28,7 +28,7 @@
 //   - Of every figure, the value published last counts; a manifest that
 //     cannot be read is reported to the caller, never fatal.
 //   - A run's rows reach the store in one transaction, all or none. The
-//     table and its columns are those the README documents; reads are
+//     table and its columns are those docs/OUTPUT.md documents; reads are
 //     scanned into a struct and writes are named statements (sqlx).
 //     Every store failure wraps ErrStore.
 //   - The delivery ledger of a period is encoded by WriteLedger and decoded

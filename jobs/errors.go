@@ -10,7 +10,7 @@ import (
 	"retention/extract"
 )
 
-// Exit codes of the retention command; the README lists them.
+// Exit codes of the retention command; docs/COMMANDS.md lists them.
 const (
 	ExitOK       = 0
 	ExitInternal = 1 // an unexpected failure

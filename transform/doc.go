@@ -77,7 +77,7 @@
 // A quotient whose denominator is zero is an invalid Ratio, never 0 or NaN.
 // Money is int64 cents; averages of money are float64 currency units.
 //
-// Rules the spec leaves open, decided here and stated in the README:
+// Rules the spec leaves open, decided here and stated in docs/RULES.md:
 //   - At-risk value for a customer with no earlier active period is rev(c,P).
 //   - "Open complaints" on the at-risk list counts those open at the end of
 //     P, as the signal does.

@@ -841,7 +841,7 @@ func (m *naiveModel) flagged(table string, f extract.Flag) {
 
 // naiveResolved: a complaint is resolved when its resolved_at is not NULL.
 // One whose resolved_at cannot be read is not NULL: it was resolved, at a
-// time nobody can tell (README's rules), so it is open at no period's end.
+// time nobody can tell (docs/RULES.md), so it is open at no period's end.
 func naiveResolved(c extract.Complaint) bool {
 	return !c.ResolvedAt.IsZero() || c.Flags&extract.FlagResolvedAtInvalid != 0
 }
