@@ -109,6 +109,35 @@ func TestDocLinksResolve(t *testing.T) {
 	}
 }
 
+// TestReadmeIsShortAndLinksEveryDoc: README.md stays a five-minute read
+// (at most 250 lines) whose links reach every file of the reference in
+// docs/.
+func TestReadmeIsShortAndLinksEveryDoc(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(readme, []byte("\n")); n > 250 {
+		t.Errorf("README.md has %d lines, more than 250: move the reference into docs/", n)
+	}
+	linked := map[string]bool{}
+	for _, l := range markdownLinks(string(readme)) {
+		if u, err := url.Parse(l.target); err == nil && u.Scheme == "" {
+			linked[path.Clean(u.Path)] = true
+		}
+	}
+	docs, err := filepath.Glob("docs/*.md")
+	if err != nil || len(docs) == 0 {
+		t.Fatalf("no docs/*.md: %v", err)
+	}
+	for _, doc := range docs {
+		if !linked[filepath.ToSlash(doc)] {
+			t.Errorf("README.md does not link %s; add it to the table of documentation", doc)
+		}
+	}
+}
+
 // TestBrokenLinksFindsThem: the checker behind TestDocLinksResolve reports
 // a missing file, a missing heading and a link outside the tree, and
 // accepts what GitHub resolves.
