@@ -140,20 +140,21 @@ func TestReadmeIsShortAndLinksEveryDoc(t *testing.T) {
 
 // TestBrokenLinksFindsThem: the checker behind TestDocLinksResolve reports
 // a missing file, a missing heading and a link outside the tree, and
-// accepts what GitHub resolves.
+// accepts what GitHub resolves (a repeated heading's second anchor is
+// #heading-1), leaving out code.
 func TestBrokenLinksFindsThem(t *testing.T) {
 	t.Parallel()
 	fsys := fstest.MapFS{
 		"README.md": {Data: []byte("# Title\n\n" +
 			"[ok](docs/A.md) [ok](docs/A.md#time-zones) [ok](#title) ![ok](docs/pic.png)\n" +
-			"[ok](docs/A.md#extraction-in-shards-sourceshards \"a title\") [ok](https://example.com/x.md#nothing)\n" +
+			"[ok](docs/A.md#extraction-in-shards-sourceshards \"a title\") [ok](docs/A.md#time-zones-1) [ok](https://example.com/x.md#nothing)\n" +
 			"[missing file](docs/B.md)\n" +
 			"[missing heading](docs/A.md#deliver)\n" +
 			"[outside](../shared/spec/metrics.md)\n" +
 			"`[in code](docs/C.md)` and `a span over\n[two lines](docs/C.md)`\n" +
 			"```\n[in a fence](docs/D.md)\n```\n" +
 			"[ref]: docs/E.md\n")},
-		"docs/A.md": {Data: []byte("# A\n\n## Time zones\n\n### Extraction in shards: `source.shards`\n\n" +
+		"docs/A.md": {Data: []byte("# A\n\n## Time zones\n\n### Extraction in shards: `source.shards`\n\n## Time zones\n\n" +
 			"[up](../README.md#title) [self](#a) [broken](#nowhere)\n")},
 		"docs/pic.png": {Data: []byte("png")},
 	}
@@ -163,13 +164,15 @@ func TestBrokenLinksFindsThem(t *testing.T) {
 		"README.md:6: docs/A.md#deliver: docs/A.md has no heading with the anchor #deliver",
 		"README.md:7: ../shared/spec/metrics.md: outside the repository",
 		"README.md:13: docs/E.md: no such file",
-		"docs/A.md:7: #nowhere: docs/A.md has no heading with the anchor #nowhere",
+		"docs/A.md:9: #nowhere: docs/A.md has no heading with the anchor #nowhere",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("brokenLinks:\ngot  %q\nwant %q", got, want)
 	}
 }
 
+// TestHeadingAnchor: the anchors GitHub gives headings, punctuation,
+// code and links in them included.
 func TestHeadingAnchor(t *testing.T) {
 	t.Parallel()
 	for heading, want := range map[string]string{
