@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"retention/extract"
+	"retention/extract/secret"
 	"retention/jobs/deliver"
 	"retention/transform"
 )
@@ -181,15 +182,15 @@ func (d *document) partial() Config {
 func (c Config) Secrets() []string {
 	var out []string
 	for _, dsn := range []string{c.Source.DSN, c.Store.DSN} {
-		if cfg, err := mysql.ParseDSN(dsn); err == nil && cfg.Passwd != "" {
-			out = append(out, cfg.Passwd)
+		if pw := secret.DSNPassword(dsn); pw != "" {
+			out = append(out, pw)
 		}
 	}
 	if e := c.Delivery.Email; e != nil && e.SMTP.Password != "" {
 		out = append(out, e.SMTP.Password)
 	}
 	if w := c.Delivery.Webhook; w != nil {
-		out = append(out, w.Secrets()...)
+		out = append(out, secret.URLParts(w.URL)...)
 	}
 	return out
 }

@@ -16,8 +16,9 @@
 // checks only what they changed, and resolves the periods of the command
 // at the time it is given: the result is a Plan.
 //
-// Even a Config that failed to load holds its secrets (Secrets), so that
-// main can mask them in everything it prints.
+// Even a Config that failed to load holds its secrets (Secrets: the DSNs'
+// passwords as package secret finds them, the SMTP password, the webhook
+// URL's token parts), so that main can mask them in everything it prints.
 //
 // Nothing below this package reads configuration text again. Followed
 // from the file to a workbook, report.granularity goes:

@@ -9,6 +9,8 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
+
+	"retention/extract/secret"
 )
 
 // Source is a connection pool to the source database.
@@ -24,9 +26,10 @@ type Source struct {
 // instants they are. The job sets the driver parameters it relies on
 // itself, so a DSN needs none.
 func Open(ctx context.Context, dsn string, loc *time.Location) (*Source, error) {
+	mask := secret.NewMasker(secret.DSNPassword(dsn))
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("parsing the source DSN: %w", redactErr(err, dsn))
+		return nil, fmt.Errorf("parsing the source DSN: %w", mask.MaskErr(err))
 	}
 	cfg.ParseTime = false // timestamps are parsed from their text, in loc
 	// The driver logs failed reads to stderr besides returning them; the
@@ -48,13 +51,13 @@ func Open(ctx context.Context, dsn string, loc *time.Location) (*Source, error) 
 	cfg.DialFunc = dialBuffered
 	conn, err := mysql.NewConnector(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("configuring the source connection: %w", redactErr(err, dsn))
+		return nil, fmt.Errorf("configuring the source connection: %w", mask.MaskErr(err))
 	}
-	s := &Source{db: sqlx.NewDb(sql.OpenDB(conn), "mysql"), loc: loc, dsn: RedactDSN(dsn)}
+	s := &Source{db: sqlx.NewDb(sql.OpenDB(conn), "mysql"), loc: loc, dsn: secret.RedactDSN(dsn)}
 	s.db.SetMaxOpenConns(3) // the snapshot, a lock, a probe
 	if err := s.db.PingContext(ctx); err != nil {
 		s.db.Close()
-		return nil, fmt.Errorf("connecting to %s: %w", s.dsn, redactErr(err, dsn))
+		return nil, fmt.Errorf("connecting to %s: %w", s.dsn, mask.MaskErr(err))
 	}
 	return s, nil
 }
@@ -64,50 +67,6 @@ func (s *Source) Close() error { return s.db.Close() }
 
 // String is the redacted DSN.
 func (s *Source) String() string { return s.dsn }
-
-// RedactDSN returns dsn with its password replaced by ***, for showing.
-func RedactDSN(dsn string) string {
-	cfg, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		return "(unparsable DSN)"
-	}
-	if cfg.Passwd != "" {
-		cfg.Passwd = "***"
-	}
-	// Show what the user wrote, not the driver's defaults.
-	cfg.Params = nil
-	s := cfg.FormatDSN()
-	if i := strings.IndexByte(s, '?'); i >= 0 {
-		s = s[:i]
-	}
-	return s
-}
-
-// redactErr keeps err's chain but replaces the DSN's password in its text,
-// should a driver ever quote it.
-func redactErr(err error, dsn string) error {
-	cfg, perr := mysql.ParseDSN(dsn)
-	pw := ""
-	if perr == nil {
-		pw = cfg.Passwd
-	} else if at := strings.LastIndexByte(dsn, '@'); at >= 0 {
-		if c := strings.IndexByte(dsn[:at], ':'); c >= 0 {
-			pw = dsn[c+1 : at]
-		}
-	}
-	if pw == "" || !strings.Contains(err.Error(), pw) {
-		return err
-	}
-	return &redacted{err: err, msg: strings.ReplaceAll(err.Error(), pw, "***")}
-}
-
-type redacted struct {
-	err error
-	msg string
-}
-
-func (r *redacted) Error() string { return r.msg }
-func (r *redacted) Unwrap() error { return r.err }
 
 // Snapshot is a read-only transaction on a connection of its own: every
 // query run through it sees the same consistent state of the source.

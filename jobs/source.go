@@ -293,6 +293,4 @@ func (cust *customers) noteQuality(q *transform.Quality) {
 	q.Sort()
 }
 
-func redact(dsn string) string { return extract.RedactDSN(dsn) }
-
 func pid() int { return os.Getpid() }

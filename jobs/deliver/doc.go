@@ -37,11 +37,13 @@
 //   - The password never leaves the package in text: not in errors (a
 //     server reply quoting it, raw or as AUTH PLAIN/LOGIN base64, is
 //     masked, and an error holding it is replaced by a plain masked copy
-//     so unwrapping cannot reach it), not in SMTP's String. Passwords
-//     shorter than four characters are not masked, as elsewhere in the job.
-//   - Likewise a webhook URL is shown as scheme and host only; its query
-//     values and the path segments that look like tokens (Secrets) are
-//     masked in any text a server sends back. Format.Escape keeps a
+//     so unwrapping cannot reach it), not in SMTP's String. The masking is
+//     package secret's: passwords shorter than secret.MinSecret are not
+//     masked, as elsewhere in the job.
+//   - Likewise a webhook URL is shown as scheme and host only
+//     (secret.RedactURL); its query values and the path segments that look
+//     like tokens (secret.URLParts) are masked in any text a server sends
+//     back. Format.Escape keeps a
 //     department's name plain text in a notice's markdown.
 //   - Transient failures are retried after 1, 2 and 4 s (Retry.Delays),
 //     with an injectable sleep: for mail, 4xx replies and broken, refused

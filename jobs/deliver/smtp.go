@@ -17,6 +17,8 @@ import (
 
 	gomail "github.com/wneessen/go-mail"
 	"github.com/wneessen/go-mail/smtp"
+
+	"retention/extract/secret"
 )
 
 // TLSMode is how the connection to the SMTP server is secured. The zero
@@ -133,7 +135,7 @@ type Mailer struct {
 	host   string
 	port   int
 	from   *mail.Address
-	redact redactor
+	redact secret.Masker
 }
 
 // NewMailer validates s once and returns a Mailer for it.
@@ -155,7 +157,7 @@ func NewMailer(s SMTP) (*Mailer, error) {
 		// The password as it is, and as AUTH PLAIN and LOGIN put it on
 		// the wire (base64, padding dropped so both paddings match), in
 		// case a server echoes what it was sent.
-		redact: newRedactor(s.Password,
+		redact: secret.NewMasker(s.Password,
 			strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(s.Password)), "="),
 			strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(plain)), "=")),
 	}, nil
@@ -181,7 +183,7 @@ func (m *Mailer) Send(ctx context.Context, msgs []Message) []Result {
 	var pending []int
 	for i, msg := range msgs {
 		if _, err := m.build(msg); err != nil {
-			results[i].Err = m.failure(msg, OpPrepare, "", m.redact.error(err), false)
+			results[i].Err = m.failure(msg, OpPrepare, "", m.redact.MaskErr(err), false)
 			continue
 		}
 		pending = append(pending, i)
@@ -243,7 +245,7 @@ func (m *Mailer) Check(ctx context.Context) error {
 		op, account = OpAuthenticate, m.cfg.Username
 	}
 	code, transient := classify(err)
-	e := m.failure(Message{}, op, account, m.redact.error(err), transient)
+	e := m.failure(Message{}, op, account, m.redact.MaskErr(err), transient)
 	e.Code, e.Attempts = code, 1
 	return e
 }
@@ -256,7 +258,7 @@ func (m *Mailer) session(ctx context.Context, msgs []Message, pending []int, res
 	client, err := m.client(ctx, &st)
 	if err != nil {
 		for _, i := range pending {
-			results[i].Err = m.failure(msgs[i], OpConnect, "", m.redact.error(err), false)
+			results[i].Err = m.failure(msgs[i], OpConnect, "", m.redact.MaskErr(err), false)
 		}
 		return
 	}
@@ -268,7 +270,7 @@ func (m *Mailer) session(ctx context.Context, msgs []Message, pending []int, res
 		}
 		code, transient := classify(err)
 		for _, i := range pending {
-			e := m.failure(msgs[i], op, account, m.redact.error(err), transient)
+			e := m.failure(msgs[i], op, account, m.redact.MaskErr(err), transient)
 			e.Code = code
 			results[i].Err = e
 		}
@@ -280,7 +282,7 @@ func (m *Mailer) session(ctx context.Context, msgs []Message, pending []int, res
 	for _, i := range pending {
 		gm, err := m.build(msgs[i])
 		if err != nil { // built once already in Send; only a file vanishing in between gets here
-			results[i].Err = m.failure(msgs[i], OpPrepare, "", m.redact.error(err), false)
+			results[i].Err = m.failure(msgs[i], OpPrepare, "", m.redact.MaskErr(err), false)
 			built = append(built, nil)
 			continue
 		}
@@ -305,7 +307,7 @@ func (m *Mailer) session(ctx context.Context, msgs []Message, pending []int, res
 				err = errors.New("not delivered, for no reason the client gave")
 			}
 			code, transient := classify(err)
-			e := m.failure(msgs[i], OpSend, "", m.redact.error(err), transient)
+			e := m.failure(msgs[i], OpSend, "", m.redact.MaskErr(err), transient)
 			e.Code = code
 			results[i].Err = e
 		}

@@ -9,10 +9,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"retention/extract/secret"
 )
 
 // Format is the body a webhook expects.
@@ -79,7 +80,9 @@ type Webhook struct {
 }
 
 // String shows the webhook without its secret.
-func (w Webhook) String() string { return fmt.Sprintf("%s webhook %s", w.Format, RedactURL(w.URL)) }
+func (w Webhook) String() string {
+	return fmt.Sprintf("%s webhook %s", w.Format, secret.RedactURL(w.URL))
+}
 
 // GoString is String, for %#v.
 func (w Webhook) GoString() string { return w.String() }
@@ -89,22 +92,12 @@ func (w Webhook) GoString() string { return w.String() }
 func (w Webhook) Validate() error {
 	u, err := url.Parse(w.URL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return fmt.Errorf("url %s: want an absolute http or https URL", RedactURL(w.URL))
+		return fmt.Errorf("url %s: want an absolute http or https URL", secret.RedactURL(w.URL))
 	}
 	if _, err := ParseFormat(string(w.Format)); err != nil {
 		return fmt.Errorf("format: %w", err)
 	}
 	return nil
-}
-
-// RedactURL returns the scheme and host of a URL, "https://qyapi.weixin.qq.com",
-// which is all of it that may be shown; "(invalid URL)" when it has none.
-func RedactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return "(invalid URL)"
-	}
-	return (&url.URL{Scheme: u.Scheme, Host: u.Host}).String()
 }
 
 // maxResponse is how much of a response body is read.
@@ -130,17 +123,17 @@ func (w Webhook) Post(ctx context.Context, n Notice) error {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	}
-	redact := newRedactor(w.Secrets()...)
+	redact := secret.NewMasker(secret.URLParts(w.URL)...)
 	delays := w.Retry.delays()
 	var last *HookError
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
 			if err := w.Retry.sleep(ctx, delays[attempt-1]); err != nil {
-				return fmt.Errorf("posting to %s: %w (after %v)", RedactURL(w.URL), err, last.Err)
+				return fmt.Errorf("posting to %s: %w (after %v)", secret.RedactURL(w.URL), err, last.Err)
 			}
 		}
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("posting to %s: %w", RedactURL(w.URL), err)
+			return fmt.Errorf("posting to %s: %w", secret.RedactURL(w.URL), err)
 		}
 		last = w.post(ctx, client, body, redact)
 		if last == nil {
@@ -153,9 +146,9 @@ func (w Webhook) Post(ctx context.Context, n Notice) error {
 	}
 }
 
-func (w Webhook) post(ctx context.Context, client *http.Client, body []byte, redact redactor) *HookError {
+func (w Webhook) post(ctx context.Context, client *http.Client, body []byte, redact secret.Masker) *HookError {
 	fail := func(status, code int, transient bool, err error) *HookError {
-		return &HookError{Endpoint: RedactURL(w.URL), Status: status, Code: code, Transient: transient, Err: redact.error(err)}
+		return &HookError{Endpoint: secret.RedactURL(w.URL), Status: status, Code: code, Transient: transient, Err: redact.MaskErr(err)}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
 	if err != nil {
@@ -245,36 +238,6 @@ func brief(b []byte) string {
 		s = s[:cut] + "…"
 	}
 	return s
-}
-
-// Secrets lists the parts of the URL that may be a token: the whole URL,
-// its user info, query, every query value and every path segment that
-// looks like one (decoded too): 16 characters or more, or 8 or more with a
-// digit, such as Feishu's and Slack's tokens, but not "services" or
-// "retention", which masked everywhere would garble ordinary text. Errors mask them wherever a server
-// quotes them back, and a caller masks them in everything it prints.
-func (w Webhook) Secrets() []string {
-	u, err := url.Parse(w.URL)
-	if err != nil {
-		return []string{w.URL}
-	}
-	list := []string{w.URL, u.RawQuery, u.Fragment}
-	if u.User != nil {
-		p, _ := u.User.Password()
-		list = append(list, u.User.Username(), p)
-	}
-	for _, vs := range u.Query() {
-		list = append(list, vs...)
-	}
-	for _, seg := range strings.Split(u.EscapedPath(), "/") {
-		if len(seg) >= 16 || len(seg) >= 8 && strings.ContainsAny(seg, "0123456789") {
-			list = append(list, seg)
-			if dec, err := url.PathUnescape(seg); err == nil && dec != seg {
-				list = append(list, dec)
-			}
-		}
-	}
-	return slices.DeleteFunc(list, func(s string) bool { return s == "" })
 }
 
 // wecomMax is the most bytes WeCom accepts in markdown content.

@@ -322,9 +322,6 @@ func TestWebhookValidate(t *testing.T) {
 			t.Errorf("ParseFormat(%q) = %q, %v", in, f, err)
 		}
 	}
-	if got := RedactURL("https://user:pw@hooks.slack.com/services/T/B/" + hookToken + "?x=1#f"); got != "https://hooks.slack.com" {
-		t.Errorf("RedactURL = %q", got)
-	}
 }
 
 func TestWebhookStopsWhenCancelled(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
 
-	"retention/extract"
+	"retention/extract/secret"
 	"retention/transform"
 )
 
@@ -82,7 +82,7 @@ func OpenStore(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, name: extract.RedactDSN(dsn)}
+	s := &Store{db: db, name: secret.RedactDSN(dsn)}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, storeFail(fmt.Errorf("connecting to %s: %w", s.name, err))
@@ -112,7 +112,7 @@ func CountRuns(ctx context.Context, dsn string) (runs int, exists bool, err erro
 	case errors.As(err, &me) && me.Number == 1146: // no such table
 		return 0, false, nil
 	case err != nil:
-		return 0, false, storeFail(fmt.Errorf("reading retention_snapshots in %s: %w", extract.RedactDSN(dsn), err))
+		return 0, false, storeFail(fmt.Errorf("reading retention_snapshots in %s: %w", secret.RedactDSN(dsn), err))
 	}
 	return runs, true, nil
 }
