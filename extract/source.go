@@ -2,12 +2,10 @@ package extract
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
 
 	"retention/extract/secret"
@@ -26,38 +24,27 @@ type Source struct {
 // instants they are. The job sets the driver parameters it relies on
 // itself, so a DSN needs none.
 func Open(ctx context.Context, dsn string, loc *time.Location) (*Source, error) {
-	mask := secret.NewMasker(secret.DSNPassword(dsn))
-	cfg, err := mysql.ParseDSN(dsn)
+	db, err := OpenDB(dsn, DBOptions{
+		Name: "source",
+		// Timestamps are parsed from their text, in loc.
+		ParseTime:   false,
+		DialTimeout: 10 * time.Second,
+		// Every connection runs SET time_zone = '+00:00' when it opens, so
+		// the server hands TIMESTAMP values over in UTC whatever its own
+		// zone, the account's default or a time_zone in the DSN: an offset
+		// needs no named time-zone tables. DATETIME values are never
+		// converted by any zone.
+		TimeZone:   sessionTimeZone,
+		ReadBuffer: true,
+	})
 	if err != nil {
-		return nil, fmt.Errorf("parsing the source DSN: %w", mask.MaskErr(err))
+		return nil, err
 	}
-	cfg.ParseTime = false // timestamps are parsed from their text, in loc
-	// The driver logs failed reads to stderr besides returning them; the
-	// errors reach the job's log through the returned error instead.
-	cfg.Logger = &mysql.NopLogger{}
-	cfg.MultiStatements = false
-	cfg.InterpolateParams = true // no server-side prepared statements
-	if cfg.Timeout == 0 {
-		cfg.Timeout = 10 * time.Second
-	}
-	if cfg.Params == nil {
-		cfg.Params = map[string]string{}
-	}
-	// Every connection runs SET time_zone = '+00:00' when it opens, so the
-	// server hands TIMESTAMP values over in UTC whatever its own zone, the
-	// account's default or a time_zone in the DSN: an offset needs no named
-	// time-zone tables. DATETIME values are never converted by any zone.
-	cfg.Params["time_zone"] = sessionTimeZone
-	cfg.DialFunc = dialBuffered
-	conn, err := mysql.NewConnector(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("configuring the source connection: %w", mask.MaskErr(err))
-	}
-	s := &Source{db: sqlx.NewDb(sql.OpenDB(conn), "mysql"), loc: loc, dsn: secret.RedactDSN(dsn)}
+	s := &Source{db: db, loc: loc, dsn: secret.RedactDSN(dsn)}
 	s.db.SetMaxOpenConns(3) // the snapshot, a lock, a probe
 	if err := s.db.PingContext(ctx); err != nil {
 		s.db.Close()
-		return nil, fmt.Errorf("connecting to %s: %w", s.dsn, mask.MaskErr(err))
+		return nil, fmt.Errorf("connecting to %s: %w", s.dsn, secret.NewMasker(secret.DSNPassword(dsn)).MaskErr(err))
 	}
 	return s, nil
 }

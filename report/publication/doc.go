@@ -22,7 +22,11 @@
 //   - A run's rows reach the store in one transaction, all or none. The
 //     table and its columns are those the README documents; reads are
 //     scanned into a struct and writes are named statements (sqlx).
-//     Every store failure wraps ErrStore.
+//     Every store failure wraps ErrStore. Connections to the store are set
+//     up as the source's are (extract.OpenDB: no driver logger, parameters
+//     interpolated, one statement per query), with DATETIME read as
+//     time.Time; messages show its DSN without the password
+//     (secret.RedactDSN).
 //   - The delivery ledger of a period is encoded by WriteLedger and decoded
 //     by ReadLedger; it lives beside the period's directory
 //     (LedgerFile: out_dir/<granularity>/<period>.deliveries.json), not

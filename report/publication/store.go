@@ -2,7 +2,6 @@ package publication
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
 
+	"retention/extract"
 	"retention/extract/secret"
 	"retention/transform"
 )
@@ -62,17 +62,13 @@ type Store struct {
 }
 
 // connect prepares a pool on the store's database without connecting yet.
+// DATETIME values are read as time.Time.
 func connect(dsn string) (*sqlx.DB, error) {
-	cfg, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		return nil, storeFail(fmt.Errorf("store.dsn: %w", err))
-	}
-	cfg.ParseTime, cfg.InterpolateParams, cfg.Logger = true, true, &mysql.NopLogger{}
-	conn, err := mysql.NewConnector(cfg)
+	db, err := extract.OpenDB(dsn, extract.DBOptions{Name: "store", ParseTime: true})
 	if err != nil {
 		return nil, storeFail(err)
 	}
-	return sqlx.NewDb(sql.OpenDB(conn), "mysql"), nil
+	return db, nil
 }
 
 // OpenStore connects to the store at dsn and creates its table when
