@@ -17,9 +17,11 @@
 //     a plain error with the masked text, so that unwrapping cannot reach
 //     the secret; an error that shows none is returned as it is, its chain
 //     intact.
-//   - A DSN is parsed by go-sql-driver's ParseDSN, and nowhere else in the
-//     job; the password of a DSN it cannot parse is taken to be what stands
-//     between the first colon and the last @.
+//   - A DSN's password is found by go-sql-driver's ParseDSN, the parser the
+//     connections use, never by a parser of the job's own; of a DSN that
+//     does not parse, it is taken to be what stands between the first
+//     colon and the last @, so that even such a DSN keeps its password out
+//     of messages.
 //
 // The package imports nothing of the project.
 package secret
