@@ -15,9 +15,9 @@ import (
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
 
+	"retention/config/endpoint"
 	"retention/extract"
 	"retention/extract/secret"
-	"retention/jobs/deliver"
 	"retention/transform"
 )
 
@@ -169,10 +169,10 @@ func (d *document) env(getenv func(string) string) {
 func (d *document) partial() Config {
 	c := Config{Source: Source{DSN: d.source.dsn}, Store: Store{DSN: d.store.dsn}}
 	if d.delivery.password != "" {
-		c.Delivery.Email = &Email{SMTP: deliver.SMTP{Password: d.delivery.password}}
+		c.Delivery.Email = &Email{SMTP: endpoint.SMTP{Password: d.delivery.password}}
 	}
 	if d.delivery.webhook.url != "" {
-		c.Delivery.Webhook = &deliver.Webhook{URL: d.delivery.webhook.url}
+		c.Delivery.Webhook = &endpoint.Webhook{URL: d.delivery.webhook.url}
 	}
 	return c
 }

@@ -13,28 +13,21 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"retention/config/endpoint"
 	"retention/extract/secret"
 )
 
-// Format is the body a webhook expects.
+// Format is the body a webhook expects, as the configuration names it
+// (endpoint.ParseFormat).
 type Format string
 
 const (
-	WeCom    Format = "wecom"    // WeCom (企业微信) group robot: markdown
-	DingTalk Format = "dingtalk" // DingTalk (钉钉) custom robot: markdown
-	Feishu   Format = "feishu"   // Feishu (飞书) custom bot: text
-	Slack    Format = "slack"    // Slack incoming webhook: text
-	JSON     Format = "json"     // {"title", "lines", "data"} for anything else
+	WeCom    = Format(endpoint.WeCom)    // WeCom (企业微信) group robot: markdown
+	DingTalk = Format(endpoint.DingTalk) // DingTalk (钉钉) custom robot: markdown
+	Feishu   = Format(endpoint.Feishu)   // Feishu (飞书) custom bot: text
+	Slack    = Format(endpoint.Slack)    // Slack incoming webhook: text
+	JSON     = Format(endpoint.JSON)     // {"title", "lines", "data"} for anything else
 )
-
-// ParseFormat reads wecom, dingtalk, feishu, slack or json.
-func ParseFormat(s string) (Format, error) {
-	switch f := Format(s); f {
-	case WeCom, DingTalk, Feishu, Slack, JSON:
-		return f, nil
-	}
-	return "", fmt.Errorf("%q is not one of wecom, dingtalk, feishu, slack, json", s)
-}
 
 // markdown escapes the characters that would make text markup or a link
 // in WeCom's and DingTalk's markdown.
@@ -80,24 +73,19 @@ type Webhook struct {
 }
 
 // String shows the webhook without its secret.
-func (w Webhook) String() string {
-	return fmt.Sprintf("%s webhook %s", w.Format, secret.RedactURL(w.URL))
-}
+func (w Webhook) String() string { return w.settings().String() }
 
 // GoString is String, for %#v.
 func (w Webhook) GoString() string { return w.String() }
 
 // Validate checks the URL (absolute http or https, with a host) and the
-// format without sending anything; errors never show the URL's secret.
-func (w Webhook) Validate() error {
-	u, err := url.Parse(w.URL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return fmt.Errorf("url %s: want an absolute http or https URL", secret.RedactURL(w.URL))
-	}
-	if _, err := ParseFormat(string(w.Format)); err != nil {
-		return fmt.Errorf("format: %w", err)
-	}
-	return nil
+// format without sending anything, by the rules of endpoint.Webhook.Check;
+// errors never show the URL's secret.
+func (w Webhook) Validate() error { return w.settings().Check() }
+
+// settings is w without what only the transport needs.
+func (w Webhook) settings() endpoint.Webhook {
+	return endpoint.Webhook{URL: w.URL, Format: endpoint.Format(w.Format)}
 }
 
 // maxResponse is how much of a response body is read.

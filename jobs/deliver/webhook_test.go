@@ -317,11 +317,6 @@ func TestWebhookValidate(t *testing.T) {
 			t.Errorf("%q shows the token", err)
 		}
 	}
-	for _, in := range []string{"wecom", "dingtalk", "feishu", "slack", "json"} {
-		if f, err := ParseFormat(in); err != nil || string(f) != in {
-			t.Errorf("ParseFormat(%q) = %q, %v", in, f, err)
-		}
-	}
 }
 
 func TestWebhookStopsWhenCancelled(t *testing.T) {
