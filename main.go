@@ -20,6 +20,7 @@ import (
 	_ "time/tzdata" // time zones work in a scratch container too
 
 	"retention/config"
+	"retention/extract/secret"
 	"retention/jobs"
 )
 
@@ -198,7 +199,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, now fun
 	cfg, err := loadConfig(cmd, o.config, getenv)
 	// Whatever the config says, output never shows its secrets: the DSNs'
 	// passwords, the SMTP password, the webhook's token.
-	stdout, stderr = redacting(stdout, cfg.Secrets()...), redacting(stderr, cfg.Secrets()...)
+	mask := secret.NewMasker(cfg.Secrets()...)
+	stdout, stderr = mask.Writer(stdout), mask.Writer(stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "retention %s: %v\n", cmd, err)
 		return jobs.ExitCode(err)
@@ -310,8 +312,8 @@ func newLogger(format string, w io.Writer) (*slog.Logger, error) {
 }
 
 func isTerminal(w io.Writer) bool {
-	for r, ok := w.(*redactor); ok; r, ok = w.(*redactor) {
-		w = r.w
+	for r, ok := w.(*secret.Writer); ok; r, ok = w.(*secret.Writer) {
+		w = r.Unwrap()
 	}
 	f, ok := w.(*os.File)
 	if !ok {

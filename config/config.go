@@ -15,8 +15,9 @@ import (
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
 
+	"retention/config/endpoint"
 	"retention/extract"
-	"retention/jobs/deliver"
+	"retention/extract/secret"
 	"retention/transform"
 )
 
@@ -168,10 +169,10 @@ func (d *document) env(getenv func(string) string) {
 func (d *document) partial() Config {
 	c := Config{Source: Source{DSN: d.source.dsn}, Store: Store{DSN: d.store.dsn}}
 	if d.delivery.password != "" {
-		c.Delivery.Email = &Email{SMTP: deliver.SMTP{Password: d.delivery.password}}
+		c.Delivery.Email = &Email{SMTP: endpoint.SMTP{Password: d.delivery.password}}
 	}
 	if d.delivery.webhook.url != "" {
-		c.Delivery.Webhook = &deliver.Webhook{URL: d.delivery.webhook.url}
+		c.Delivery.Webhook = &endpoint.Webhook{URL: d.delivery.webhook.url}
 	}
 	return c
 }
@@ -181,15 +182,15 @@ func (d *document) partial() Config {
 func (c Config) Secrets() []string {
 	var out []string
 	for _, dsn := range []string{c.Source.DSN, c.Store.DSN} {
-		if cfg, err := mysql.ParseDSN(dsn); err == nil && cfg.Passwd != "" {
-			out = append(out, cfg.Passwd)
+		if pw := secret.DSNPassword(dsn); pw != "" {
+			out = append(out, pw)
 		}
 	}
 	if e := c.Delivery.Email; e != nil && e.SMTP.Password != "" {
 		out = append(out, e.SMTP.Password)
 	}
 	if w := c.Delivery.Webhook; w != nil {
-		out = append(out, w.Secrets()...)
+		out = append(out, secret.URLParts(w.URL)...)
 	}
 	return out
 }

@@ -9,7 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"retention/jobs/deliver"
+	"retention/config/endpoint"
 )
 
 // EnvSMTPPassword is where the SMTP password comes from, and the only
@@ -23,15 +23,15 @@ const EnvWebhookURL = "RETENTION_WEBHOOK_URL"
 // Delivery says who receives the published workbooks and which chat hears
 // of each run. Both parts are optional.
 type Delivery struct {
-	Email   *Email           // nil without delivery.email
-	Webhook *deliver.Webhook // nil without a webhook URL
+	Email   *Email            // nil without delivery.email
+	Webhook *endpoint.Webhook // nil without a webhook URL
 }
 
 // Email is the mail server and the routing of workbooks to people.
 type Email struct {
 	// SMTP is the server, its TLS mode, the account (the password from
-	// EnvSMTPPassword) and the sender, checked by deliver.SMTP.Validate.
-	SMTP deliver.SMTP
+	// EnvSMTPPassword) and the sender, checked by endpoint.SMTP.Check.
+	SMTP endpoint.SMTP
 	// Company receive company.xlsx.
 	Company []*mail.Address
 	// Departments route each department's workbook to its people, in the
@@ -106,7 +106,7 @@ func (d *deliveryDoc) decode(n *yaml.Node, key string) error {
 }
 
 // addresses decodes a list of e-mail addresses, each checked as
-// deliver.ParseAddress does and listed once.
+// endpoint.ParseAddress does and listed once.
 func addresses(dst *[]*mail.Address) func(*yaml.Node, string) error {
 	return func(n *yaml.Node, key string) error {
 		if n.Kind != yaml.SequenceNode {
@@ -118,7 +118,7 @@ func addresses(dst *[]*mail.Address) func(*yaml.Node, string) error {
 			if item.Kind != yaml.ScalarNode || item.Tag == "!!null" {
 				return &Error{Key: k, Line: item.Line, Msg: "must be an e-mail address"}
 			}
-			a, err := deliver.ParseAddress(item.Value)
+			a, err := endpoint.ParseAddress(item.Value)
 			if err != nil {
 				return &Error{Key: k, Line: item.Line, Msg: err.Error()}
 			}
@@ -179,19 +179,19 @@ func (d *deliveryDoc) config() (Delivery, error) {
 		out.Email = e
 	}
 	if d.webhook.set || d.webhook.url != "" {
-		w := &deliver.Webhook{URL: d.webhook.url}
+		w := &endpoint.Webhook{URL: d.webhook.url}
 		if w.URL == "" {
 			return out, &Error{Key: "delivery.webhook.url", Line: d.webhook.line, Msg: "not set; set it here or in " + EnvWebhookURL}
 		}
 		if d.webhook.format == "" {
 			return out, &Error{Key: "delivery.webhook.format", Line: d.webhook.line, Msg: "missing: one of wecom, dingtalk, feishu, slack, json"}
 		}
-		f, err := deliver.ParseFormat(d.webhook.format)
+		f, err := endpoint.ParseFormat(d.webhook.format)
 		if err != nil {
 			return out, &Error{Key: "delivery.webhook.format", Line: d.webhook.line, Msg: err.Error()}
 		}
 		w.Format = f
-		if err := w.Validate(); err != nil { // never shows the URL's token
+		if err := w.Check(); err != nil { // never shows the URL's token
 			return out, &Error{Key: "delivery.webhook", Line: d.webhook.line, Msg: err.Error()}
 		}
 		out.Webhook = w
@@ -208,16 +208,16 @@ func (d *deliveryDoc) emailConfig() (*Email, error) {
 	if e.from == "" {
 		return nil, &Error{Key: key("from"), Line: e.line, Msg: `missing: the sender, such as "客户保持报告 <reports@example.com>"`}
 	}
-	mode, err := deliver.ParseTLSMode(e.tls)
+	mode, err := endpoint.ParseTLSMode(e.tls)
 	if err != nil {
 		return nil, &Error{Key: key("tls"), Line: e.line, Msg: err.Error()}
 	}
 	if e.username == "" && d.password != "" {
 		return nil, &Error{Key: EnvSMTPPassword, Msg: "set, but delivery.email.username is not: name the account the password is for"}
 	}
-	s := deliver.SMTP{Addr: e.smtp, TLS: mode, Username: e.username, Password: d.password, From: e.from}
-	if err := s.Validate(); err != nil {
-		// Validate names the field first: addr "…": …, from: …, username "…": ….
+	s := endpoint.SMTP{Addr: e.smtp, TLS: mode, Username: e.username, Password: d.password, From: e.from}
+	if _, _, err := s.Check(); err != nil {
+		// Check names the field first: addr "…": …, from: …, username "…": ….
 		field, msg, _ := strings.Cut(err.Error(), " ")
 		k, ok := map[string]string{"addr": key("smtp"), "from:": key("from"), "username": key("username")}[field]
 		if !ok {

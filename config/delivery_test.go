@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"retention/config"
-	"retention/jobs/deliver"
+	"retention/config/endpoint"
 )
 
 // issueDelivery is the delivery key as the issue shows it.
@@ -40,7 +40,7 @@ func TestDelivery(t *testing.T) {
 	if e == nil {
 		t.Fatal("no email delivery")
 	}
-	if e.SMTP.Addr != "smtp.internal:587" || e.SMTP.TLS != deliver.StartTLS || e.SMTP.Username != "reports" ||
+	if e.SMTP.Addr != "smtp.internal:587" || e.SMTP.TLS != endpoint.StartTLS || e.SMTP.Username != "reports" ||
 		e.SMTP.Password != "s3cret-pw" || e.SMTP.From != "客户保持报告 <reports@example.com>" {
 		t.Errorf("smtp = %v (password %q)", e.SMTP, e.SMTP.Password)
 	}
@@ -55,7 +55,7 @@ func TestDelivery(t *testing.T) {
 		t.Errorf("Ready: %v", err)
 	}
 	w := c.Delivery.Webhook
-	if w == nil || w.Format != deliver.WeCom || !strings.HasSuffix(w.URL, "key=3f1c9a7e-5b2d-4e8f-9a6c-0d1e2f3a4b5c") {
+	if w == nil || w.Format != endpoint.WeCom || !strings.HasSuffix(w.URL, "key=3f1c9a7e-5b2d-4e8f-9a6c-0d1e2f3a4b5c") {
 		t.Errorf("webhook = %v", w)
 	}
 	// What output must never show.
@@ -85,10 +85,10 @@ func TestDelivery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w := c.Delivery.Webhook; w == nil || w.URL != "https://hooks.slack.com/services/T1/B1/abcdefghijklmnop" || w.Format != deliver.Slack {
+	if w := c.Delivery.Webhook; w == nil || w.URL != "https://hooks.slack.com/services/T1/B1/abcdefghijklmnop" || w.Format != endpoint.Slack {
 		t.Errorf("webhook = %v", w)
 	}
-	if to := c.Delivery.Email.Departments[0].To[0]; to.Name != "华东 Sales" || to.Address != "east@example.com" || c.Delivery.Email.SMTP.TLS != deliver.NoTLS {
+	if to := c.Delivery.Email.Departments[0].To[0]; to.Name != "华东 Sales" || to.Address != "east@example.com" || c.Delivery.Email.SMTP.TLS != endpoint.NoTLS {
 		t.Errorf("route %+v, tls %v", to, c.Delivery.Email.SMTP.TLS)
 	}
 	if c.Delivery.Email.Company != nil {

@@ -10,14 +10,16 @@
 // value: time zones into *time.Location, the granularity into a
 // transform.Granularity, the schedule into a cron.Schedule, e-mail
 // addresses into *mail.Address and the SMTP server and webhook into the
-// values of jobs/deliver, each checked as deliver checks them. A Config that
+// plain values of package endpoint (config/endpoint), checked by the rules
+// jobs/deliver applies too; config imports nothing of jobs. A Config that
 // Load returns without an error is valid; every message names the key at
 // fault. NewPlan then applies the flags main parsed (Flags) to a Config,
 // checks only what they changed, and resolves the periods of the command
 // at the time it is given: the result is a Plan.
 //
-// Even a Config that failed to load holds its secrets (Secrets), so that
-// main can mask them in everything it prints.
+// Even a Config that failed to load holds its secrets (Secrets: the DSNs'
+// passwords as package secret finds them, the SMTP password, the webhook
+// URL's token parts), so that main can mask them in everything it prints.
 //
 // Nothing below this package reads configuration text again. Followed
 // from the file to a workbook, report.granularity goes:

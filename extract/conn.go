@@ -3,9 +3,72 @@ package extract
 import (
 	"bufio"
 	"context"
+	"database/sql"
+	"fmt"
 	"net"
 	"syscall"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jmoiron/sqlx"
+
+	"retention/extract/secret"
 )
+
+// DBOptions are what differs between the connections the job opens: to the
+// source (Open) and to the snapshot store.
+type DBOptions struct {
+	Name string // what the DSN is of, for messages: "source", "store"
+	// ParseTime has the driver read DATE and DATETIME values as time.Time
+	// in UTC; without it they arrive as text.
+	ParseTime bool
+	// DialTimeout bounds connecting when the DSN sets no timeout; 0 keeps
+	// the driver's (the system's).
+	DialTimeout time.Duration
+	// TimeZone, when set, is the value of SET time_zone with which every
+	// connection opens; "" keeps the server's and the account's.
+	TimeZone string
+	// ReadBuffer reads every connection through a buffer of readBuffer
+	// bytes (dialBuffered), for streaming millions of rows.
+	ReadBuffer bool
+}
+
+// OpenDB prepares a pool on the MySQL-compatible server at dsn
+// (go-sql-driver's form) without connecting yet: the DSN parsed once, and
+// the driver parameters the job relies on set whatever the DSN says, so
+// that a DSN needs none. Every connection runs without the driver's
+// logger (its failures reach the job through the errors returned),
+// interpolates parameters on the client (no server-side prepared
+// statements) and runs one statement per query; opt adds the rest. Errors
+// never show the DSN's password.
+func OpenDB(dsn string, opt DBOptions) (*sqlx.DB, error) {
+	mask := secret.NewMasker(secret.DSNPassword(dsn))
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("parsing the %s DSN: %w", opt.Name, mask.MaskErr(err))
+	}
+	cfg.Logger = &mysql.NopLogger{}
+	cfg.InterpolateParams = true
+	cfg.MultiStatements = false
+	cfg.ParseTime = opt.ParseTime
+	if cfg.Timeout == 0 {
+		cfg.Timeout = opt.DialTimeout
+	}
+	if opt.TimeZone != "" {
+		if cfg.Params == nil {
+			cfg.Params = map[string]string{}
+		}
+		cfg.Params["time_zone"] = opt.TimeZone
+	}
+	if opt.ReadBuffer {
+		cfg.DialFunc = dialBuffered
+	}
+	conn, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("configuring the %s connection: %w", opt.Name, mask.MaskErr(err))
+	}
+	return sqlx.NewDb(sql.OpenDB(conn), "mysql"), nil
+}
 
 // readBuffer is the read buffer of every connection to the source. The
 // driver reads the socket into a 4 KB buffer of its own, so that a stream

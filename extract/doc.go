@@ -41,4 +41,11 @@
 //     complaint_id repeated in two shards is found as in one stream.
 //   - Rows come from the driver directly (sql.Conn.Raw), through a read
 //     buffer of 256 KB per connection.
+//   - OpenDB is the one set-up of a connection to a MySQL-compatible
+//     server, the source's (Open) and the snapshot store's: the DSN parsed
+//     once, no driver logger, parameters interpolated on the client, one
+//     statement per query, and per DBOptions the time parsing, the dial
+//     timeout, the session time zone and the read buffer. The source's
+//     sessions run in UTC and dial within 10 s unless the DSN says
+//     otherwise. No error shows the DSN's password (package secret).
 package extract

@@ -2,13 +2,13 @@ package extract
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
+
+	"retention/extract/secret"
 )
 
 // Source is a connection pool to the source database.
@@ -24,37 +24,27 @@ type Source struct {
 // instants they are. The job sets the driver parameters it relies on
 // itself, so a DSN needs none.
 func Open(ctx context.Context, dsn string, loc *time.Location) (*Source, error) {
-	cfg, err := mysql.ParseDSN(dsn)
+	db, err := OpenDB(dsn, DBOptions{
+		Name: "source",
+		// Timestamps are parsed from their text, in loc.
+		ParseTime:   false,
+		DialTimeout: 10 * time.Second,
+		// Every connection runs SET time_zone = '+00:00' when it opens, so
+		// the server hands TIMESTAMP values over in UTC whatever its own
+		// zone, the account's default or a time_zone in the DSN: an offset
+		// needs no named time-zone tables. DATETIME values are never
+		// converted by any zone.
+		TimeZone:   sessionTimeZone,
+		ReadBuffer: true,
+	})
 	if err != nil {
-		return nil, fmt.Errorf("parsing the source DSN: %w", redactErr(err, dsn))
+		return nil, err
 	}
-	cfg.ParseTime = false // timestamps are parsed from their text, in loc
-	// The driver logs failed reads to stderr besides returning them; the
-	// errors reach the job's log through the returned error instead.
-	cfg.Logger = &mysql.NopLogger{}
-	cfg.MultiStatements = false
-	cfg.InterpolateParams = true // no server-side prepared statements
-	if cfg.Timeout == 0 {
-		cfg.Timeout = 10 * time.Second
-	}
-	if cfg.Params == nil {
-		cfg.Params = map[string]string{}
-	}
-	// Every connection runs SET time_zone = '+00:00' when it opens, so the
-	// server hands TIMESTAMP values over in UTC whatever its own zone, the
-	// account's default or a time_zone in the DSN: an offset needs no named
-	// time-zone tables. DATETIME values are never converted by any zone.
-	cfg.Params["time_zone"] = sessionTimeZone
-	cfg.DialFunc = dialBuffered
-	conn, err := mysql.NewConnector(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("configuring the source connection: %w", redactErr(err, dsn))
-	}
-	s := &Source{db: sqlx.NewDb(sql.OpenDB(conn), "mysql"), loc: loc, dsn: RedactDSN(dsn)}
+	s := &Source{db: db, loc: loc, dsn: secret.RedactDSN(dsn)}
 	s.db.SetMaxOpenConns(3) // the snapshot, a lock, a probe
 	if err := s.db.PingContext(ctx); err != nil {
 		s.db.Close()
-		return nil, fmt.Errorf("connecting to %s: %w", s.dsn, redactErr(err, dsn))
+		return nil, fmt.Errorf("connecting to %s: %w", s.dsn, secret.NewMasker(secret.DSNPassword(dsn)).MaskErr(err))
 	}
 	return s, nil
 }
@@ -64,50 +54,6 @@ func (s *Source) Close() error { return s.db.Close() }
 
 // String is the redacted DSN.
 func (s *Source) String() string { return s.dsn }
-
-// RedactDSN returns dsn with its password replaced by ***, for showing.
-func RedactDSN(dsn string) string {
-	cfg, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		return "(unparsable DSN)"
-	}
-	if cfg.Passwd != "" {
-		cfg.Passwd = "***"
-	}
-	// Show what the user wrote, not the driver's defaults.
-	cfg.Params = nil
-	s := cfg.FormatDSN()
-	if i := strings.IndexByte(s, '?'); i >= 0 {
-		s = s[:i]
-	}
-	return s
-}
-
-// redactErr keeps err's chain but replaces the DSN's password in its text,
-// should a driver ever quote it.
-func redactErr(err error, dsn string) error {
-	cfg, perr := mysql.ParseDSN(dsn)
-	pw := ""
-	if perr == nil {
-		pw = cfg.Passwd
-	} else if at := strings.LastIndexByte(dsn, '@'); at >= 0 {
-		if c := strings.IndexByte(dsn[:at], ':'); c >= 0 {
-			pw = dsn[c+1 : at]
-		}
-	}
-	if pw == "" || !strings.Contains(err.Error(), pw) {
-		return err
-	}
-	return &redacted{err: err, msg: strings.ReplaceAll(err.Error(), pw, "***")}
-}
-
-type redacted struct {
-	err error
-	msg string
-}
-
-func (r *redacted) Error() string { return r.msg }
-func (r *redacted) Unwrap() error { return r.err }
 
 // Snapshot is a read-only transaction on a connection of its own: every
 // query run through it sees the same consistent state of the source.

@@ -30,7 +30,11 @@
 //   - A run's rows reach the store in one transaction, all or none. The
 //     table and its columns are those docs/OUTPUT.md documents; reads are
 //     scanned into a struct and writes are named statements (sqlx).
-//     Every store failure wraps ErrStore.
+//     Every store failure wraps ErrStore. Connections to the store are set
+//     up as the source's are (extract.OpenDB: no driver logger, parameters
+//     interpolated, one statement per query), with DATETIME read as
+//     time.Time; messages show its DSN without the password
+//     (secret.RedactDSN).
 //   - The delivery ledger of a period is encoded by WriteLedger and decoded
 //     by Ledger, and written by SaveLedger (temporary file, fsync, rename);
 //     it lives beside the period's directory

@@ -2,7 +2,6 @@ package history
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"retention/extract"
+	"retention/extract/secret"
 	"retention/transform"
 )
 
@@ -62,17 +62,13 @@ type Store struct {
 }
 
 // connect prepares a pool on the store's database without connecting yet.
+// DATETIME values are read as time.Time.
 func connect(dsn string) (*sqlx.DB, error) {
-	cfg, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		return nil, storeFail(fmt.Errorf("store.dsn: %w", err))
-	}
-	cfg.ParseTime, cfg.InterpolateParams, cfg.Logger = true, true, &mysql.NopLogger{}
-	conn, err := mysql.NewConnector(cfg)
+	db, err := extract.OpenDB(dsn, extract.DBOptions{Name: "store", ParseTime: true})
 	if err != nil {
 		return nil, storeFail(err)
 	}
-	return sqlx.NewDb(sql.OpenDB(conn), "mysql"), nil
+	return db, nil
 }
 
 // OpenStore connects to the store at dsn and creates its table when
@@ -82,7 +78,7 @@ func OpenStore(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, name: extract.RedactDSN(dsn)}
+	s := &Store{db: db, name: secret.RedactDSN(dsn)}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, storeFail(fmt.Errorf("connecting to %s: %w", s.name, err))
@@ -112,7 +108,7 @@ func CountRuns(ctx context.Context, dsn string) (runs int, exists bool, err erro
 	case errors.As(err, &me) && me.Number == 1146: // no such table
 		return 0, false, nil
 	case err != nil:
-		return 0, false, storeFail(fmt.Errorf("reading retention_snapshots in %s: %w", extract.RedactDSN(dsn), err))
+		return 0, false, storeFail(fmt.Errorf("reading retention_snapshots in %s: %w", secret.RedactDSN(dsn), err))
 	}
 	return runs, true, nil
 }

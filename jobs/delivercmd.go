@@ -208,7 +208,7 @@ func (o *outgoing) state() string {
 // period published, read back from its manifest.
 func notify(ctx context.Context, opt RunOptions, p transform.Period, run report.Run, log *slog.Logger) error {
 	c := opt.Plan
-	w := *c.Delivery.Webhook
+	w := chatWebhook(*c.Delivery.Webhook)
 	w.Retry = deliver.Retry{Sleep: opt.Sleep}
 	rec, err := opt.hist.ReadPeriod(p)
 	if err != nil {
@@ -266,7 +266,7 @@ func checkDelivery(ctx context.Context, opt RunOptions, snap *extract.Snapshot, 
 				fmt.Fprintf(w, "WARNING     delivery.email.departments.%s: the source has no rows of this department; nobody gets a workbook of it\n", name)
 			}
 		}
-		mailer, err := deliver.NewMailer(e.SMTP)
+		mailer, err := deliver.NewMailer(mailServer(e.SMTP))
 		if err != nil {
 			return fail(kindConfig, err)
 		}

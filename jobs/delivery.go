@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"retention/config"
+	"retention/config/endpoint"
 	"retention/history"
 	"retention/jobs/deliver"
 	"retention/report"
@@ -217,7 +218,7 @@ func (m *mailing) send(ctx context.Context) error {
 		}
 	}
 	_, unchanged := m.messages()
-	s := m.email.SMTP
+	s := mailServer(m.email.SMTP)
 	if len(msgs) == 0 {
 		m.log.Info("mail finished", "stage", "deliver", "server", s.Addr, "sent", 0, "pending", 0, "unchanged", unchanged)
 		return m.save(ctx)
@@ -363,6 +364,16 @@ func deliveryReady(c config.Plan) error {
 		return e.Ready()
 	}
 	return nil
+}
+
+// mailServer is the configured SMTP server as jobs/deliver takes it.
+func mailServer(s endpoint.SMTP) deliver.SMTP {
+	return deliver.SMTP{Addr: s.Addr, TLS: s.TLS, Username: s.Username, Password: s.Password, From: s.From, RootCAs: s.RootCAs}
+}
+
+// chatWebhook is the configured webhook as jobs/deliver takes it.
+func chatWebhook(w endpoint.Webhook) deliver.Webhook {
+	return deliver.Webhook{URL: w.URL, Format: deliver.Format(w.Format)}
 }
 
 // errNoDelivery is deliver's error when nothing is configured to deliver.

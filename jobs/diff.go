@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"retention/config"
+	"retention/extract/secret"
 	"retention/history"
 	"retention/report"
 	"retention/transform"
@@ -40,7 +41,7 @@ func Diff(ctx context.Context, opt RunOptions, w io.Writer) error {
 	if len(runs) == 0 {
 		where := c.Report.OutDir
 		if c.Store.DSN != "" {
-			where = "the store " + redact(c.Store.DSN)
+			where = "the store " + secret.RedactDSN(c.Store.DSN)
 		}
 		if against != "" {
 			return &config.Error{Key: "--against", Msg: fmt.Sprintf("run %s published no figures of %s in %s", against, p, where)}

@@ -29,7 +29,10 @@
 //     at once, folded into N States and merged before anything is
 //     computed; a shard that fails fails the whole read, and a transient
 //     failure restarts every shard.
-//   - Logs never show a password: DSNs are redacted.
+//   - Logs never show a password: DSNs are redacted (secret.RedactDSN).
+//   - jobs/deliver takes structs of its own: jobs builds them from the
+//     configured SMTP server and webhook (config/endpoint values), adding
+//     the retries, so that config needs nothing of jobs.
 //   - Delivery comes after publishing and never undoes it: each
 //     recipient gets one message per workbook routed to them (subject and
 //     body from report.Mail, the workbook attached as the manifest lists

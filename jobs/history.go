@@ -8,7 +8,7 @@ import (
 	"log/slog"
 	"time"
 
-	"retention/extract"
+	"retention/extract/secret"
 	"retention/history"
 	"retention/transform"
 )
@@ -69,9 +69,9 @@ func checkStore(ctx context.Context, dsn string, w io.Writer) error {
 	case err != nil:
 		return fail(kindStore, err)
 	case !exists:
-		fmt.Fprintf(w, "store       %s reachable; retention_snapshots will be created by the first run\n", extract.RedactDSN(dsn))
+		fmt.Fprintf(w, "store       %s reachable; retention_snapshots will be created by the first run\n", secret.RedactDSN(dsn))
 	default:
-		fmt.Fprintf(w, "store       %s reachable; runs recorded in retention_snapshots: %d\n", extract.RedactDSN(dsn), runs)
+		fmt.Fprintf(w, "store       %s reachable; runs recorded in retention_snapshots: %d\n", secret.RedactDSN(dsn), runs)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"retention/config"
+	"retention/extract/secret"
 	"retention/history"
 	"retention/report"
 	"retention/transform"
@@ -82,7 +83,7 @@ func execute(ctx context.Context, opt RunOptions, command string, periods []tran
 	log := opt.Logger.With("run_id", runID)
 	first, last := periods[0], periods[len(periods)-1]
 	log.Info(command+" started", "periods", span(first, last), "granularity", first.G.String(),
-		"source", redact(c.Source.DSN), "out_dir", c.Report.OutDir, "version", opt.Version)
+		"source", secret.RedactDSN(c.Source.DSN), "out_dir", c.Report.OutDir, "version", opt.Version)
 	outs, err := executeAll(ctx, opt, command, runID, periods, log, progress)
 	if err != nil {
 		outcome := "failed"
@@ -158,7 +159,7 @@ func executeAll(ctx context.Context, opt RunOptions, command, runID string, peri
 	if opt.hist.HasStore() {
 		t = time.Now()
 		if storeErr = storeRun(ctx, opt.hist, runID, opt.Now, ex.results); storeErr == nil {
-			log.Info("stored", "stage", "store", "store", redact(c.Store.DSN), "duration_ms", time.Since(t).Milliseconds())
+			log.Info("stored", "stage", "store", "store", secret.RedactDSN(c.Store.DSN), "duration_ms", time.Since(t).Milliseconds())
 		}
 	}
 	// The workbooks are out whatever the store said: deliver them. The

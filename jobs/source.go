@@ -293,8 +293,6 @@ func (cust *customers) noteQuality(q *transform.Quality) {
 	q.Sort()
 }
 
-func redact(dsn string) string { return extract.RedactDSN(dsn) }
-
 func pid() int { return os.Getpid() }
 
 // requireSource checks, before a command that reads the source does

@@ -4,7 +4,8 @@
 // messages say are decided by its caller, which also owns the files.
 //
 // Inputs: an SMTP configuration (address, TLS mode, account, sender),
-// checked once by NewMailer, and Messages, each with its own To list,
+// checked once by NewMailer by the rules of config/endpoint, which the
+// configuration is checked by too, and Messages, each with its own To list,
 // subject, plain-text (and optional HTML) body and attachments given as a
 // path or bytes; a Webhook (URL, format) and Notices (title, localized
 // lines, structured data for the json format).
@@ -22,7 +23,7 @@
 //   - A message goes to the addresses of its To list and to no one else.
 //     The envelope recipients are exactly those addresses; there is no Cc
 //     or Bcc; addresses are parsed by net/mail and refused with any control
-//     character; subjects and file names lose their control characters
+//     character (endpoint.ParseAddress); subjects and file names lose their control characters
 //     before go-mail encodes them, so no department name (华东\r\nBcc: …,
 //     =HYPERLINK(…)) can add a header or a recipient.
 //   - An attachment arrives under its name: Content-Disposition carries it
@@ -37,11 +38,13 @@
 //   - The password never leaves the package in text: not in errors (a
 //     server reply quoting it, raw or as AUTH PLAIN/LOGIN base64, is
 //     masked, and an error holding it is replaced by a plain masked copy
-//     so unwrapping cannot reach it), not in SMTP's String. Passwords
-//     shorter than four characters are not masked, as elsewhere in the job.
-//   - Likewise a webhook URL is shown as scheme and host only; its query
-//     values and the path segments that look like tokens (Secrets) are
-//     masked in any text a server sends back. Format.Escape keeps a
+//     so unwrapping cannot reach it), not in SMTP's String. The masking is
+//     package secret's: passwords shorter than secret.MinSecret are not
+//     masked, as elsewhere in the job.
+//   - Likewise a webhook URL is shown as scheme and host only
+//     (secret.RedactURL); its query values and the path segments that look
+//     like tokens (secret.URLParts) are masked in any text a server sends
+//     back. Format.Escape keeps a
 //     department's name plain text in a notice's markdown.
 //   - Transient failures are retried after 1, 2 and 4 s (Retry.Delays),
 //     with an injectable sleep: for mail, 4xx replies and broken, refused

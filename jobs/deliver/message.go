@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	gomail "github.com/wneessen/go-mail"
+
+	"retention/config/endpoint"
 )
 
 // ContentTypeXLSX is the media type of an Excel workbook.
@@ -18,7 +20,7 @@ const ContentTypeXLSX = "application/vnd.openxmlformats-officedocument.spreadshe
 // there is no Cc or Bcc, and nothing in the other fields can add a header
 // or a recipient.
 type Message struct {
-	To          []string // usually one address; each checked as ParseAddress does
+	To          []string // usually one address; each checked as endpoint.ParseAddress does
 	Subject     string   // any text; control characters become spaces, non-ASCII is RFC 2047 encoded
 	Text        string   // the plain-text body
 	HTML        string   // optional HTML alternative of Text
@@ -81,7 +83,7 @@ func attach(gm *gomail.Msg, a Attachment) error {
 	contentType := a.ContentType
 	switch {
 	case contentType != "":
-		if strings.IndexFunc(contentType, isControl) >= 0 {
+		if strings.IndexFunc(contentType, endpoint.IsControl) >= 0 {
 			return fmt.Errorf("attachment %q: content type %q contains a control character", name, contentType)
 		}
 	case strings.EqualFold(filepath.Ext(name), ".xlsx"):

@@ -11,53 +11,26 @@ import (
 	"net/mail"
 	"net/textproto"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
 	"github.com/wneessen/go-mail/smtp"
+
+	"retention/config/endpoint"
+	"retention/extract/secret"
 )
 
-// TLSMode is how the connection to the SMTP server is secured. The zero
-// value is StartTLS.
-type TLSMode int
+// TLSMode is how the connection to the SMTP server is secured, as the
+// configuration names it (endpoint.ParseTLSMode). The zero value is
+// StartTLS.
+type TLSMode = endpoint.TLSMode
 
 const (
-	// StartTLS connects in plain text and upgrades with STARTTLS before
-	// anything else; a server that does not offer it is an error. Port 587.
-	StartTLS TLSMode = iota
-	// ImplicitTLS speaks TLS from the first byte. Port 465.
-	ImplicitTLS
-	// NoTLS never encrypts: only for a relay on a trusted network, and
-	// never with a password.
-	NoTLS
+	StartTLS    = endpoint.StartTLS    // STARTTLS before anything else, or fail. Port 587.
+	ImplicitTLS = endpoint.ImplicitTLS // TLS from the first byte. Port 465.
+	NoTLS       = endpoint.NoTLS       // plain text, never with a password: a relay on a trusted network
 )
-
-// ParseTLSMode reads "starttls" (or ""), "tls" or "none".
-func ParseTLSMode(s string) (TLSMode, error) {
-	switch s {
-	case "", "starttls":
-		return StartTLS, nil
-	case "tls":
-		return ImplicitTLS, nil
-	case "none":
-		return NoTLS, nil
-	}
-	return 0, fmt.Errorf("%q is not one of none, starttls, tls", s)
-}
-
-func (m TLSMode) String() string {
-	switch m {
-	case StartTLS:
-		return "starttls"
-	case ImplicitTLS:
-		return "tls"
-	case NoTLS:
-		return "none"
-	}
-	return "TLSMode(" + strconv.Itoa(int(m)) + ")"
-}
 
 // DefaultTimeout bounds the connection and each command of a session.
 const DefaultTimeout = 30 * time.Second
@@ -80,50 +53,22 @@ type SMTP struct {
 
 // String shows the configuration without the password, so printing an
 // SMTP value with %v or %+v cannot leak it.
-func (s SMTP) String() string {
-	user := ""
-	if s.Username != "" {
-		user = s.Username + "@"
-	}
-	return fmt.Sprintf("smtp://%s%s (tls %s, from %s)", user, s.Addr, s.TLS, s.From)
-}
+func (s SMTP) String() string { return s.settings().String() }
 
 // GoString is String, for %#v.
 func (s SMTP) GoString() string { return s.String() }
 
-// Validate checks the configuration without connecting; each error names
-// the field (addr, tls, from, username, password) and the bad value, never
-// the password.
+// Validate checks the configuration without connecting, by the rules of
+// endpoint.SMTP.Check; each error names the field (addr, tls, from,
+// username, password) and the bad value, never the password.
 func (s SMTP) Validate() error {
-	_, _, err := s.validate()
+	_, _, err := s.settings().Check()
 	return err
 }
 
-func (s SMTP) validate() (host string, port int, err error) {
-	host, p, err := net.SplitHostPort(s.Addr)
-	if err != nil {
-		return "", 0, fmt.Errorf("addr %q: want host:port: %w", s.Addr, err)
-	}
-	port, err = strconv.Atoi(p)
-	if host == "" || err != nil || port < 1 || port > 65535 {
-		return "", 0, fmt.Errorf("addr %q: want host:port with a port from 1 to 65535", s.Addr)
-	}
-	if s.TLS != StartTLS && s.TLS != ImplicitTLS && s.TLS != NoTLS {
-		return "", 0, fmt.Errorf("tls: %v is not one of none, starttls, tls", s.TLS)
-	}
-	if _, err := parseAddress(s.From); err != nil {
-		return "", 0, fmt.Errorf("from: %w", err)
-	}
-	if strings.IndexFunc(s.Username, isControl) >= 0 {
-		return "", 0, fmt.Errorf("username %q contains a control character", s.Username)
-	}
-	if s.Username == "" && s.Password != "" {
-		return "", 0, errors.New("password: given without a username")
-	}
-	if s.Username != "" && s.TLS == NoTLS {
-		return "", 0, fmt.Errorf("username %q: a password is never sent without TLS; use tls starttls or tls", s.Username)
-	}
-	return host, port, nil
+// settings is s without what only the transport needs.
+func (s SMTP) settings() endpoint.SMTP {
+	return endpoint.SMTP{Addr: s.Addr, TLS: s.TLS, Username: s.Username, Password: s.Password, From: s.From, RootCAs: s.RootCAs}
 }
 
 // Mailer sends messages over SMTP. It is safe for concurrent use: every
@@ -133,16 +78,16 @@ type Mailer struct {
 	host   string
 	port   int
 	from   *mail.Address
-	redact redactor
+	redact secret.Masker
 }
 
 // NewMailer validates s once and returns a Mailer for it.
 func NewMailer(s SMTP) (*Mailer, error) {
-	host, port, err := s.validate()
+	host, port, err := s.settings().Check()
 	if err != nil {
 		return nil, err
 	}
-	from, _ := parseAddress(s.From)
+	from, _ := endpoint.ParseAddress(s.From)
 	if s.Timeout <= 0 {
 		s.Timeout = DefaultTimeout
 	}
@@ -155,7 +100,7 @@ func NewMailer(s SMTP) (*Mailer, error) {
 		// The password as it is, and as AUTH PLAIN and LOGIN put it on
 		// the wire (base64, padding dropped so both paddings match), in
 		// case a server echoes what it was sent.
-		redact: newRedactor(s.Password,
+		redact: secret.NewMasker(s.Password,
 			strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(s.Password)), "="),
 			strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(plain)), "=")),
 	}, nil
@@ -181,7 +126,7 @@ func (m *Mailer) Send(ctx context.Context, msgs []Message) []Result {
 	var pending []int
 	for i, msg := range msgs {
 		if _, err := m.build(msg); err != nil {
-			results[i].Err = m.failure(msg, OpPrepare, "", m.redact.error(err), false)
+			results[i].Err = m.failure(msg, OpPrepare, "", m.redact.MaskErr(err), false)
 			continue
 		}
 		pending = append(pending, i)
@@ -243,7 +188,7 @@ func (m *Mailer) Check(ctx context.Context) error {
 		op, account = OpAuthenticate, m.cfg.Username
 	}
 	code, transient := classify(err)
-	e := m.failure(Message{}, op, account, m.redact.error(err), transient)
+	e := m.failure(Message{}, op, account, m.redact.MaskErr(err), transient)
 	e.Code, e.Attempts = code, 1
 	return e
 }
@@ -256,7 +201,7 @@ func (m *Mailer) session(ctx context.Context, msgs []Message, pending []int, res
 	client, err := m.client(ctx, &st)
 	if err != nil {
 		for _, i := range pending {
-			results[i].Err = m.failure(msgs[i], OpConnect, "", m.redact.error(err), false)
+			results[i].Err = m.failure(msgs[i], OpConnect, "", m.redact.MaskErr(err), false)
 		}
 		return
 	}
@@ -268,7 +213,7 @@ func (m *Mailer) session(ctx context.Context, msgs []Message, pending []int, res
 		}
 		code, transient := classify(err)
 		for _, i := range pending {
-			e := m.failure(msgs[i], op, account, m.redact.error(err), transient)
+			e := m.failure(msgs[i], op, account, m.redact.MaskErr(err), transient)
 			e.Code = code
 			results[i].Err = e
 		}
@@ -280,7 +225,7 @@ func (m *Mailer) session(ctx context.Context, msgs []Message, pending []int, res
 	for _, i := range pending {
 		gm, err := m.build(msgs[i])
 		if err != nil { // built once already in Send; only a file vanishing in between gets here
-			results[i].Err = m.failure(msgs[i], OpPrepare, "", m.redact.error(err), false)
+			results[i].Err = m.failure(msgs[i], OpPrepare, "", m.redact.MaskErr(err), false)
 			built = append(built, nil)
 			continue
 		}
@@ -305,7 +250,7 @@ func (m *Mailer) session(ctx context.Context, msgs []Message, pending []int, res
 				err = errors.New("not delivered, for no reason the client gave")
 			}
 			code, transient := classify(err)
-			e := m.failure(msgs[i], OpSend, "", m.redact.error(err), transient)
+			e := m.failure(msgs[i], OpSend, "", m.redact.MaskErr(err), transient)
 			e.Code = code
 			results[i].Err = e
 		}

@@ -678,24 +678,6 @@ func TestSMTPValidate(t *testing.T) {
 	}
 }
 
-func TestParseTLSMode(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]TLSMode{"": StartTLS, "starttls": StartTLS, "tls": ImplicitTLS, "none": NoTLS} {
-		got, err := ParseTLSMode(in)
-		if err != nil || got != want {
-			t.Errorf("ParseTLSMode(%q) = %v, %v; want %v", in, got, err, want)
-		}
-		if in != "" && got.String() != in {
-			t.Errorf("%v.String() = %q, want %q", got, got.String(), in)
-		}
-	}
-	for _, in := range []string{"STARTTLS", "ssl", "yes", " tls"} {
-		if _, err := ParseTLSMode(in); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%q", in)) {
-			t.Errorf("ParseTLSMode(%q): got %v, want an error naming it", in, err)
-		}
-	}
-}
-
 func TestCheck(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t, startTLSServer, withUser)

@@ -2,22 +2,16 @@ package deliver
 
 import (
 	"strings"
-	"unicode"
-)
 
-// isControl reports the characters that may never reach a header: C0 and
-// C1 controls (CR, LF, tab, NUL, DEL ...) and the Unicode line and paragraph
-// separators, which some clients treat as line breaks.
-func isControl(r rune) bool {
-	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
-}
+	"retention/config/endpoint"
+)
 
 // headerText makes s safe as the text of a header (a subject): every
 // control character becomes a space, so a department named "华东\r\nBcc: x"
 // stays one line of text. Encoding non-ASCII text (RFC 2047) is go-mail's.
 func headerText(s string) string {
 	return strings.Map(func(r rune) rune {
-		if isControl(r) {
+		if endpoint.IsControl(r) {
 			return ' '
 		}
 		return r
@@ -31,7 +25,7 @@ func headerText(s string) string {
 // one in Content-Disposition agree.
 func fileName(s string) string {
 	s = strings.Map(func(r rune) rune {
-		if isControl(r) || strings.ContainsRune(`"/:<>?\|`, r) {
+		if endpoint.IsControl(r) || strings.ContainsRune(`"/:<>?\|`, r) {
 			return '_'
 		}
 		return r

@@ -9,31 +9,25 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"retention/config/endpoint"
+	"retention/extract/secret"
 )
 
-// Format is the body a webhook expects.
+// Format is the body a webhook expects, as the configuration names it
+// (endpoint.ParseFormat).
 type Format string
 
 const (
-	WeCom    Format = "wecom"    // WeCom (企业微信) group robot: markdown
-	DingTalk Format = "dingtalk" // DingTalk (钉钉) custom robot: markdown
-	Feishu   Format = "feishu"   // Feishu (飞书) custom bot: text
-	Slack    Format = "slack"    // Slack incoming webhook: text
-	JSON     Format = "json"     // {"title", "lines", "data"} for anything else
+	WeCom    = Format(endpoint.WeCom)    // WeCom (企业微信) group robot: markdown
+	DingTalk = Format(endpoint.DingTalk) // DingTalk (钉钉) custom robot: markdown
+	Feishu   = Format(endpoint.Feishu)   // Feishu (飞书) custom bot: text
+	Slack    = Format(endpoint.Slack)    // Slack incoming webhook: text
+	JSON     = Format(endpoint.JSON)     // {"title", "lines", "data"} for anything else
 )
-
-// ParseFormat reads wecom, dingtalk, feishu, slack or json.
-func ParseFormat(s string) (Format, error) {
-	switch f := Format(s); f {
-	case WeCom, DingTalk, Feishu, Slack, JSON:
-		return f, nil
-	}
-	return "", fmt.Errorf("%q is not one of wecom, dingtalk, feishu, slack, json", s)
-}
 
 // markdown escapes the characters that would make text markup or a link
 // in WeCom's and DingTalk's markdown.
@@ -79,32 +73,19 @@ type Webhook struct {
 }
 
 // String shows the webhook without its secret.
-func (w Webhook) String() string { return fmt.Sprintf("%s webhook %s", w.Format, RedactURL(w.URL)) }
+func (w Webhook) String() string { return w.settings().String() }
 
 // GoString is String, for %#v.
 func (w Webhook) GoString() string { return w.String() }
 
 // Validate checks the URL (absolute http or https, with a host) and the
-// format without sending anything; errors never show the URL's secret.
-func (w Webhook) Validate() error {
-	u, err := url.Parse(w.URL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return fmt.Errorf("url %s: want an absolute http or https URL", RedactURL(w.URL))
-	}
-	if _, err := ParseFormat(string(w.Format)); err != nil {
-		return fmt.Errorf("format: %w", err)
-	}
-	return nil
-}
+// format without sending anything, by the rules of endpoint.Webhook.Check;
+// errors never show the URL's secret.
+func (w Webhook) Validate() error { return w.settings().Check() }
 
-// RedactURL returns the scheme and host of a URL, "https://qyapi.weixin.qq.com",
-// which is all of it that may be shown; "(invalid URL)" when it has none.
-func RedactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return "(invalid URL)"
-	}
-	return (&url.URL{Scheme: u.Scheme, Host: u.Host}).String()
+// settings is w without what only the transport needs.
+func (w Webhook) settings() endpoint.Webhook {
+	return endpoint.Webhook{URL: w.URL, Format: endpoint.Format(w.Format)}
 }
 
 // maxResponse is how much of a response body is read.
@@ -130,17 +111,17 @@ func (w Webhook) Post(ctx context.Context, n Notice) error {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	}
-	redact := newRedactor(w.Secrets()...)
+	redact := secret.NewMasker(secret.URLParts(w.URL)...)
 	delays := w.Retry.delays()
 	var last *HookError
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
 			if err := w.Retry.sleep(ctx, delays[attempt-1]); err != nil {
-				return fmt.Errorf("posting to %s: %w (after %v)", RedactURL(w.URL), err, last.Err)
+				return fmt.Errorf("posting to %s: %w (after %v)", secret.RedactURL(w.URL), err, last.Err)
 			}
 		}
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("posting to %s: %w", RedactURL(w.URL), err)
+			return fmt.Errorf("posting to %s: %w", secret.RedactURL(w.URL), err)
 		}
 		last = w.post(ctx, client, body, redact)
 		if last == nil {
@@ -153,9 +134,9 @@ func (w Webhook) Post(ctx context.Context, n Notice) error {
 	}
 }
 
-func (w Webhook) post(ctx context.Context, client *http.Client, body []byte, redact redactor) *HookError {
+func (w Webhook) post(ctx context.Context, client *http.Client, body []byte, redact secret.Masker) *HookError {
 	fail := func(status, code int, transient bool, err error) *HookError {
-		return &HookError{Endpoint: RedactURL(w.URL), Status: status, Code: code, Transient: transient, Err: redact.error(err)}
+		return &HookError{Endpoint: secret.RedactURL(w.URL), Status: status, Code: code, Transient: transient, Err: redact.MaskErr(err)}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
 	if err != nil {
@@ -245,36 +226,6 @@ func brief(b []byte) string {
 		s = s[:cut] + "…"
 	}
 	return s
-}
-
-// Secrets lists the parts of the URL that may be a token: the whole URL,
-// its user info, query, every query value and every path segment that
-// looks like one (decoded too): 16 characters or more, or 8 or more with a
-// digit, such as Feishu's and Slack's tokens, but not "services" or
-// "retention", which masked everywhere would garble ordinary text. Errors mask them wherever a server
-// quotes them back, and a caller masks them in everything it prints.
-func (w Webhook) Secrets() []string {
-	u, err := url.Parse(w.URL)
-	if err != nil {
-		return []string{w.URL}
-	}
-	list := []string{w.URL, u.RawQuery, u.Fragment}
-	if u.User != nil {
-		p, _ := u.User.Password()
-		list = append(list, u.User.Username(), p)
-	}
-	for _, vs := range u.Query() {
-		list = append(list, vs...)
-	}
-	for _, seg := range strings.Split(u.EscapedPath(), "/") {
-		if len(seg) >= 16 || len(seg) >= 8 && strings.ContainsAny(seg, "0123456789") {
-			list = append(list, seg)
-			if dec, err := url.PathUnescape(seg); err == nil && dec != seg {
-				list = append(list, dec)
-			}
-		}
-	}
-	return slices.DeleteFunc(list, func(s string) bool { return s == "" })
 }
 
 // wecomMax is the most bytes WeCom accepts in markdown content.

@@ -1,9 +1,11 @@
-package deliver
+package endpoint_test
 
 import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"retention/config/endpoint"
 )
 
 func TestParseAddress(t *testing.T) {
@@ -14,7 +16,7 @@ func TestParseAddress(t *testing.T) {
 		`"Finance, HQ" <finance@example.com>`,
 		"north.lead+reports@example.co.uk",
 	} {
-		if _, err := ParseAddress(ok); err != nil {
+		if _, err := endpoint.ParseAddress(ok); err != nil {
 			t.Errorf("ParseAddress(%q): %v", ok, err)
 		}
 	}
@@ -28,7 +30,7 @@ func TestParseAddress(t *testing.T) {
 		"east\x00@example.com",
 		"华东 <east@example.com",
 	} {
-		_, err := ParseAddress(bad)
+		_, err := endpoint.ParseAddress(bad)
 		if err == nil {
 			t.Errorf("ParseAddress(%q) accepted it", bad)
 			continue
@@ -44,11 +46,11 @@ func TestParseAddress(t *testing.T) {
 func TestParseAddressRoundTrip(t *testing.T) {
 	t.Parallel()
 	for _, s := range []string{"华北 Lead <north-lead@example.com>", "east@example.com", `"Finance, HQ" <finance@example.com>`} {
-		a, err := ParseAddress(s)
+		a, err := endpoint.ParseAddress(s)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := ParseAddress(a.String())
+		b, err := endpoint.ParseAddress(a.String())
 		if err != nil || b.Name != a.Name || b.Address != a.Address {
 			t.Errorf("%q → %q → %+v, %v", s, a.String(), b, err)
 		}
