@@ -1,0 +1,37 @@
+package bgbb
+
+import "math"
+
+// PAlive is the probability that a customer with history (x, t_x, n) is
+// alive in period n+1, the paper's eq. (11):
+//
+//	B(α+x, β+n−x)/B(α,β) · B(γ, δ+n+1)/B(γ,δ) / L(α,β,γ,δ | x, t_x, n)
+//
+// It is NaN when p or the history is not valid (see FitGroups).
+func (p Params) PAlive(x, tx, n int) float64 {
+	if !p.valid() || historyProblem(x, tx, n) != "" {
+		return math.NaN()
+	}
+	// With A, T, q and s as in evaluator, eq. (11) is
+	// A(x, n)·(δ+n)/(γ+δ+n) / L = q/(q+s) · (δ+n)/(γ+δ+n).
+	q, r, s := (p.Gamma+p.Delta+float64(tx))/p.Gamma, 1.0, 0.0
+	for j := tx; j < n; j++ {
+		s += r
+		ra, rt := p.ratios(x, j)
+		q *= ra
+		r *= rt
+	}
+	return q / (q + s) * (p.Delta + float64(n)) / (p.Gamma + p.Delta + float64(n))
+}
+
+// PActiveNext is the probability that a customer with history (x, t_x, n)
+// is active in period n+1: the paper's conditional expectation
+// E[X(n, n+n*) | x, t_x, n], eq. (13), with n* = 1. For one period eq. (13)
+// reduces to B(α+x+1, β+n−x)/B(α,β) · B(γ, δ+n+1)/B(γ,δ) / L, which is
+// PAlive times (α+x)/(α+β+n), the mean of p given the history and being
+// alive.
+//
+// It is NaN when p or the history is not valid (see FitGroups).
+func (p Params) PActiveNext(x, tx, n int) float64 {
+	return p.PAlive(x, tx, n) * (p.Alpha + float64(x)) / (p.Alpha + p.Beta + float64(n))
+}
