@@ -33,6 +33,25 @@
 // differ only in n share those steps: the cost of an evaluation grows with
 // the distinct histories and the largest n, not with the customers.
 //
+// # Fit
+//
+// FitGroups maximises the likelihood over log α, log β, log γ, log δ: BFGS
+// from gonum.org/v1/gonum/optimize, from α = β = γ = δ = 1, with the
+// analytic gradient (digamma functions), until the gradient per customer is
+// below 1e-6; then Newton steps on that gradient, with the Hessian from its
+// central differences, until it is below 1e-10. The Newton steps are there
+// because the likelihood's rounding hides the last digits of the optimum
+// from a line search, while the gradient is exact to about 1e-13.
+//
+// A fit is accepted only when BFGS reports convergence, the Hessian at the
+// optimum is positive definite (a strict maximum, not a flat ridge), the
+// Newton steps reach the tolerance, and every |log parameter| ≤ 12 (each
+// parameter within e^±12): data that push a parameter to 0 or infinity
+// (everyone active every period, nobody ever active again) give
+// ErrNotConverged with the reason, never a made-up estimate. Fewer than
+// MinCustomers (50) customers give ErrTooFew; a group that is not a
+// possible history gives a *GroupError naming it.
+//
 // # Predictions
 //
 // PAlive is the paper's eq. (11), P(alive in period n+1 | x, t_x, n): the
@@ -56,7 +75,7 @@
 //
 // The same multiset of groups in any order gives the same Fit, bit for bit:
 // the groups are sorted into one order, and equal histories added, before
-// anything is summed. Nothing is shared between calls, so they may run in
+// anything is summed. Nothing is shared between calls, so fits may run in
 // parallel goroutines. Invalid parameters or histories make LogLikelihood,
 // PAlive and PActiveNext NaN.
 package bgbb

@@ -149,6 +149,42 @@ func TestPredictNoOpportunities(t *testing.T) {
 	}
 }
 
+// TestPredictDonations: the paper's Table 6, P(alive in 2002), for three
+// donors, as lifetimes' tests check it; and the total expected donations in
+// 2002–2006 of Hardie's spreadsheet ("Conditional Expectations (II)",
+// 12,884.2), which eq. (13) gives for five periods. PActiveNext is eq. (13)
+// for one period only, so the five-period total is the integrated model's
+// at the fitted parameters: it vouches for the fit and for the second
+// implementation the other tests hold PActiveNext to.
+func TestPredictDonations(t *testing.T) {
+	t.Parallel()
+	groups := donations(t)
+	fit, err := bgbb.FitGroups(groups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		h    history
+		want float64
+	}{
+		{history{0, 0, 6}, 0.11}, // last donation in 1995, none since
+		{history{2, 4, 6}, 0.59}, // two repeat donations, the last in 1999
+		{history{6, 6, 6}, 0.93}, // every year
+	} {
+		if got := fit.PAlive(c.h.x, c.h.tx, c.h.n); round(got, 2) != c.want {
+			t.Errorf("PAlive(%d, %d, %d) = %v, want %.2f", c.h.x, c.h.tx, c.h.n, got, c.want)
+		}
+	}
+	var total float64
+	for _, g := range groups {
+		_, _, next5 := integrated(fit.Params, g.X, g.TX, g.N)
+		total += float64(g.Count) * next5
+	}
+	if round(total, 1) != 12884.2 {
+		t.Errorf("expected donations in 2002–2006 = %v, want 12884.2", total)
+	}
+}
+
 // TestPredictLongHistories: for n up to MaxN and parameters at the edges a
 // fit accepts, both probabilities are finite and in [0, 1], and PActiveNext
 // ≤ PAlive.
