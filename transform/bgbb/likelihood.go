@@ -29,7 +29,7 @@ func LogLikelihood(p Params, groups []Group) float64 {
 //	T(x, j) = B(α+x, β+j−x)/B(α,β) · B(γ+1, δ+j)/B(γ,δ)
 //
 // and B(a, b+1) = B(a, b)·b/(a+b) gives each from the one before (see
-// Params.ratios), starting from A(x, t_x) = T(x, t_x)·(γ+δ+t_x)/γ. So in
+// walk), starting from A(x, t_x) = T(x, t_x)·(γ+δ+t_x)/γ. So in
 // units of T(x, t_x), L = q + s with q = A(x, n)/T(x, t_x) and s the sum of
 // r = T(x, j)/T(x, t_x), both products of ratios below 1: nothing overflows,
 // and what underflows is below the rounding of s ≥ 1. Groups sharing
@@ -109,22 +109,19 @@ func (e *evaluator) eval(p Params, grad []float64) float64 {
 			end++
 		}
 		logT0 := a.lg[x] + b.lg[tx-x] - ab.lg[tx] + lgG1 + d.lg[tx] - gd.lg[tx+1] + c
-		q, r, s := (p.Gamma+p.Delta+float64(tx))/p.Gamma, 1.0, 0.0
+		wk := p.walkFrom(tx)
 		var sAB, sB, sGD1, sD float64 // Σ r·ψ(α+β+j), r·ψ(β+j−x), r·ψ(γ+δ+1+j), r·ψ(δ+j)
-		j := tx
 		for _, g := range gs[start:end] {
-			for ; j < g.N; j++ {
-				s += r
+			for j := wk.n; j < g.N; j++ {
 				if withGrad {
-					sAB += r * ab.dg[j]
-					sB += r * b.dg[j-x]
-					sGD1 += r * gd.dg[j+1]
-					sD += r * d.dg[j]
+					sAB += wk.r * ab.dg[j]
+					sB += wk.r * b.dg[j-x]
+					sGD1 += wk.r * gd.dg[j+1]
+					sD += wk.r * d.dg[j]
 				}
-				ra, rt := p.ratios(x, j)
-				q *= ra
-				r *= rt
+				wk.step(p, x)
 			}
+			q, s := wk.q, wk.s
 			w := float64(g.Count)
 			ll += w * (logT0 + math.Log(q+s))
 			if !withGrad {
@@ -159,9 +156,24 @@ func paramsAt(u []float64) Params {
 	return Params{Alpha: math.Exp(u[0]), Beta: math.Exp(u[1]), Gamma: math.Exp(u[2]), Delta: math.Exp(u[3])}
 }
 
-// ratios returns A(x, j+1)/A(x, j) and T(x, j+1)/T(x, j) (see evaluator).
-func (p Params) ratios(x, j int) (a, t float64) {
-	fj := float64(j)
-	c := (p.Beta + fj - float64(x)) * (p.Delta + fj) / (p.Alpha + p.Beta + fj)
-	return c / (p.Gamma + p.Delta + fj), c / (p.Gamma + p.Delta + 1 + fj)
+// walk is the recurrence of eq. (6) for one history (x, t_x) as n grows
+// from t_x (see evaluator): q = A(x, n)/T(x, t_x), r = T(x, n)/T(x, t_x),
+// s = Σ_{j=t_x}^{n−1} T(x, j)/T(x, t_x), so that L = T(x, t_x)·(q + s).
+type walk struct {
+	n       int
+	q, r, s float64
+}
+
+func (p Params) walkFrom(tx int) walk {
+	return walk{n: tx, q: (p.Gamma + p.Delta + float64(tx)) / p.Gamma, r: 1}
+}
+
+// step takes w from n to n+1 by B(a, b+1) = B(a, b)·b/(a+b).
+func (w *walk) step(p Params, x int) {
+	fn := float64(w.n)
+	c := (p.Beta + fn - float64(x)) * (p.Delta + fn) / (p.Alpha + p.Beta + fn)
+	w.s += w.r
+	w.q *= c / (p.Gamma + p.Delta + fn)
+	w.r *= c / (p.Gamma + p.Delta + 1 + fn)
+	w.n++
 }

@@ -12,16 +12,13 @@ func (p Params) PAlive(x, tx, n int) float64 {
 	if !p.valid() || historyProblem(x, tx, n) != "" {
 		return math.NaN()
 	}
-	// With A, T, q and s as in evaluator, eq. (11) is
+	// With A, T, q and s as in walk, eq. (11) is
 	// A(x, n)·(δ+n)/(γ+δ+n) / L = q/(q+s) · (δ+n)/(γ+δ+n).
-	q, r, s := (p.Gamma+p.Delta+float64(tx))/p.Gamma, 1.0, 0.0
-	for j := tx; j < n; j++ {
-		s += r
-		ra, rt := p.ratios(x, j)
-		q *= ra
-		r *= rt
+	w := p.walkFrom(tx)
+	for w.n < n {
+		w.step(p, x)
 	}
-	return q / (q + s) * (p.Delta + float64(n)) / (p.Gamma + p.Delta + float64(n))
+	return w.q / (w.q + w.s) * (p.Delta + float64(n)) / (p.Gamma + p.Delta + float64(n))
 }
 
 // PActiveNext is the probability that a customer with history (x, t_x, n)
