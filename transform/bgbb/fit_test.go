@@ -43,6 +43,17 @@ func donations(t testing.TB) []bgbb.Group {
 	return groups
 }
 
+// fitDonations fits the donations and returns them with the fit.
+func fitDonations(t *testing.T) ([]bgbb.Group, bgbb.Fit) {
+	t.Helper()
+	groups := donations(t)
+	fit, err := bgbb.FitGroups(groups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return groups, fit
+}
+
 func round(v float64, digits int) float64 {
 	scale := math.Pow(10, float64(digits))
 	return math.Round(v*scale) / scale
@@ -51,11 +62,7 @@ func round(v float64, digits int) float64 {
 // TestFitDonations: the paper's estimates, to the digits it prints.
 func TestFitDonations(t *testing.T) {
 	t.Parallel()
-	groups := donations(t)
-	fit, err := bgbb.FitGroups(groups)
-	if err != nil {
-		t.Fatal(err)
-	}
+	groups, fit := fitDonations(t)
 	got := bgbb.Fit{
 		Params:        bgbb.Params{Alpha: round(fit.Alpha, 3), Beta: round(fit.Beta, 3), Gamma: round(fit.Gamma, 3), Delta: round(fit.Delta, 3)},
 		LogLikelihood: round(fit.LogLikelihood, 1),
@@ -92,11 +99,7 @@ func TestFitDonations(t *testing.T) {
 // fits run side by side.
 func TestFitOrderFree(t *testing.T) {
 	t.Parallel()
-	groups := donations(t)
-	want, err := bgbb.FitGroups(groups)
-	if err != nil {
-		t.Fatal(err)
-	}
+	groups, want := fitDonations(t)
 	r := rand.New(rand.NewPCG(3, 4))
 	shuffled := slices.Clone(groups)
 	r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })

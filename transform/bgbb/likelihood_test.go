@@ -8,15 +8,17 @@ import (
 	"retention/transform/bgbb"
 )
 
+// lbeta is log B(a, b), from math.Lgamma.
+func lbeta(a, b float64) float64 {
+	la, _ := math.Lgamma(a)
+	lb, _ := math.Lgamma(b)
+	lab, _ := math.Lgamma(a + b)
+	return la + lb - lab
+}
+
 // naiveLogLikelihood is eq. (6) term by term, each Beta function from
 // math.Lgamma, with no recurrence and no shared sums.
 func naiveLogLikelihood(p bgbb.Params, groups []bgbb.Group) float64 {
-	lbeta := func(a, b float64) float64 {
-		la, _ := math.Lgamma(a)
-		lb, _ := math.Lgamma(b)
-		lab, _ := math.Lgamma(a + b)
-		return la + lb - lab
-	}
 	var ll float64
 	for _, g := range groups {
 		x, tx, n := float64(g.X), float64(g.TX), float64(g.N)

@@ -52,12 +52,6 @@ var rule = sync.OnceValue(func() []node { return tanhSinh(1.0 / 32) })
 //	P(data, active in n+1)  = p · P(data, alive in n+1)
 //	E[active in n+1…n+5, data] = P(data, active in n+1) · Σ_{k=0}^{4} (1−θ)^k
 func integrated(p bgbb.Params, x, tx, n int) (alive, active, next5 float64) {
-	lbeta := func(a, b float64) float64 {
-		la, _ := math.Lgamma(a)
-		lb, _ := math.Lgamma(b)
-		lab, _ := math.Lgamma(a + b)
-		return la + lb - lab
-	}
 	fx, ftx, fn := float64(x), float64(tx), float64(n)
 	normP, normTh := lbeta(p.Alpha, p.Beta), lbeta(p.Gamma, p.Delta)
 	var data, withAlive, withActive, withNext5 float64
@@ -158,11 +152,7 @@ func TestPredictNoOpportunities(t *testing.T) {
 // implementation the other tests hold PActiveNext to.
 func TestPredictDonations(t *testing.T) {
 	t.Parallel()
-	groups := donations(t)
-	fit, err := bgbb.FitGroups(groups)
-	if err != nil {
-		t.Fatal(err)
-	}
+	groups, fit := fitDonations(t)
 	for _, c := range []struct {
 		h    history
 		want float64
