@@ -60,8 +60,8 @@ func FitGroups(groups []Group) (Fit, error) {
 	e := newEvaluator(canonical(groups))
 	fit, reason := search(e)
 	fit.Customers = total
-	if reason != "" {
-		return Fit{Customers: total, Evaluations: fit.Evaluations}, fmt.Errorf("fitting %d customers in %d groups: %w: %s", total, len(e.groups), ErrNotConverged, reason)
+	if reason != "" { // fit holds no parameters
+		return fit, fmt.Errorf("fitting %d customers in %d groups: %w: %s", total, len(e.groups), ErrNotConverged, reason)
 	}
 	return fit, nil
 }
@@ -69,7 +69,8 @@ func FitGroups(groups []Group) (Fit, error) {
 // search minimises −log-likelihood per customer over the log-parameters:
 // BFGS from α = β = γ = δ = 1 until the gradient is below bfgsGradTol, then
 // Newton steps on the analytic gradient until it is below polishGradTol.
-// It returns the fit and "" or why it is not one.
+// It returns the fit and "", or a Fit with only Evaluations and why there
+// is none.
 //
 // Two stages because the likelihood's rounding (about 1e-15 per customer)
 // hides the last digits of the optimum from a line search, which compares
