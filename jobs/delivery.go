@@ -229,7 +229,7 @@ func (m *mailing) send(ctx context.Context) error {
 		return fail(kindConfig, err)
 	}
 	t := time.Now()
-	for i, r := range mailer.Send(ctx, msgs) {
+	for i, r := range mailer.Send(ctx, msgs, nil) {
 		all[i].sent, all[i].err = r.Err == nil, r.Err
 	}
 	for _, b := range m.batches {

@@ -32,8 +32,16 @@ const (
 	NoTLS       = endpoint.NoTLS       // plain text, never with a password: a relay on a trusted network
 )
 
-// DefaultTimeout bounds the connection and each command of a session.
-const DefaultTimeout = 30 * time.Second
+// Deadlines of a session. Each command (the greeting, EHLO, STARTTLS,
+// AUTH, MAIL, RCPT, DATA, QUIT) has Timeout; a message's content has
+// Timeout plus the time to send it at MinRate, and every write must
+// progress within Timeout; the server's reply to the end of the content,
+// which waits for its checks (a virus scan), has FinalTimeout.
+const (
+	DefaultTimeout      = 30 * time.Second
+	DefaultMinRate      = 64 << 10         // bytes per second
+	DefaultFinalTimeout = 10 * time.Minute // RFC 5321, 4.5.3.2.6: "DATA Termination: 10 minutes"
+)
 
 // SMTP is where and how mail is sent.
 type SMTP struct {
@@ -48,7 +56,14 @@ type SMTP struct {
 	// pool. Verification is never turned off.
 	RootCAs *x509.CertPool
 	Timeout time.Duration // per connection and per command; 0 means DefaultTimeout
-	Retry   Retry
+	// MinRate is the slowest a message's content may go, in bytes per
+	// second: its deadline is Timeout plus its size at this rate. 0 means
+	// DefaultMinRate.
+	MinRate int64
+	// FinalTimeout bounds the wait for the reply to the end of a
+	// message's content; 0 means DefaultFinalTimeout.
+	FinalTimeout time.Duration
+	Retry        Retry
 }
 
 // String shows the configuration without the password, so printing an
@@ -91,6 +106,12 @@ func NewMailer(s SMTP) (*Mailer, error) {
 	if s.Timeout <= 0 {
 		s.Timeout = DefaultTimeout
 	}
+	if s.MinRate <= 0 {
+		s.MinRate = DefaultMinRate
+	}
+	if s.FinalTimeout <= 0 {
+		s.FinalTimeout = DefaultFinalTimeout
+	}
 	plain := "\x00" + s.Username + "\x00" + s.Password
 	return &Mailer{
 		cfg:  s,
@@ -104,69 +125,6 @@ func NewMailer(s SMTP) (*Mailer, error) {
 			strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(s.Password)), "="),
 			strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(plain)), "=")),
 	}, nil
-}
-
-// Result is what became of one message.
-type Result struct {
-	Attempts int   // sessions in which the message was tried; 0 when it never got that far
-	Err      error // nil when the server accepted the message; otherwise a *MailError
-}
-
-// Send sends every message, each only to the addresses of its To list, and
-// returns one Result per message, in order. All pending messages share one
-// SMTP session per attempt. A transient failure (a 4xx reply, a refused,
-// reset or timed-out connection) is retried after each of the Retry delays,
-// in a new session, for the messages it left undelivered; a permanent one
-// (a 5xx reply such as 550 for a recipient or 535 for the account, a bad
-// certificate, a bad address or attachment) is not. A message the server
-// acknowledged is not sent again. When ctx ends, the messages not yet sent
-// fail with a transient error wrapping ctx's error.
-func (m *Mailer) Send(ctx context.Context, msgs []Message) []Result {
-	results := make([]Result, len(msgs))
-	var pending []int
-	for i, msg := range msgs {
-		if _, err := m.build(msg); err != nil {
-			results[i].Err = m.failure(msg, OpPrepare, "", m.redact.MaskErr(err), false)
-			continue
-		}
-		pending = append(pending, i)
-	}
-	delays := m.cfg.Retry.delays()
-	for attempt := 0; len(pending) > 0 && ctx.Err() == nil; attempt++ {
-		if attempt > 0 {
-			if err := m.cfg.Retry.sleep(ctx, delays[attempt-1]); err != nil {
-				break
-			}
-		}
-		for _, i := range pending {
-			results[i].Attempts++
-		}
-		m.session(ctx, msgs, pending, results)
-		pending = slices.DeleteFunc(pending, func(i int) bool {
-			return results[i].Err == nil || !IsTransient(results[i].Err)
-		})
-		if attempt == len(delays) {
-			break
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		// Whatever the last attempt said, these were cut short.
-		for _, i := range pending {
-			op := OpConnect
-			var me *MailError
-			if errors.As(results[i].Err, &me) {
-				op = me.Op
-			}
-			results[i].Err = m.failure(msgs[i], op, "", err, true)
-		}
-	}
-	for i := range results {
-		var me *MailError
-		if errors.As(results[i].Err, &me) {
-			me.Attempts = results[i].Attempts
-		}
-	}
-	return results
 }
 
 // Check opens a session as Send would (connecting, STARTTLS or TLS with
@@ -191,70 +149,6 @@ func (m *Mailer) Check(ctx context.Context) error {
 	e := m.failure(Message{}, op, account, m.redact.MaskErr(err), transient)
 	e.Code, e.Attempts = code, 1
 	return e
-}
-
-// session opens one SMTP session and sends the messages msgs[pending],
-// recording in results which were accepted and why the others were not.
-func (m *Mailer) session(ctx context.Context, msgs []Message, pending []int, results []Result) {
-	var st sessionState
-	defer st.release()
-	client, err := m.client(ctx, &st)
-	if err != nil {
-		for _, i := range pending {
-			results[i].Err = m.failure(msgs[i], OpConnect, "", m.redact.MaskErr(err), false)
-		}
-		return
-	}
-	conn, err := client.DialToSMTPClientWithContext(ctx)
-	if err != nil {
-		op, account := OpConnect, ""
-		if st.authStarted {
-			op, account = OpAuthenticate, m.cfg.Username
-		}
-		code, transient := classify(err)
-		for _, i := range pending {
-			e := m.failure(msgs[i], op, account, m.redact.MaskErr(err), transient)
-			e.Code = code
-			results[i].Err = e
-		}
-		return
-	}
-	defer client.CloseWithSMTPClient(conn) //nolint:errcheck // the messages' fates are known; a failed QUIT changes none
-
-	built := make([]*gomail.Msg, 0, len(pending))
-	for _, i := range pending {
-		gm, err := m.build(msgs[i])
-		if err != nil { // built once already in Send; only a file vanishing in between gets here
-			results[i].Err = m.failure(msgs[i], OpPrepare, "", m.redact.MaskErr(err), false)
-			built = append(built, nil)
-			continue
-		}
-		built = append(built, gm)
-	}
-	// Each message's own fate is on it, and the joined error repeats
-	// them, except when the connection check (NOOP) before the first
-	// message failed: then only the joined error says why.
-	sessionErr := client.SendWithSMTPClient(conn, built...)
-	for k, i := range pending {
-		gm := built[k]
-		switch {
-		case gm == nil:
-		case gm.IsDelivered():
-			results[i].Err = nil
-		default:
-			err := gm.SendError()
-			if err == nil {
-				err = sessionErr
-			}
-			if err == nil {
-				err = errors.New("not delivered, for no reason the client gave")
-			}
-			code, transient := classify(err)
-			e := m.failure(msgs[i], OpSend, "", m.redact.MaskErr(err), transient)
-			e.Code = code
-			results[i].Err = e
-		}
-	}
 }
 
 func (m *Mailer) failure(msg Message, op, account string, err error, transient bool) *MailError {
@@ -299,11 +193,25 @@ func classify(err error) (code int, transient bool) {
 type sessionState struct {
 	authStarted bool        // AUTH began: a failure from here on is the account's
 	stop        func() bool // unties the connection from ctx
+	conn        net.Conn    // the connection dialled, under any TLS layer: its deadlines are the session's
 }
 
+// release unties the connection from ctx and closes it: a session that
+// failed in its handshake leaves no connection open, and one that ended
+// (after QUIT) none either.
 func (st *sessionState) release() {
 	if st.stop != nil {
 		st.stop()
+	}
+	if st.conn != nil {
+		st.conn.Close()
+	}
+}
+
+// deadline sets the connection's deadline d from now.
+func (st *sessionState) deadline(d time.Duration) {
+	if st.conn != nil {
+		st.conn.SetDeadline(time.Now().Add(d))
 	}
 }
 
@@ -329,6 +237,7 @@ func (m *Mailer) client(ctx context.Context, st *sessionState) (*gomail.Client, 
 		// go-mail's dialCtx ends with the dial; the session lives as
 		// long as ctx, the caller's.
 		st.release()
+		st.conn = conn
 		st.stop = context.AfterFunc(ctx, func() { conn.Close() })
 		return conn, nil
 	}

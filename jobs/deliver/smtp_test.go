@@ -103,7 +103,7 @@ func TestSendDeliversEachWorkbookOnlyToItsRecipient(t *testing.T) {
 			Attachments: []Attachment{{Path: companyPath}},
 		},
 	}
-	results := m.Send(context.Background(), msgs)
+	results := m.Send(context.Background(), msgs, nil)
 	requireSent(t, results)
 	for i, r := range results {
 		if r.Attempts != 1 {
@@ -206,7 +206,7 @@ func TestSendOverEachTLSMode(t *testing.T) {
 			requireSent(t, m.Send(context.Background(), []Message{{
 				To: []string{"a@example.com"}, Subject: "s", Text: "t",
 				Attachments: []Attachment{{Name: "company.xlsx", Data: data}},
-			}}))
+			}}, nil))
 			got := srv.Received()
 			if len(got) != 1 {
 				t.Fatalf("%d messages received, want 1", len(got))
@@ -244,7 +244,7 @@ func TestSendRefusesAnUntrustedCertificate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := m.Send(context.Background(), []Message{{To: []string{"a@example.com"}, Subject: "s", Text: "t"}})[0]
+			r := m.Send(context.Background(), []Message{{To: []string{"a@example.com"}, Subject: "s", Text: "t"}}, nil)[0]
 			var me *MailError
 			if !errors.As(r.Err, &me) || me.Op != OpConnect || me.Transient {
 				t.Fatalf("got %v (%#v), want a permanent connecting error", r.Err, me)
@@ -268,7 +268,7 @@ func TestSendNeverFallsBackToPlainText(t *testing.T) {
 	// AUTH is offered in clear only when go-smtp allows insecure auth; it
 	// does not here, but the client must not get that far anyway.
 	m := mailer(t, srv, StartTLS, testUser, testPassword, &sleeps{})
-	r := m.Send(context.Background(), []Message{{To: []string{"a@example.com"}, Subject: "s", Text: "t"}})[0]
+	r := m.Send(context.Background(), []Message{{To: []string{"a@example.com"}, Subject: "s", Text: "t"}}, nil)[0]
 	var me *MailError
 	if !errors.As(r.Err, &me) || me.Op != OpConnect || me.Transient || !strings.Contains(r.Err.Error(), "STARTTLS") {
 		t.Fatalf("got %v, want a permanent error about STARTTLS", r.Err)
@@ -294,7 +294,7 @@ func TestSendRetriesATransientReplyAndDeliversOnce(t *testing.T) {
 	results := m.Send(context.Background(), []Message{
 		{To: []string{"first@example.com"}, Subject: "1", Text: "1"},
 		{To: []string{"second@example.com"}, Subject: "2", Text: "2"},
-	})
+	}, nil)
 	requireSent(t, results)
 	if results[0].Attempts != 2 || results[1].Attempts != 1 {
 		t.Errorf("attempts %d, %d; want 2, 1", results[0].Attempts, results[1].Attempts)
@@ -326,7 +326,7 @@ func TestSendRetriesWhatALostConnectionLeftUndelivered(t *testing.T) {
 		{To: []string{"first@example.com"}, Subject: "1", Text: "1"},
 		{To: []string{"second@example.com"}, Subject: "2", Text: "2"},
 		{To: []string{"third@example.com"}, Subject: "3", Text: "3"},
-	})
+	}, nil)
 	requireSent(t, results)
 	if a := []int{results[0].Attempts, results[1].Attempts, results[2].Attempts}; !slices.Equal(a, []int{1, 2, 2}) {
 		t.Errorf("attempts %v, want [1 2 2]", a)
@@ -356,7 +356,7 @@ func TestSendRefusedRecipientFailsOnlyItsMessage(t *testing.T) {
 		{To: []string{"east@example.com"}, Subject: "1", Text: "1"},
 		{To: []string{"gone@example.com"}, Subject: "2", Text: "2"},
 		{To: []string{"north@example.com"}, Subject: "3", Text: "3"},
-	})
+	}, nil)
 	if results[0].Err != nil || results[2].Err != nil {
 		t.Fatalf("the other messages failed: %v; %v", results[0].Err, results[2].Err)
 	}
@@ -397,7 +397,7 @@ func TestSendWrongPasswordNamesTheAccountNeverThePassword(t *testing.T) {
 	results := m.Send(context.Background(), []Message{
 		{To: []string{"east@example.com"}, Subject: "1", Text: "1"},
 		{To: []string{"north@example.com"}, Subject: "2", Text: "2"},
-	})
+	}, nil)
 	secrets := []string{
 		testPassword,
 		strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(testPassword)), "="),
@@ -455,7 +455,7 @@ func TestSendServerDownIsTransientAfterRetries(t *testing.T) {
 	results := m.Send(context.Background(), []Message{
 		{To: []string{"east@example.com"}, Subject: "1", Text: "1"},
 		{To: []string{"north@example.com"}, Subject: "2", Text: "2"},
-	})
+	}, nil)
 	for i, r := range results {
 		var me *MailError
 		if !errors.As(r.Err, &me) || !me.Transient || me.Op != OpConnect || r.Attempts != 4 || me.Attempts != 4 {
@@ -484,13 +484,13 @@ func TestSendStopsWhenCancelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := m.Send(ctx, []Message{{To: []string{"east@example.com"}, Subject: "1", Text: "1"}})[0]
+	r := m.Send(ctx, []Message{{To: []string{"east@example.com"}, Subject: "1", Text: "1"}}, nil)[0]
 	if !errors.Is(r.Err, context.Canceled) || !IsTransient(r.Err) || r.Attempts != 1 {
 		t.Errorf("got %v after %d attempts, want a transient error wrapping context.Canceled after 1", r.Err, r.Attempts)
 	}
 
 	// Cancelled before it starts: nothing is tried.
-	r = m.Send(ctx, []Message{{To: []string{"east@example.com"}, Subject: "1", Text: "1"}})[0]
+	r = m.Send(ctx, []Message{{To: []string{"east@example.com"}, Subject: "1", Text: "1"}}, nil)[0]
 	if !errors.Is(r.Err, context.Canceled) || !IsTransient(r.Err) || r.Attempts != 0 {
 		t.Errorf("got %v after %d attempts, want context.Canceled after none", r.Err, r.Attempts)
 	}
@@ -521,7 +521,7 @@ func TestSendCancelledMidSessionClosesTheConnection(t *testing.T) {
 	defer cancel()
 	done := make(chan Result, 1)
 	go func() {
-		done <- m.Send(ctx, []Message{{To: []string{"east@example.com"}, Subject: "1", Text: "1"}})[0]
+		done <- m.Send(ctx, []Message{{To: []string{"east@example.com"}, Subject: "1", Text: "1"}}, nil)[0]
 	}()
 	select {
 	case <-inData:
@@ -555,7 +555,7 @@ func TestSendHostileNamesInjectNothing(t *testing.T) {
 		Subject:     "客户保持报告 · " + hostile + " · " + formula + " · 2026-10",
 		Text:        "body",
 		Attachments: attachments,
-	}}))
+	}}, nil))
 
 	got := srv.Received()
 	if len(got) != 1 || !slices.Equal(got[0].To, []string{"east@example.com"}) {
@@ -614,7 +614,7 @@ func TestSendRejectsABadMessageAndSendsTheRest(t *testing.T) {
 		{To: nil, Subject: "2", Text: "2"},
 		{To: []string{"north@example.com"}, Subject: "3", Text: "3", Attachments: []Attachment{{Path: missing}}},
 		{To: []string{"ok@example.com"}, Subject: "4", Text: "4"},
-	})
+	}, nil)
 	for i, want := range []string{`"east@example.com\r\nBcc: evil@example.net"`, "no recipient", missing} {
 		var me *MailError
 		if !errors.As(results[i].Err, &me) || me.Op != OpPrepare || me.Transient || results[i].Attempts != 0 {
