@@ -43,12 +43,21 @@
 // because the likelihood's rounding hides the last digits of the optimum
 // from a line search, while the gradient is exact to about 1e-13.
 //
-// A fit is accepted only when BFGS reports convergence, the Hessian at the
-// optimum is positive definite (a strict maximum, not a flat ridge), the
-// Newton steps reach the tolerance, and every |log parameter| ≤ 12 (each
-// parameter within e^±12): data that push a parameter to 0 or infinity
-// (everyone active every period, nobody ever active again) give
-// ErrNotConverged with the reason, never a made-up estimate. Fewer than
+// That free search is accepted when BFGS reports convergence, the Hessian
+// at the optimum is positive definite (a strict maximum, not a flat
+// ridge), the Newton steps reach the tolerance, and every |log parameter|
+// ≤ 12 (each parameter within e^±12). When the data push a parameter to an
+// edge instead (a Beta whose parameters grow without bound at a fixed
+// mean: everyone has the same p, or the same θ; or θ → 0, nobody drops
+// out), the maximum of the likelihood lies at infinity and the model's
+// limit there is a model without that heterogeneity. The fit is then the
+// maximum with every log-parameter inside ±12 (a bounded BFGS search,
+// log-parameter = 12·tanh(v/12)), which is that limit to within e^-12;
+// its gradient per customer must be below 1e-6, or 1e-4 where the line
+// search can no longer tell values apart along the flat edge. Data for
+// which neither search converges (everyone active every period, nobody
+// ever active again) give ErrNotConverged with the reason, never a
+// made-up estimate. Fewer than
 // MinCustomers (50) customers give ErrTooFew; a group that is not a
 // possible history gives a *GroupError naming it.
 //

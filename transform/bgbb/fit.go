@@ -44,8 +44,10 @@ type Fit struct {
 // Each group must be a possible history: 0 ≤ x ≤ n ≤ MaxN, t_x = 0 when
 // x = 0 and x ≤ t_x ≤ n otherwise, Count > 0; otherwise the error is a
 // *GroupError naming the first bad one. Fewer than MinCustomers customers
-// in all is ErrTooFew; a search that does not converge to parameters with
-// every |log param| ≤ 12 is ErrNotConverged. Both come wrapped.
+// in all is ErrTooFew. When the free search runs off to an edge (a
+// parameter beyond e^±12: the data are the limit of a homogeneous p or θ,
+// or of no drop-out), the maximum within e^±12 is the fit; a search that
+// converges in neither way is ErrNotConverged. Both errors come wrapped.
 //
 // The result depends only on the multiset of groups, not their order, and
 // is the same bit for bit from run to run.
@@ -59,6 +61,20 @@ func FitGroups(groups []Group) (Fit, error) {
 	}
 	e := newEvaluator(canonical(groups))
 	fit, reason := search(e)
+	if reason != "" {
+		// The free search ran off to an edge: the data are the limit of
+		// a model whose p or θ is the same for everyone (a Beta whose
+		// parameters grow without bound at a fixed mean), or in which
+		// nobody drops out. Its maximum within the bounds is that limit
+		// to within e^-12 (searchBounded).
+		bounded, why := searchBounded(e)
+		bounded.Evaluations += fit.Evaluations
+		if why == "" {
+			fit, reason = bounded, ""
+		} else {
+			fit, reason = Fit{Evaluations: bounded.Evaluations}, reason+"; within e^±12: "+why
+		}
+	}
 	fit.Customers = total
 	if reason != "" { // fit holds no parameters
 		return fit, fmt.Errorf("fitting %d customers in %d groups: %w: %s", total, len(e.groups), ErrNotConverged, reason)
@@ -146,6 +162,66 @@ func search(e *evaluator) (Fit, string) {
 	return fit, ""
 }
 
+// searchBounded minimises −log-likelihood per customer with every
+// log-parameter kept inside ±maxLogParam: u = B·tanh(v/B), B = maxLogParam,
+// searched over v by BFGS from v = 0. A parameter that the data push to an
+// edge stops at it (its gradient in v vanishes there), and the others
+// converge as in the free search. There is no Newton finish: along an edge
+// the likelihood is flat, and the free parameters' BFGS tolerance is the
+// fit's.
+func searchBounded(e *evaluator) (Fit, string) {
+	var evals int
+	const b = maxLogParam
+	toU := func(v []float64) []float64 {
+		u := make([]float64, len(v))
+		for k := range v {
+			u[k] = b * math.Tanh(v[k]/b)
+		}
+		return u
+	}
+	eval := func(v []float64, grad []float64) float64 {
+		u := toU(v)
+		evals++
+		var g [4]float64
+		ll := e.eval(paramsAt(u), g[:])
+		if math.IsNaN(ll) || math.IsInf(ll, 0) {
+			return math.Inf(1)
+		}
+		if grad != nil {
+			for k := range g {
+				t := math.Tanh(v[k] / b)
+				grad[k] = -g[k] / e.customers * (1 - t*t)
+			}
+		}
+		return -ll / e.customers
+	}
+	problem := optimize.Problem{
+		Func: func(v []float64) float64 { return eval(v, nil) },
+		Grad: func(grad, v []float64) { eval(v, grad) },
+	}
+	settings := &optimize.Settings{GradientThreshold: bfgsGradTol, MajorIterations: 1000, FuncEvaluations: 5000}
+	res, err := optimize.Minimize(problem, make([]float64, 4), settings, &optimize.BFGS{GradStopThreshold: bfgsGradTol})
+	if res == nil {
+		return Fit{Evaluations: evals}, fmt.Sprintf("the optimiser did not start: %v", err)
+	}
+	if err != nil || res.Status != optimize.GradientThreshold {
+		// Along an edge the likelihood is flat to its rounding, and the
+		// line search can fail to find a lower value where the gradient
+		// is all but zero already: that is the optimum too.
+		var g [4]float64
+		eval(res.X, g[:])
+		if norm := maxAbs(g); !(norm < boundedGradTol) {
+			return Fit{Evaluations: evals}, fmt.Sprintf("the optimiser stopped with %v (gradient %.1e at %s)", res.Status, norm, describe(toU(res.X)))
+		}
+	}
+	fit := Fit{Params: paramsAt(toU(res.X)), Evaluations: evals}
+	fit.LogLikelihood = e.eval(fit.Params, nil)
+	if math.IsNaN(fit.LogLikelihood) || math.IsInf(fit.LogLikelihood, 0) {
+		return Fit{Evaluations: evals}, fmt.Sprintf("the log-likelihood is %g at %s", fit.LogLikelihood, describe(toU(res.X)))
+	}
+	return fit, ""
+}
+
 // outOfBounds names the first log-parameter outside ±maxLogParam, or "".
 func outOfBounds(u []float64) string {
 	for k, v := range u {
@@ -157,9 +233,10 @@ func outOfBounds(u []float64) string {
 }
 
 const (
-	bfgsGradTol   = 1e-6  // per customer, in log-parameters
-	polishGradTol = 1e-10 // ditto; the gradient's own error is about 1e-13
-	polishSteps   = 8
+	bfgsGradTol    = 1e-6  // per customer, in log-parameters
+	boundedGradTol = 1e-4  // per customer, where the bounded search's line search fails: a unit of log-parameter moves the mean log-likelihood by less than this
+	polishGradTol  = 1e-10 // ditto; the gradient's own error is about 1e-13
+	polishSteps    = 8
 )
 
 // polish takes Newton steps from u, where BFGS stopped within the bounds,
