@@ -46,6 +46,54 @@ type Manifest struct {
 	// ComplaintCategories are the complaints of the reported period by
 	// category, every scope, each category with a non-zero figure.
 	ComplaintCategories []CategoryRow `json:"complaint_categories"`
+	// Forecast is the BG/BB model of every scope fitted at the end of
+	// each period of the history window and the one before: its
+	// parameters and the retention it predicts for the period after (the
+	// spec's Version 3).
+	Forecast []ForecastRow `json:"forecast"`
+}
+
+// ForecastRow is the model fitted to one scope at the end of one period.
+// When it could not be fitted, every figure is null and Reason says why.
+type ForecastRow struct {
+	Department             *string  `json:"department"` // nil for the company
+	Period                 string   `json:"period"`     // fitted at its end; predicts the one after
+	Alpha                  *float64 `json:"alpha"`
+	Beta                   *float64 `json:"beta"`
+	Gamma                  *float64 `json:"gamma"`
+	Delta                  *float64 `json:"delta"`
+	LogLikelihood          *float64 `json:"log_likelihood"`
+	Customers              *int64   `json:"customers"` // fitted
+	PredictedRetentionRate *float64 `json:"predicted_retention_rate"`
+	Reason                 *string  `json:"reason"` // null when fitted
+}
+
+// Forecasts lists the forecast of every scope of r at the end of each
+// period of its history window and the one before it (whose forecast
+// predicts the window's first period), the company first.
+func Forecasts(r *transform.Result) []ForecastRow {
+	out := []ForecastRow{}
+	for _, s := range r.Scopes() {
+		for i := range s.Forecasts {
+			fc := &s.Forecasts[i]
+			row := ForecastRow{Department: department(s.Company, s.Department), Period: fc.Period.String()}
+			if fc.Fitted {
+				n := fc.Customers
+				row.Alpha, row.Beta, row.Gamma, row.Delta = &fc.Alpha, &fc.Beta, &fc.Gamma, &fc.Delta
+				row.LogLikelihood, row.Customers = &fc.LogLikelihood, &n
+			}
+			if fc.PredictedRetention.Valid {
+				v := fc.PredictedRetention.Value
+				row.PredictedRetentionRate = &v
+			}
+			if fc.Reason != transform.ForecastFitted {
+				why := fc.Reason.Key() + ": " + fc.Detail
+				row.Reason = &why
+			}
+			out = append(out, row)
+		}
+	}
+	return out
 }
 
 // Run is what a manifest says of the run that publishes it, besides the
@@ -85,6 +133,7 @@ func NewManifest(res *transform.Result, run Run) *Manifest {
 
 		ComplaintCategories: ComplaintCategories(res),
 		QualityByDepartment: QualityByDepartment(q),
+		Forecast:            Forecasts(res),
 	}
 }
 

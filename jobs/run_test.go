@@ -84,6 +84,7 @@ type manifest struct {
 	Quality     []map[string]any           `json:"quality"`
 	Alerts      []map[string]any           `json:"alerts"`
 	Categories  []map[string]any           `json:"complaint_categories"`
+	Forecast    []map[string]any           `json:"forecast"`
 	Extra       map[string]json.RawMessage `json:"-"`
 }
 
@@ -284,10 +285,11 @@ func TestWorkbookCells(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(churned) != 3 || churned[2][0] != "3" || churned[2][1] != "=1+1" || churned[2][2] != "王五" {
+	// Two notes (the count, the forecast's), the header, the customer.
+	if len(churned) != 4 || churned[3][0] != "3" || churned[3][1] != "=1+1" || churned[3][2] != "王五" {
 		t.Errorf("churned list = %v, want customer 3 named =1+1 owned by 王五", churned)
 	}
-	if formula, _ := f.GetCellFormula("Churned", "B3"); formula != "" {
+	if formula, _ := f.GetCellFormula("Churned", "B4"); formula != "" {
 		t.Errorf("customer name became formula %q", formula)
 	}
 }

@@ -170,9 +170,11 @@ func (b *book) churned(s *transform.Scope, dir Directory) *list {
 			return b.signedMoney(c(i).RevenueHistoryCents)
 		}},
 		column{b.l.T("col.categories_prev"), st.aside, func(i int) any { return b.joined(c(i).Categories, b.category) }},
-		column{b.l.T("col.remark"), st.remark, func(i int) any { return b.churnedRemark(c(i)) }},
 	)
-	return b.newList("sheet.churned", "Churned", []string{b.l.F("note.churned_count", len(s.Churned))}, len(s.Churned), cols)
+	cols = append(cols, b.chanceColumns(func(i int) transform.Chance { return c(i).Chance })...)
+	cols = append(cols, column{b.l.T("col.remark"), st.remark, func(i int) any { return b.churnedRemark(c(i)) }})
+	notes := []string{b.l.F("note.churned_count", len(s.Churned)), b.chanceNote(s)}
+	return b.newList("sheet.churned", "Churned", notes, len(s.Churned), cols)
 }
 
 // churnedRemark says why a churned customer's figures look odd: refunds
@@ -224,9 +226,46 @@ func (b *book) atRisk(s *transform.Scope, dir Directory) *list {
 		column{b.l.T("col.revenue_current"), st.value[transform.Money], func(i int) any { return b.signedMoney(c(i).RevenueCents) }},
 		column{b.l.T("col.last_purchase"), st.date, func(i int) any { return b.date(c(i).LastPurchase) }},
 		column{b.l.T("col.open_complaints"), st.value[transform.Count], func(i int) any { return c(i).OpenComplaints }},
-		column{b.l.T("col.remark"), st.remark, func(i int) any { return b.atRiskRemark(c(i)) }},
 	)
-	return b.newList("sheet.at_risk", "AtRisk", []string{note, b.l.T("note.at_risk_rule")}, len(s.AtRisk), cols)
+	cols = append(cols, b.chanceColumns(func(i int) transform.Chance { return c(i).Chance })...)
+	cols = append(cols, column{b.l.T("col.remark"), st.remark, func(i int) any { return b.atRiskRemark(c(i)) }})
+	return b.newList("sheet.at_risk", "AtRisk", []string{note, b.l.T("note.at_risk_rule"), b.chanceNote(s)}, len(s.AtRisk), cols)
+}
+
+// chanceColumns are a list's columns of the forecast: each customer's
+// chance to be still alive at the end of the period and to buy in the
+// next one, as percentages; empty when the scope has no forecast.
+func (b *book) chanceColumns(chance func(int) transform.Chance) []column {
+	st := b.st
+	return []column{
+		{b.l.T("col.p_alive"), st.value[transform.Fraction], func(i int) any { return b.signedRatio(chance(i).Alive) }},
+		{b.l.T("col.p_active_next"), st.value[transform.Fraction], func(i int) any { return b.signedRatio(chance(i).ActiveNext) }},
+	}
+}
+
+// chanceNote says what the forecast's columns mean, or why they are
+// empty.
+func (b *book) chanceNote(s *transform.Scope) string {
+	fc := s.ForecastAt(b.r.Period)
+	if fc == nil || !fc.Fitted {
+		return b.l.F("note.chance_none", b.forecastReason(fc))
+	}
+	return b.l.F("note.chance", b.r.Period, b.r.Period.Add(1))
+}
+
+// forecastReason says in the book's language why a forecast has no
+// figures.
+func (b *book) forecastReason(fc *transform.Forecast) string {
+	if fc == nil {
+		return b.l.T("forecast.not_fitted")
+	}
+	switch fc.Reason {
+	case transform.ForecastTooFew:
+		return b.l.F("forecast.too_few_customers", fc.Customers)
+	case transform.ForecastNoActive:
+		return b.l.T("forecast.no_active_customers")
+	}
+	return b.l.T("forecast.not_converged")
 }
 
 // atRiskRemark says why an at-risk customer's amounts are negative.

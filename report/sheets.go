@@ -80,10 +80,13 @@ func (b *book) definitions() error {
 		g.put(3, row, b.l.T("def."+m.Key), b.st.note)
 		row++
 	}
-	row++
+	g.put(1, row, b.l.T("forecast.predicted"), b.st.label)
+	g.put(2, row, "predicted_retention_rate", b.st.detail)
+	g.put(3, row, b.l.T("def.predicted_retention_rate"), b.st.note)
+	row += 2
 	g.put(1, row, b.l.T("note.title"), b.st.header)
 	row++
-	notes := []string{b.l.T("note.textbook"), b.l.T("note.share_of_wallet"), b.l.T("note.tiers"), b.l.T("note.at_risk"),
+	notes := []string{b.l.T("note.textbook"), b.l.T("note.share_of_wallet"), b.l.T("note.tiers"), b.l.T("note.at_risk"), b.l.T("note.model"),
 		b.l.T("note.bridge"), b.l.T("note.win_back"), b.l.T("note.targets"),
 		b.l.T("note.scope"), b.l.F("note.periods", b.r.Location), b.l.T("note.empty")}
 	for _, n := range notes {

@@ -62,6 +62,11 @@ func (b *book) summary(title string, s *transform.Scope) error {
 		t.line(row, metricByKey(key), true)
 		g.height(row, 18)
 		row++
+		if key == "retention_rate" {
+			t.forecastLine(row)
+			g.height(row, 18)
+			row++
+		}
 	}
 	row = b.bridge(g, s, row+1, t.cols)
 	if g.err == nil {
@@ -184,6 +189,7 @@ func (b *book) summaryNotes(s *transform.Scope) []string {
 	if !s.Company {
 		notes = append(notes, b.l.F("note.churned_count", len(s.Churned)))
 	}
+	notes = append(notes, b.forecastNote(s))
 	return append(notes, b.l.T("note.change"), b.l.T("note.empty"), b.l.T("note.scope"))
 }
 
@@ -268,6 +274,35 @@ func (t *comparison) line(row int, m transform.Metric, strong bool) {
 	}
 }
 
+// forecastLine writes the retention rate the model predicts for the next
+// period, beside the current one: as predicted at the end of this period,
+// of the previous one and of the year before (each for the period after
+// it), with the changes.
+func (t *comparison) forecastLine(row int) {
+	b, g := t.b, t.g
+	at := func(s *transform.Snapshot) transform.Value {
+		v := transform.Value{Kind: transform.Fraction}
+		if fc := t.s.ForecastAt(s.Period); fc != nil && fc.PredictedRetention.Valid {
+			v.Float, v.Valid = fc.PredictedRetention.Value, true
+		}
+		return v
+	}
+	m := metricByKey("retention_rate")
+	c, p, y := at(t.cur), at(t.prev), at(t.ago)
+	g.put(1, row, b.l.F("forecast.next", t.cur.Period.Add(1)), b.st.label)
+	g.metric(2, row, c, b.st.value[transform.Fraction])
+	col := 3
+	if len(t.targets) > 0 {
+		col = 4
+	}
+	g.metric(col, row, p, b.st.value[transform.Fraction])
+	g.put(col+1, row, changeValue(c, p), b.st.change[transform.Fraction][tone(m, c, p)])
+	if !t.yearly {
+		g.metric(col+2, row, y, b.st.value[transform.Fraction])
+		g.put(col+3, row, changeValue(c, y), b.st.change[transform.Fraction][tone(m, c, y)])
+	}
+}
+
 // target is the text of m's targets in this scope, and whether v misses
 // one of them.
 func (t *comparison) target(m transform.Metric, v transform.Value) (string, bool) {
@@ -315,4 +350,14 @@ func boundText(kind transform.Kind, x float64, currency string) string {
 		return thousands(int64(x))
 	}
 	return fmt.Sprintf("%.2f", x)
+}
+
+// forecastNote says what the predicted retention is, in two plain
+// sentences, or why there is none.
+func (b *book) forecastNote(s *transform.Scope) string {
+	fc := s.ForecastAt(b.r.Period)
+	if fc == nil || !fc.PredictedRetention.Valid {
+		return b.l.F("note.forecast_none", b.forecastReason(fc))
+	}
+	return b.l.F("note.forecast", fc.Customers)
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -27,17 +28,26 @@ func (b *book) trend(s *transform.Scope) error {
 		g.put(j+2, trendTop, snap.Period.String(), b.st.header)
 	}
 	rows := map[string]int{}
-	for i, m := range metrics {
-		row := trendTop + 1 + i
+	row := trendTop + 1
+	for _, m := range metrics {
 		rows[m.Key] = row
 		g.put(1, row, b.l.T("metric."+m.Key), b.st.label)
 		for j := range s.Snapshots {
 			g.metric(j+2, row, m.Of(&s.Snapshots[j]), b.st.value[m.Kind])
 		}
+		row++
+		if m.Key == "retention_rate" {
+			// Beside the actual rate, the rate the model predicted for the
+			// period at the end of the one before: the backtest.
+			rows[predictedKey] = row
+			b.predictedRow(g, s, row)
+			row++
+		}
 	}
+	g.note(row+1, len(s.Snapshots)+1, b.backtestNote(s), b.st.note, float64(columnsPixels(g, 1, len(s.Snapshots)+2))/8)
 	// The bridge's falls as negative amounts, for its chart: hidden rows
 	// below the table.
-	falls := trendTop + len(metrics) + 2
+	falls := row + 3
 	for i, key := range []string{"revenue_contraction", "revenue_churned"} {
 		row := falls + i
 		rows["-"+key] = row
@@ -63,6 +73,41 @@ func (b *book) trend(s *transform.Scope) error {
 	return b.trendCharts(g, len(s.Snapshots), rows)
 }
 
+// predictedKey names the trend's row of predicted retention.
+const predictedKey = "predicted_retention_rate"
+
+// predictedRow writes the retention rate predicted for each period shown,
+// by the forecast fitted at the end of the one before.
+func (b *book) predictedRow(g *grid, s *transform.Scope, row int) {
+	g.put(1, row, b.l.T("forecast.predicted_row"), b.st.label)
+	for j, snap := range s.Snapshots {
+		v := transform.Value{Kind: transform.Fraction}
+		if fc := s.ForecastAt(snap.Period.Add(-1)); fc != nil && fc.PredictedRetention.Valid {
+			v.Float, v.Valid = fc.PredictedRetention.Value, true
+		}
+		g.metric(j+2, row, v, b.st.value[transform.Fraction])
+	}
+}
+
+// backtestNote says how far the predictions shown were from the rates
+// that followed: their mean absolute error, in percentage points.
+func (b *book) backtestNote(s *transform.Scope) string {
+	sum, n := 0.0, 0
+	for i := range s.Snapshots {
+		snap := &s.Snapshots[i]
+		fc := s.ForecastAt(snap.Period.Add(-1))
+		if fc == nil || !fc.PredictedRetention.Valid || !snap.RetentionRate.Valid {
+			continue
+		}
+		sum += math.Abs(fc.PredictedRetention.Value - snap.RetentionRate.Value)
+		n++
+	}
+	if n == 0 {
+		return b.l.T("note.backtest_none")
+	}
+	return b.l.F("note.backtest", n, sum/float64(n)*100)
+}
+
 // trendCharts draws the trend sheet's three charts side by side above the
 // table, from the table's rows.
 func (b *book) trendCharts(g *grid, n int, rows map[string]int) error {
@@ -85,7 +130,9 @@ func (b *book) trendCharts(g *grid, n int, rows map[string]int) error {
 			XAxis:  excelize.ChartAxis{Font: *b.chartFont(), Alignment: excelize.Alignment{TextRotation: -45}},
 			YAxis:  axis("0%"), Dimension: excelize.ChartDimension{Width: width, Height: trendChartHeight}, Format: chartFormat()}
 	}
-	retention := chart(b.l.T("chart.retention"), excelize.Line, series("retention_rate"), series("relative_churn_rate"))
+	predicted := series(predictedKey)
+	predicted.Line = excelize.LineOptions{Dash: excelize.LineDashDash}
+	retention := chart(b.l.T("chart.retention"), excelize.Line, series("retention_rate"), predicted, series("relative_churn_rate"))
 	retention.YAxis.Minimum = zero()
 	revenue, active := series("revenue"), series("active_customers")
 	revenue.Marker = excelize.ChartMarker{}

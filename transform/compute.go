@@ -192,7 +192,9 @@ func (s *State) countCustomer(w window, acc *partAcc, prof *profile, buf *histor
 	for j := c.from; j < c.to; j++ {
 		rec := g.recs[j]
 		periods, complaints := buf.add(g.periods[j], g.complaints[j])
-		if prof.load(w, s, periods, complaints) {
+		loaded := prof.load(w, s, periods, complaints)
+		acc.depts[rec.dept].fc.add(prof.fc)
+		if loaded {
 			acc.depts[rec.dept].add(w, prof, id, ownerIndex(c.slot))
 			n := w.size()
 			if prof.isActive(n - 1) {
@@ -205,7 +207,9 @@ func (s *State) countCustomer(w window, acc *partAcc, prof *profile, buf *histor
 	}
 	prof.deptBuf, prof.deptPrevBuf = depts, deptsPrev
 	periods, complaints := buf.merged()
-	if prof.load(w, s, periods, complaints) {
+	loaded := prof.load(w, s, periods, complaints)
+	acc.company.fc.add(prof.fc)
+	if loaded {
 		prof.depts, prof.deptsPrev = depts, deptsPrev
 		acc.company.add(w, prof, id, ownerIndex(c.slot))
 	}
@@ -280,7 +284,10 @@ type scopeAcc struct {
 	churnedCats  [][]int32 // the categories of each churned customer's complaints in P-1
 	churnedDepts [][]int32 // company-wide: the departments each churned customer bought from in P-1
 	atRisk       []AtRiskCustomer
-	atRiskDepts  [][]int32 // company-wide: the departments each at-risk customer bought from in P
+	atRiskDepts  [][]int32  // company-wide: the departments each at-risk customer bought from in P
+	churnedFc    []groupKey // each churned customer's (x, t_x, n) at the end of P
+	atRiskFc     []groupKey // each at-risk customer's
+	fc           forecastAcc
 	followUp     []FollowUp
 	base         []baseMember
 	categories   map[int32]*categoryAcc
@@ -305,6 +312,7 @@ func newScopeAcc(w window) *scopeAcc {
 		cohortActive: make([][]int64, h),
 		categories:   map[int32]*categoryAcc{},
 		owners:       map[int32]*ownerAcc{},
+		fc:           newForecastAcc(w),
 	}
 	for q := range a.cohortActive {
 		a.cohortActive[q] = make([]int64, h-q)
@@ -328,6 +336,9 @@ func (a *scopeAcc) merge(o *scopeAcc) {
 	a.churnedDepts = append(a.churnedDepts, o.churnedDepts...)
 	a.atRisk = append(a.atRisk, o.atRisk...)
 	a.atRiskDepts = append(a.atRiskDepts, o.atRiskDepts...)
+	a.churnedFc = append(a.churnedFc, o.churnedFc...)
+	a.atRiskFc = append(a.atRiskFc, o.atRiskFc...)
+	a.fc.merge(&o.fc)
 	a.followUp = append(a.followUp, o.followUp...)
 	a.base = append(a.base, o.base...)
 	for c, oc := range o.categories {
@@ -422,6 +433,7 @@ func (a *scopeAcc) add(w window, f *profile, id string, owner int32) {
 				RevenueHistoryCents: history,
 			})
 			a.churnedCats = append(a.churnedCats, slices.Clone(f.catsPrev))
+			a.churnedFc = append(a.churnedFc, f.fc[len(f.fc)-1].key)
 			a.churnedDepts = append(a.churnedDepts, slices.Clone(f.deptsPrev))
 		}
 		for _, c := range f.catsPrev {
@@ -448,6 +460,7 @@ func (a *scopeAcc) add(w window, f *profile, id string, owner int32) {
 			ValueAtRisk:    f.look[i].valueAtRisk(f.rev[i]),
 		})
 		a.atRiskDepts = append(a.atRiskDepts, slices.Clone(f.depts))
+		a.atRiskFc = append(a.atRiskFc, f.fc[len(f.fc)-1].key)
 	}
 	a.addOwner(f, i, owner)
 	if f.risk[i-1] != 0 {
@@ -569,9 +582,12 @@ func (a *scopeAcc) finish(w window, s *State, opt Options, company bool, dept st
 		}
 		return TierNone
 	}
+	sc.Forecasts = a.fc.fit(w, s.g)
+	now := &sc.Forecasts[len(sc.Forecasts)-1]
 	last := a.trend[len(a.trend)-1]
 	for i := range a.churned {
 		c := &a.churned[i]
+		c.Chance = now.chance(a.churnedFc[i])
 		c.Share = positiveRatio(c.RevenuePrevCents, last.churnRevPrev)
 		c.Tier = tierOf(c.CustomerID)
 		for _, cat := range a.churnedCats[i] {
@@ -587,6 +603,7 @@ func (a *scopeAcc) finish(w window, s *State, opt Options, company bool, dept st
 
 	for i := range a.atRisk {
 		a.atRisk[i].Departments = s.deptNames(a.atRiskDepts[i])
+		a.atRisk[i].Chance = now.chance(a.atRiskFc[i])
 	}
 	slices.SortFunc(a.atRisk, func(x, y AtRiskCustomer) int {
 		return cmp.Or(cmp.Compare(y.ValueAtRisk, x.ValueAtRisk), cmp.Compare(x.CustomerID, y.CustomerID))

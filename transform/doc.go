@@ -98,6 +98,19 @@
 //   - A department gets a scope when it has a row in the history window or
 //     the period before it.
 //
+// The forecast (the spec's Version 3, forecast.go): at the end of each
+// period T from the one before the history window to P, every customer
+// whose first active period f in the scope is before T is one of the
+// groups (x, t_x, n) that transform/bgbb fits: n = T − f, x the periods of
+// (f, T] it was active in, t_x the last of them − f (0 when x = 0); a
+// customer first active in T is scored with (0, 0, 0). Its whole history
+// counts, long before the window too. Scope.Forecasts[i] predicts the
+// retention of T+1 as the mean over A(T) of Pr(active in T+1); the churned
+// and at-risk customers of P carry Pr(alive at the end of P) and Pr(active
+// in P+1). With fewer than 50 customers fitted, or a fit that does not
+// converge, a Forecast has no figures and says why. The groups are summed
+// in a fixed order, so that shards and parts give the same bits.
+//
 // Data quality is counted company-wide and by the department of each row;
 // the figures by owner use the owners folded in with SetOwner.
 //

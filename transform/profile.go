@@ -18,6 +18,7 @@ type profile struct {
 	diff    []int32  // openEnd's differences, while loading
 	risk    []Signal // the signals that fired, in active periods from ext-1 on
 	look    []lookback
+	fc      []fcPoint // (x, t_x, n) at the end of each period from first-1 to p, for the forecast
 
 	cats, catsPrev []int32 // categories of the complaints created in p, in p-1
 	// Company-wide only: the departments it bought from in p, in p-1.
@@ -74,13 +75,15 @@ func newProfile(w window) *profile {
 	return &profile{
 		orders: make([]int64, n), rev: make([]int64, n), last: make([]int32, n), active: make([]int32, n+1),
 		comp: make([]int32, n), low: make([]bool, n), openEnd: make([]int32, n), diff: make([]int32, n+1),
-		risk: make([]Signal, n), look: make([]lookback, n),
+		risk: make([]Signal, n), look: make([]lookback, n), fc: make([]fcPoint, w.p-w.first+2),
 	}
 }
 
 // load fills the profile from a customer's per-period stats, sorted by
-// period, and reports whether anything falls in the window.
+// period, and reports whether anything falls in the window. The points of
+// the forecast are filled either way: a customer long gone is fitted too.
 func (f *profile) load(w window, s *State, periods []periodStat, complaints []complaintStat) bool {
+	f.loadForecast(w, periods)
 	clear(f.orders)
 	clear(f.rev)
 	f.hasFirst, f.touched = false, false

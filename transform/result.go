@@ -60,6 +60,12 @@ type Scope struct {
 	// Owners sums P by the customers' owners (State.SetOwner), by value at
 	// risk, descending; the customers without an owner last, as Owner "".
 	Owners []OwnerStat
+	// Forecasts are the BG/BB model fitted at the end of each period from
+	// the one before Result.Periods to P: Forecasts[i] predicts the
+	// period after Result.Periods[i-1], so that each period shown has the
+	// rate predicted for it beside its actual one, and the last predicts
+	// P+1.
+	Forecasts []Forecast
 }
 
 // OwnerStat is one owner's (sales rep's) customers in P: the base and what
@@ -100,6 +106,7 @@ type ChurnedCustomer struct {
 	Tier                TierKind // the customer's value tier in B(P)
 	Categories          []string // the categories of its complaints created in P-1, sorted: the likely cause
 	Departments         []string // company-wide: the departments it bought from in P-1; nil in a department's list
+	Chance              Chance   // its outlook under the scope's forecast at the end of P
 }
 
 // Signal is a reason a customer is at risk.
@@ -142,6 +149,7 @@ type AtRiskCustomer struct {
 	OpenComplaints int64     // complaints open at the end of P: created by then, resolved_at NULL or later
 	Tier           TierKind  // its value tier in B(P); TierNone when it was not active in P-1
 	Departments    []string  // company-wide: the departments it bought from in P; nil in a department's list
+	Chance         Chance    // its outlook under the scope's forecast at the end of P
 }
 
 // FollowUp is one customer of Risk(P-1), the at-risk list of the period

@@ -93,7 +93,7 @@ func (g *generator) customer(i int) {
 	churned := false
 	for p := start; p.N <= g.last.N; p = p.Add(1) {
 		if churned {
-			if r.Float64() < 0.04 {
+			if r.Float64() < 0.008 {
 				churned = false // reactivated
 			} else {
 				continue
