@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -115,4 +116,25 @@ func FileNames(depts []string) map[string]string {
 		out[d] = name
 	}
 	return out
+}
+
+// Attachment is the path of a published workbook of period p, after its
+// bytes were streamed through SHA-256 (never held whole) and found to be
+// those the manifest lists: what is attached is what was published.
+func (h *History) Attachment(p transform.Period, f File) (string, error) {
+	path := filepath.Join(h.PeriodDir(p), filepath.Base(f.Path))
+	file, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("reading the workbook to send: %w", err)
+	}
+	defer file.Close()
+	sum := sha256.New()
+	n, err := io.Copy(sum, file)
+	if err != nil {
+		return "", fmt.Errorf("reading the workbook to send %s: %w", path, err)
+	}
+	if n != f.Bytes || hex.EncodeToString(sum.Sum(nil)) != f.SHA256 {
+		return "", fmt.Errorf("%s has changed since it was published (its size or SHA-256 is not the manifest's); publish the period again", path)
+	}
+	return path, nil
 }

@@ -1,6 +1,7 @@
 package history
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -42,10 +43,24 @@ type Ledger struct {
 
 // Delivery is one workbook of the period for one recipient.
 type Delivery struct {
-	Department *string  `json:"department"` // nil for company.xlsx
-	Recipient  string   `json:"recipient"`  // the bare address, east@example.com
-	Sent       *Sent    `json:"sent"`       // the last message accepted; nil when none was
-	Pending    *Pending `json:"pending"`    // the last attempt failed; nil when it did not
+	Department *string   `json:"department"` // nil for company.xlsx
+	Recipient  string    `json:"recipient"`  // the bare address, east@example.com
+	Sent       *Sent     `json:"sent"`       // the last message accepted; nil when none was
+	Pending    *Pending  `json:"pending"`    // the last attempt failed; nil when it did not
+	InFlight   *InFlight `json:"in_flight"`  // a message was going out when the ledger was last written; nil otherwise
+}
+
+// InFlight is the intent written before a message's content goes to the
+// mail server, cleared by its outcome. A ledger read with one left means
+// the run that wrote it stopped mid-message (it was killed, or the outcome
+// could not be written): the message may or may not have arrived, and it
+// is sent again, under the same Message-ID, so that the copies can be
+// told for one message.
+type InFlight struct {
+	Figures   string    `json:"figures"`    // FiguresDigest of the scope it carries
+	MessageID string    `json:"message_id"` // the Message-ID it goes under
+	At        time.Time `json:"started_at"` // when its content started to go
+	RunID     string    `json:"run_id"`
 }
 
 // Sent is a message the mail server accepted.
@@ -125,21 +140,32 @@ func (l *Ledger) entry(dept *string, recipient string) *Delivery {
 	return d
 }
 
-// RecordSent notes that the server accepted a message: it is no longer
-// pending.
-func (l *Ledger) RecordSent(dept *string, recipient string, s Sent) {
+// RecordSending notes, before a message's content goes, that it is going:
+// the intent of the write-ahead. It returns the entry, for SaveDelivery.
+func (l *Ledger) RecordSending(dept *string, recipient string, f InFlight) *Delivery {
 	d := l.entry(dept, recipient)
-	d.Sent, d.Pending = &s, nil
+	d.InFlight = &f
+	return d
 }
 
-// RecordPending notes a failed attempt at time at.
-func (l *Ledger) RecordPending(dept *string, recipient, figures string, at time.Time, why string) {
+// RecordSent notes that the server accepted a message: it is no longer
+// pending nor in flight. It returns the entry.
+func (l *Ledger) RecordSent(dept *string, recipient string, s Sent) *Delivery {
+	d := l.entry(dept, recipient)
+	d.Sent, d.Pending, d.InFlight = &s, nil, nil
+	return d
+}
+
+// RecordPending notes a failed attempt at time at: the message is pending,
+// no longer in flight. It returns the entry.
+func (l *Ledger) RecordPending(dept *string, recipient, figures string, at time.Time, why string) *Delivery {
 	d := l.entry(dept, recipient)
 	since := at
 	if d.Pending != nil {
 		since = d.Pending.Since
 	}
-	d.Pending = &Pending{Figures: figures, Since: since, At: at, Error: why}
+	d.Pending, d.InFlight = &Pending{Figures: figures, Since: since, At: at, Error: why}, nil
+	return d
 }
 
 // Unroute gives up the pending attempts of the scopes and recipients
@@ -149,17 +175,52 @@ func (l *Ledger) RecordPending(dept *string, recipient, figures string, at time.
 func (l *Ledger) Unroute(routed func(dept *string, recipient string) bool) []*Delivery {
 	var dropped []*Delivery
 	for _, d := range l.Deliveries {
-		if d.Pending != nil && !routed(d.Department, d.Recipient) {
-			d.Pending = nil
+		if d.Waiting() && !routed(d.Department, d.Recipient) {
+			d.Pending, d.InFlight = nil, nil
 			dropped = append(dropped, d)
 		}
 	}
 	return dropped
 }
 
+// Waiting reports whether the entry's message awaits delivery: its last
+// attempt failed, or was cut short in flight.
+func (d *Delivery) Waiting() bool { return d.Pending != nil || d.InFlight != nil }
+
 // HasPending reports whether a message of the period awaits delivery.
-func (l *Ledger) HasPending() bool {
-	return slices.ContainsFunc(l.Deliveries, func(d *Delivery) bool { return d.Pending != nil })
+func (l *Ledger) HasPending() bool { return slices.ContainsFunc(l.Deliveries, (*Delivery).Waiting) }
+
+// MessageID is the Message-ID of the message that carries a scope's
+// figures to a recipient: the same for every copy of one message (its
+// granularity, period, scope, recipient and figures), so that a repeat
+// after a crash is known for one, and another for figures that changed.
+// domain is the sender's.
+func (l *Ledger) MessageID(dept *string, recipient, figures, domain string) string {
+	scope := "company"
+	if dept != nil {
+		scope = "department\x00" + *dept
+	}
+	sum := sha256.Sum256([]byte(l.Granularity + "\x00" + l.Period + "\x00" + scope + "\x00" + strings.ToLower(recipient) + "\x00" + figures))
+	return "retention." + hex.EncodeToString(sum[:16]) + "@" + domain
+}
+
+// check finds what no ledger the job writes holds: an entry that is
+// null, lacks its recipient, or repeats another's scope and recipient.
+func (l *Ledger) check() error {
+	for i, d := range l.Deliveries {
+		switch {
+		case d == nil:
+			return fmt.Errorf("deliveries[%d] is null", i)
+		case d.Recipient == "":
+			return fmt.Errorf("deliveries[%d] has no recipient", i)
+		}
+	}
+	for i, d := range l.Deliveries {
+		if l.Find(d.Department, d.Recipient) != d {
+			return fmt.Errorf("deliveries[%d] repeats the scope and recipient of another entry", i)
+		}
+	}
+	return nil
 }
 
 // WriteLedger writes l as indented JSON: the one encoder of the format.
@@ -174,10 +235,56 @@ func WriteLedger(w io.Writer, l *Ledger) error {
 	return nil
 }
 
-// SaveLedger writes a period's ledger atomically: to a temporary file in
-// the same directory, fsynced, then renamed over the old one, so that a
+// Ledger reads the delivery ledger of period p: from the snapshot store
+// when one is set, else from its file (LedgerFile). A period the store
+// holds nothing of is read from its file: a ledger written before the
+// store was configured. A period never delivered has an empty ledger; one
+// that cannot be read is an error naming the file or row, never an empty
+// ledger (which would send everything again).
+func (h *History) Ledger(ctx context.Context, p transform.Period) (*Ledger, error) {
+	if h.HasStore() {
+		s, err := h.Store(ctx)
+		if err != nil {
+			return nil, err
+		}
+		l, found, err := s.ledger(ctx, p)
+		if err != nil || found {
+			return l, err
+		}
+	}
+	return h.fileLedger(p)
+}
+
+// SaveDelivery writes one entry d of period p's ledger l as it now is:
+// the write-ahead's unit, before and after each message. In the store it
+// is one row; in a file, the whole ledger, atomically.
+func (h *History) SaveDelivery(ctx context.Context, p transform.Period, l *Ledger, d *Delivery) error {
+	if h.HasStore() {
+		s, err := h.Store(ctx)
+		if err != nil {
+			return err
+		}
+		return s.saveEntries(ctx, l, []*Delivery{d})
+	}
+	return h.saveLedgerFile(p, l)
+}
+
+// SaveLedger writes every entry of period p's ledger l.
+func (h *History) SaveLedger(ctx context.Context, p transform.Period, l *Ledger) error {
+	if h.HasStore() {
+		s, err := h.Store(ctx)
+		if err != nil {
+			return err
+		}
+		return s.saveEntries(ctx, l, l.Deliveries)
+	}
+	return h.saveLedgerFile(p, l)
+}
+
+// saveLedgerFile writes a period's ledger atomically: to a temporary file
+// in the same directory, fsynced, then renamed over the old one, so that a
 // crash leaves the old ledger or the new one, never part of either.
-func (h *History) SaveLedger(p transform.Period, l *Ledger) error {
+func (h *History) saveLedgerFile(p transform.Period, l *Ledger) error {
 	path := h.LedgerFile(p)
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -207,9 +314,8 @@ func (h *History) SaveLedger(p transform.Period, l *Ledger) error {
 	return syncDir(dir)
 }
 
-// Ledger reads the ledger of period p: the one decoder of the format. A
-// period never delivered has an empty ledger.
-func (h *History) Ledger(p transform.Period) (*Ledger, error) {
+// fileLedger reads the ledger file of period p.
+func (h *History) fileLedger(p transform.Period) (*Ledger, error) {
 	path := h.LedgerFile(p)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -218,20 +324,41 @@ func (h *History) Ledger(p transform.Period) (*Ledger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the delivery ledger: %w", err)
 	}
-	l := NewLedger(p)
-	if err := json.Unmarshal(b, l); err != nil {
+	l, err := decodeLedger(b, p)
+	if err != nil {
 		return nil, fmt.Errorf("reading the delivery ledger %s: %w", path, err)
-	}
-	if l.Granularity != p.G.String() || l.Period != p.String() {
-		return nil, fmt.Errorf("reading the delivery ledger %s: it is the ledger of %s %s", path, l.Granularity, l.Period)
 	}
 	return l, nil
 }
 
 // PendingPeriods lists the periods of granularity g whose ledger holds a
-// pending message, oldest first. A ledger that cannot be read is returned
-// among the damaged, for the caller to report.
-func (h *History) PendingPeriods(g transform.Granularity) (periods []transform.Period, damaged []*ManifestError, err error) {
+// message waiting (pending, or in flight when a run stopped), oldest
+// first: in the store when one is set, and in the ledger files of the
+// periods it holds nothing of. A ledger file that cannot be read is
+// returned among the damaged, for the caller to report.
+func (h *History) PendingPeriods(ctx context.Context, g transform.Granularity) (periods []transform.Period, damaged []*ManifestError, err error) {
+	var inStore []transform.Period
+	if h.HasStore() {
+		s, err := h.Store(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		if inStore, periods, err = s.ledgerPeriods(ctx, g); err != nil {
+			return nil, nil, err
+		}
+	}
+	files, damaged, err := h.filePendingPeriods(g, inStore)
+	if err != nil {
+		return nil, nil, err
+	}
+	periods = append(periods, files...)
+	slices.SortFunc(periods, func(a, b transform.Period) int { return a.Sub(b) })
+	return periods, damaged, nil
+}
+
+// filePendingPeriods is PendingPeriods of the ledger files, but for the
+// periods skip (the store's).
+func (h *History) filePendingPeriods(g transform.Granularity, skip []transform.Period) (periods []transform.Period, damaged []*ManifestError, err error) {
 	entries, err := os.ReadDir(filepath.Join(h.root, g.String()))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, fmt.Errorf("reading the delivery ledgers: %w", err)
@@ -242,10 +369,10 @@ func (h *History) PendingPeriods(g transform.Granularity) (periods []transform.P
 			continue
 		}
 		p, err := transform.ParsePeriod(name)
-		if err != nil || p.G != g {
+		if err != nil || p.G != g || slices.Contains(skip, p) {
 			continue
 		}
-		l, err := h.Ledger(p)
+		l, err := h.fileLedger(p)
 		switch {
 		case err != nil:
 			damaged = append(damaged, &ManifestError{Path: h.LedgerFile(p), Err: err})
@@ -253,7 +380,6 @@ func (h *History) PendingPeriods(g transform.Granularity) (periods []transform.P
 			periods = append(periods, p)
 		}
 	}
-	slices.SortFunc(periods, func(a, b transform.Period) int { return a.Sub(b) })
 	return periods, damaged, nil
 }
 
@@ -353,4 +479,20 @@ func (h *History) ReadPeriod(p transform.Period) (*Record, error) {
 		return nil, fmt.Errorf("%s holds the manifest of %s %s", dir, rec.Granularity, rec.Period)
 	}
 	return rec, nil
+}
+
+// decodeLedger decodes the ledger of period p: the one decoder of the
+// format, which refuses what no ledger the job wrote holds.
+func decodeLedger(b []byte, p transform.Period) (*Ledger, error) {
+	l := NewLedger(p)
+	if err := json.Unmarshal(b, l); err != nil {
+		return nil, err
+	}
+	if l.Granularity != p.G.String() || l.Period != p.String() {
+		return nil, fmt.Errorf("it is the ledger of %s %s", l.Granularity, l.Period)
+	}
+	if err := l.check(); err != nil {
+		return nil, err
+	}
+	return l, nil
 }

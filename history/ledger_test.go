@@ -2,6 +2,7 @@ package history
 
 import (
 	"bytes"
+	"context"
 	"math"
 	"os"
 	"path/filepath"
@@ -105,12 +106,13 @@ func TestRestatedScopes(t *testing.T) {
 // and what is due.
 func TestLedger(t *testing.T) {
 	t.Parallel()
+	ctx := context.Background()
 	out := t.TempDir()
 	sep, err := transform.ParsePeriod("2026-09")
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := Open(out).Ledger(sep)
+	l, err := Open(out).Ledger(ctx, sep)
 	if err != nil || len(l.Deliveries) != 0 || l.Period != "2026-09" || l.Granularity != "month" {
 		t.Fatalf("the ledger of a period never delivered: %+v, %v", l, err)
 	}
@@ -151,36 +153,85 @@ func TestLedger(t *testing.T) {
 	if got := Open(out).LedgerFile(sep); got != filepath.Join(out, "month", "2026-09.deliveries.json") {
 		t.Errorf("ledger file %s", got)
 	}
-	back, err := Open(out).Ledger(sep)
+	back, err := Open(out).Ledger(ctx, sep)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !back.HasPending() || back.Due(nil, "finance@example.com", "c1") != DueDone || *back.Find(&east, "east@example.com").Department != "华东" {
 		t.Errorf("read back: %+v", back)
 	}
-	periods, damaged, err := Open(out).PendingPeriods(transform.Month)
+	periods, damaged, err := Open(out).PendingPeriods(ctx, transform.Month)
 	if err != nil || len(damaged) != 0 || !slices.Equal(periods, []transform.Period{sep}) {
 		t.Errorf("pending periods %v, damaged %v, %v; want 2026-09", periods, damaged, err)
 	}
 
 	back.RecordSent(&east, "east@example.com", Sent{File: "华东.xlsx", SHA256: "def", Figures: "f1", At: at, RunID: "r2"})
 	write(back)
-	if periods, _, _ := Open(out).PendingPeriods(transform.Month); len(periods) != 0 {
+	if periods, _, _ := Open(out).PendingPeriods(ctx, transform.Month); len(periods) != 0 {
 		t.Errorf("pending periods %v after the message went out", periods)
 	}
 
 	// A damaged ledger is reported, never taken for an empty one.
 	aug, _ := transform.ParsePeriod("2026-08")
 	os.WriteFile(Open(out).LedgerFile(aug), []byte(`{"granularity": "month", "deliv`), 0o644)
-	if _, err := Open(out).Ledger(aug); err == nil {
+	if _, err := Open(out).Ledger(ctx, aug); err == nil {
 		t.Error("a damaged ledger reads as empty")
 	}
-	if _, damaged, _ := Open(out).PendingPeriods(transform.Month); len(damaged) != 1 || !strings.Contains(damaged[0].Path, "2026-08") {
+	if _, damaged, _ := Open(out).PendingPeriods(ctx, transform.Month); len(damaged) != 1 || !strings.Contains(damaged[0].Path, "2026-08") {
 		t.Errorf("damaged %v, want the ledger of 2026-08", damaged)
 	}
 	os.WriteFile(Open(out).LedgerFile(aug), []byte(`{"granularity": "month", "period": "2026-09", "deliveries": []}`), 0o644)
-	if _, err := Open(out).Ledger(aug); err == nil || !strings.Contains(err.Error(), "ledger of month 2026-09") {
+	if _, err := Open(out).Ledger(ctx, aug); err == nil || !strings.Contains(err.Error(), "ledger of month 2026-09") {
 		t.Errorf("another period's ledger under 2026-08's name: %v", err)
+	}
+	// What no ledger the job writes holds is an error naming the file and
+	// the entry, never a panic.
+	for text, want := range map[string]string{
+		`{"granularity": "month", "period": "2026-08", "deliveries": [null]}`:                                             "deliveries[0] is null",
+		`{"granularity": "month", "period": "2026-08", "deliveries": [{"department": null, "recipient": ""}]}`:            "deliveries[0] has no recipient",
+		`{"granularity": "month", "period": "2026-08", "deliveries": [{"recipient": "a@x"}, {"recipient": "A@x"}, null]}`: "deliveries[2] is null",
+		`{"granularity": "month", "period": "2026-08", "deliveries": [{"recipient": "a@x"}, {"recipient": "A@x"}]}`:       "deliveries[1] repeats",
+	} {
+		os.WriteFile(Open(out).LedgerFile(aug), []byte(text), 0o644)
+		_, err := Open(out).Ledger(ctx, aug)
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "2026-08.deliveries.json") {
+			t.Errorf("%s: %v, want an error naming the file and %q", text, err, want)
+		}
+	}
+}
+
+// TestLedgerInFlight: the intent written before a message's content goes
+// makes the message wait (it may not have arrived) until its outcome
+// clears it; both copies of one message carry one Message-ID, which the
+// figures, scope, recipient and period decide.
+func TestLedgerInFlight(t *testing.T) {
+	t.Parallel()
+	sep, _ := transform.ParsePeriod("2026-09")
+	l := NewLedger(sep)
+	east := "华东"
+	id := l.MessageID(&east, "East@example.com", "f1", "example.com")
+	if id != l.MessageID(&east, "east@example.com", "f1", "example.com") || !strings.HasSuffix(id, "@example.com") {
+		t.Errorf("Message-ID %s: not the same for the same message", id)
+	}
+	for _, other := range []string{l.MessageID(&east, "east@example.com", "f2", "example.com"), l.MessageID(nil, "east@example.com", "f1", "example.com"),
+		NewLedger(sep.Add(1)).MessageID(&east, "east@example.com", "f1", "example.com")} {
+		if other == id {
+			t.Errorf("another message has Message-ID %s", id)
+		}
+	}
+	at := time.Date(2026, 10, 1, 6, 30, 0, 0, time.UTC)
+	d := l.RecordSending(&east, "east@example.com", InFlight{Figures: "f1", MessageID: id, At: at, RunID: "r1"})
+	if !d.Waiting() || !l.HasPending() || l.Due(&east, "east@example.com", "f1") != DueNew {
+		t.Errorf("a message in flight does not wait: %+v", d)
+	}
+	l.RecordSent(&east, "east@example.com", Sent{File: "华东.xlsx", Figures: "f1", At: at, RunID: "r1"})
+	if d.Waiting() || l.HasPending() {
+		t.Errorf("a message sent still waits: %+v", d)
+	}
+	l.RecordSending(&east, "east@example.com", InFlight{Figures: "f2", MessageID: "x@example.com", At: at, RunID: "r2"})
+	l.RecordPending(&east, "east@example.com", "f2", at, "in doubt")
+	if d.InFlight != nil || d.Pending == nil {
+		t.Errorf("a failed attempt is still in flight: %+v", d)
 	}
 }
 

@@ -3,6 +3,7 @@ package jobs
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -69,25 +70,28 @@ func mailPublished(ctx context.Context, opt RunOptions, runID, command string, o
 	}
 	m := newMailing(opt, runID, log)
 	done := map[transform.Period]bool{}
+	earlier, damaged, err := opt.hist.PendingPeriods(ctx, outs[0].Period.G)
+	if err != nil {
+		return nil, failLedger(err)
+	}
+	if len(damaged) > 0 {
+		// Its messages' state is unknown: sending anything could repeat
+		// what went out, or forget what did not.
+		return nil, fail(kindOutput, fmt.Errorf("cannot read the delivery ledger %s: %w; delivery stopped, nothing sent (restore or remove the file)",
+			damaged[0].Path, damaged[0].Err))
+	}
 	for _, o := range outs {
-		if err := m.add(o.Period, which); err != nil {
+		if err := m.add(ctx, o.Period, which); err != nil {
 			return nil, err
 		}
 		done[o.Period] = true
-	}
-	earlier, damaged, err := opt.hist.PendingPeriods(outs[0].Period.G)
-	if err != nil {
-		return nil, fail(kindOutput, err)
-	}
-	for _, d := range damaged {
-		log.Warn("cannot read a delivery ledger; its pending messages are not sent", "stage", "deliver", "path", d.Path, "error", d.Err.Error())
 	}
 	for _, p := range earlier {
 		if done[p] {
 			continue
 		}
-		if err := m.add(p, duePending); err != nil {
-			log.Warn("cannot send the pending messages of a period", "stage", "deliver", "period", p.String(), "error", err.Error())
+		if err := m.add(ctx, p, duePending); err != nil {
+			return nil, err
 		}
 	}
 	return m, m.send(ctx)
@@ -118,7 +122,7 @@ func Deliver(ctx context.Context, opt RunOptions, w io.Writer) error {
 	}
 	m := newMailing(opt, runID, log)
 	if c.DryRun {
-		if err := m.add(p, which); err != nil {
+		if err := m.add(ctx, p, which); err != nil {
 			return err
 		}
 		m.list(w)
@@ -129,7 +133,7 @@ func Deliver(ctx context.Context, opt RunOptions, w io.Writer) error {
 		return err
 	}
 	defer lock.Release()
-	if err := m.add(p, which); err != nil {
+	if err := m.add(ctx, p, which); err != nil {
 		return err
 	}
 	planned, unchanged := m.messages()
@@ -280,4 +284,13 @@ func checkDelivery(ctx context.Context, opt RunOptions, snap *extract.Snapshot, 
 		fmt.Fprintf(w, "webhook     %s (not posted to by check)\n", h)
 	}
 	return nil
+}
+
+// failLedger is a failure to read the delivery ledgers: of the store when
+// they are kept there, else of the output directory.
+func failLedger(err error) error {
+	if errors.Is(err, history.ErrStore) {
+		return fail(kindStore, err)
+	}
+	return fail(kindOutput, err)
 }

@@ -2,13 +2,10 @@ package jobs
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/mail"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -38,8 +35,11 @@ type mailing struct {
 	runID   string
 	log     *slog.Logger
 	email   *config.Email
-	books   map[string][]byte // workbooks read, by path, each once
 	batches []*batch
+	// unresolved are the reasons pending messages could not be sent nor
+	// given up (an earlier period no longer whole, a workbook changed
+	// since it was published): they stay pending, and the run exits 9.
+	unresolved []string
 }
 
 // batch is one period's messages and its ledger.
@@ -60,17 +60,19 @@ type batch struct {
 
 // outgoing is one workbook for one recipient.
 type outgoing struct {
-	dept     *string // nil: company.xlsx
-	to       *mail.Address
-	file     history.File
-	data     []byte
-	sha      string
-	figures  string // FiguresDigest of the scope
-	restated bool   // sent before with other figures
-	retry    bool   // pending: an earlier attempt failed
-	letter   report.Letter
-	sent     bool  // the server accepted it
-	err      error // why it was not delivered
+	dept      *string // nil: company.xlsx
+	to        *mail.Address
+	file      history.File
+	path      string // the published workbook, checked against the manifest
+	figures   string // FiguresDigest of the scope
+	messageID string // the same for every copy of this message
+	restated  bool   // sent before with other figures
+	retry     bool   // pending: an earlier attempt failed, or was cut short
+	letter    report.Letter
+	sent      bool  // the server accepted it
+	err       error // why it was not delivered
+	inDoubt   bool  // its content went out whole, the reply never came
+	recorded  bool  // its outcome is in the ledger already
 }
 
 func (o *outgoing) scope() string {
@@ -81,20 +83,21 @@ func (o *outgoing) scope() string {
 }
 
 func newMailing(opt RunOptions, runID string, log *slog.Logger) *mailing {
-	return &mailing{opt: opt, runID: runID, log: log, email: opt.Plan.Delivery.Email, books: map[string][]byte{}}
+	return &mailing{opt: opt, runID: runID, log: log, email: opt.Plan.Delivery.Email}
 }
 
 // add reads the published period p (its manifest, its files and its
-// ledger) and plans the messages due under which.
-func (m *mailing) add(p transform.Period, which due) error {
+// ledger) and plans the messages due under which. A ledger that cannot be
+// read stops the delivery: nothing is sent.
+func (m *mailing) add(ctx context.Context, p transform.Period, which due) error {
 	h := m.opt.hist
+	ledger, err := h.Ledger(ctx, p)
+	if err != nil {
+		return failLedger(fmt.Errorf("%w; delivery stopped, nothing sent", err))
+	}
 	rec, err := h.ReadPeriod(p)
 	if err != nil {
-		return fail(kindOutput, err)
-	}
-	ledger, err := h.Ledger(p)
-	if err != nil {
-		return fail(kindOutput, err)
+		return m.unresolvable(p, which, err)
 	}
 	b := &batch{period: p, dir: h.PeriodDir(p), rec: rec, ledger: ledger}
 	if err := m.route(b, nil, m.email.Company, which); err != nil {
@@ -146,7 +149,7 @@ func (m *mailing) route(b *batch, dept *string, to []*mail.Address, which due) e
 	for _, a := range to {
 		state := b.ledger.Due(dept, a.Address, figures)
 		entry := b.ledger.Find(dept, a.Address)
-		pending := entry != nil && entry.Pending != nil
+		pending := entry != nil && entry.Waiting()
 		send := which == dueAll ||
 			which == dueChanged && state != history.DueDone ||
 			which == duePending && pending && state != history.DueDone ||
@@ -155,43 +158,47 @@ func (m *mailing) route(b *batch, dept *string, to []*mail.Address, which due) e
 			if state == history.DueDone {
 				b.unchanged++
 				if pending {
-					entry.Pending, b.settled = nil, true
+					entry.Pending, entry.InFlight, b.settled = nil, nil, true
 				}
 			}
 			continue
 		}
-		data, sha, err := m.workbook(b.dir, file)
+		path, err := m.opt.hist.Attachment(b.period, file)
 		if err != nil {
-			return err
+			return m.unresolvable(b.period, which, err)
 		}
 		restated := state == history.DueRestated
 		letter, err := report.Mail(m.opt.Plan.Report.Locale, m.opt.Plan.Report.Currency, b.rec, dept, restated)
 		if err != nil {
 			return fail(kindInternal, err)
 		}
-		b.msgs = append(b.msgs, &outgoing{dept: dept, to: a, file: file, data: data, sha: sha, figures: figures,
-			restated: restated, retry: pending, letter: letter})
+		b.msgs = append(b.msgs, &outgoing{dept: dept, to: a, file: file, path: path, figures: figures, restated: restated, retry: pending,
+			letter: letter, messageID: b.ledger.MessageID(dept, a.Address, figures, m.senderDomain())})
 	}
 	return nil
 }
 
-// workbook reads a published workbook once, checked against the
-// manifest: what is attached is what was published.
-func (m *mailing) workbook(dir string, f history.File) ([]byte, string, error) {
-	path := filepath.Join(dir, f.Path)
-	if data, ok := m.books[path]; ok {
-		return data, f.SHA256, nil
+// unresolvable handles a published period whose messages cannot be
+// sent: for the period a command publishes or names, an error that stops
+// the delivery; for an earlier period with messages pending, a reason the
+// mailing reports (exit 9), its messages staying pending.
+func (m *mailing) unresolvable(p transform.Period, which due, err error) error {
+	if which != duePending {
+		return fail(kindOutput, err)
 	}
-	data, err := os.ReadFile(path)
+	m.log.Error("pending messages of a period cannot be sent; they stay pending", "stage", "deliver", "period", p.String(), "error", err.Error())
+	m.unresolved = append(m.unresolved, p.String()+": "+oneLine(err.Error()))
+	return nil
+}
+
+// senderDomain is the domain of the sender's address, for Message-IDs.
+func (m *mailing) senderDomain() string {
+	from, err := endpoint.ParseAddress(m.email.SMTP.From)
 	if err != nil {
-		return nil, "", fail(kindOutput, fmt.Errorf("reading the workbook to send: %w", err))
+		return "retention.invalid"
 	}
-	sum := sha256.Sum256(data)
-	if hex.EncodeToString(sum[:]) != f.SHA256 {
-		return nil, "", fail(kindOutput, fmt.Errorf("%s has changed since it was published (its SHA-256 is not the manifest's); publish the period again", path))
-	}
-	m.books[path] = data
-	return data, f.SHA256, nil
+	_, domain, _ := strings.Cut(from.Address, "@")
+	return domain
 }
 
 // messages counts the messages planned, and those already sent with the
@@ -204,17 +211,21 @@ func (m *mailing) messages() (planned, unchanged int) {
 	return planned, unchanged
 }
 
-// send sends every planned message, in one SMTP session per attempt, and
-// records in each period's ledger (and the store) what was accepted and
-// what is pending.
+// send sends every planned message, one at a time, in one SMTP session
+// per attempt, and writes each to its period's ledger as it goes: the
+// intent before its content, the outcome after (ledgerJournal), so that a
+// crash repeats at most the one message in flight, under the same
+// Message-ID. It then records what never got that far and appends the
+// messages accepted to the store.
 func (m *mailing) send(ctx context.Context) error {
 	var all []*outgoing
+	var owner []*batch
 	var msgs []deliver.Message
 	for _, b := range m.batches {
 		for _, o := range b.msgs {
-			all = append(all, o)
+			all, owner = append(all, o), append(owner, b)
 			msgs = append(msgs, deliver.Message{To: []string{o.to.String()}, Subject: o.letter.Subject, Text: o.letter.Text,
-				Attachments: []deliver.Attachment{{Name: o.file.Path, Data: o.data}}})
+				Attachments: []deliver.Attachment{{Name: o.file.Path, Path: o.path}}, MessageID: o.messageID})
 		}
 	}
 	_, unchanged := m.messages()
@@ -229,11 +240,17 @@ func (m *mailing) send(ctx context.Context) error {
 		return fail(kindConfig, err)
 	}
 	t := time.Now()
-	for i, r := range mailer.Send(ctx, msgs, nil) {
-		all[i].sent, all[i].err = r.Err == nil, r.Err
+	lctx, cancel := ledgerContext(ctx)
+	defer cancel()
+	j := &ledgerJournal{m: m, ctx: lctx, all: all, owner: owner}
+	for i, r := range mailer.Send(ctx, msgs, j) {
+		o := all[i]
+		if !o.recorded {
+			o.sent, o.err, o.inDoubt = r.Err == nil, r.Err, r.InDoubt
+		}
 	}
-	for _, b := range m.batches {
-		m.record(b)
+	if j.err != nil {
+		return fail(kindOutput, fmt.Errorf("writing the delivery ledger: %w; delivery stopped, the messages not yet sent wait", j.err))
 	}
 	pending := len(m.pending())
 	m.log.Info("mail finished", "stage", "deliver", "server", s.Addr, "sent", len(all)-pending, "pending", pending,
@@ -241,33 +258,86 @@ func (m *mailing) send(ctx context.Context) error {
 	return m.save(ctx)
 }
 
-// record notes each message of b in its ledger, at the time the command
-// started in the report time zone, and logs it.
-func (m *mailing) record(b *batch) {
-	at := m.opt.Now.In(m.opt.Plan.Location).Truncate(time.Second)
-	for _, o := range b.msgs {
-		args := []any{"stage", "deliver", "period", b.period.String(), "department", o.scope(), "recipient", o.to.Address, "file", o.file.Path}
-		if o.err == nil {
-			b.ledger.RecordSent(o.dept, o.to.Address, history.Sent{File: o.file.Path, SHA256: o.sha, Figures: o.figures,
-				At: at, RunID: m.runID, Restated: o.restated})
-			m.log.Info("delivered", append(args, "restated", o.restated)...)
-			continue
-		}
-		why := oneLine(o.err.Error())
-		b.ledger.RecordPending(o.dept, o.to.Address, o.figures, at, why)
-		m.log.Error("not delivered", append(args, "transient", deliver.IsTransient(o.err), "error", why)...)
-	}
+// ledgerContext is the context of the ledger's writes: they go on when
+// the command is being stopped, so that what was sent is written down, but
+// for a bounded time.
+func ledgerContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 }
 
-// save writes the ledgers of the periods that had messages and appends
-// the messages accepted to the store.
+// ledgerJournal writes each message to its period's ledger as the mailer
+// sends it: before its content goes (in flight), and its outcome after.
+type ledgerJournal struct {
+	m     *mailing
+	ctx   context.Context
+	all   []*outgoing
+	owner []*batch
+	err   error // the first write that failed: the mailing stopped there
+}
+
+func (j *ledgerJournal) Sending(i int) error {
+	o, b := j.all[i], j.owner[i]
+	d := b.ledger.RecordSending(o.dept, o.to.Address, history.InFlight{Figures: o.figures, MessageID: o.messageID,
+		At: time.Now().UTC().Truncate(time.Millisecond), RunID: j.m.runID})
+	return j.write(b, d)
+}
+
+func (j *ledgerJournal) Done(i int, r deliver.Result) error {
+	o, b := j.all[i], j.owner[i]
+	o.sent, o.err, o.inDoubt, o.recorded = r.Err == nil, r.Err, r.InDoubt, true
+	return j.write(b, j.m.recordOne(b, o))
+}
+
+func (j *ledgerJournal) write(b *batch, d *history.Delivery) error {
+	if err := j.m.opt.hist.SaveDelivery(j.ctx, b.period, b.ledger, d); err != nil {
+		if j.err == nil {
+			j.err = err
+		}
+		return err
+	}
+	return nil
+}
+
+// recordOne notes a message's outcome in its batch's ledger, at the time
+// the command started in the report time zone, logs it and returns the
+// entry.
+func (m *mailing) recordOne(b *batch, o *outgoing) *history.Delivery {
+	at := m.opt.Now.In(m.opt.Plan.Location).Truncate(time.Second)
+	args := []any{"stage", "deliver", "period", b.period.String(), "department", o.scope(), "recipient", o.to.Address, "file", o.file.Path,
+		"message_id", o.messageID}
+	if o.err == nil {
+		m.log.Info("delivered", append(args, "restated", o.restated)...)
+		return b.ledger.RecordSent(o.dept, o.to.Address, history.Sent{File: o.file.Path, SHA256: o.file.SHA256, Figures: o.figures,
+			At: at, RunID: m.runID, Restated: o.restated})
+	}
+	why := oneLine(o.err.Error())
+	if o.inDoubt {
+		why = "in doubt (the server's reply after the message never came; it is sent again, under the same Message-ID): " + why
+	}
+	m.log.Error("not delivered", append(args, "transient", deliver.IsTransient(o.err), "in_doubt", o.inDoubt, "error", why)...)
+	return b.ledger.RecordPending(o.dept, o.to.Address, o.figures, at, why)
+}
+
+// save records the messages whose outcome is not in the ledgers yet (they
+// never reached their content: a refused connection, a refused
+// recipient), writes the ledgers that changed, and appends the messages
+// accepted to the store's retention_deliveries.
 func (m *mailing) save(ctx context.Context) error {
+	lctx, cancel := ledgerContext(ctx)
+	defer cancel()
 	for _, b := range m.batches {
-		if len(b.msgs) == 0 && !b.settled {
+		changed := b.settled
+		for _, o := range b.msgs {
+			if !o.recorded && (o.sent || o.err != nil) {
+				m.recordOne(b, o)
+				o.recorded, changed = true, true
+			}
+		}
+		if !changed {
 			continue
 		}
-		if err := m.opt.hist.SaveLedger(b.period, b.ledger); err != nil {
-			return fail(kindOutput, err)
+		if err := m.opt.hist.SaveLedger(lctx, b.period, b.ledger); err != nil {
+			return fail(kindOutput, fmt.Errorf("writing the delivery ledger: %w", err))
 		}
 	}
 	if !m.opt.hist.HasStore() || len(m.pending()) == m.planned() {
@@ -284,7 +354,7 @@ func (m *mailing) save(ctx context.Context) error {
 				sent = append(sent, b.ledger.Find(o.dept, o.to.Address))
 			}
 		}
-		if err := store.AppendDeliveries(ctx, b.ledger, sent); err != nil {
+		if err := store.AppendDeliveries(lctx, b.ledger, sent); err != nil {
 			return fail(kindStore, err)
 		}
 	}
@@ -312,14 +382,27 @@ func (m *mailing) pending() []*outgoing {
 // failure is the one-line reason of a delivery that left messages
 // pending: the server, how many recipients wait, and the first cause.
 func (m *mailing) failure() error {
-	pending := m.pending()
-	if len(pending) == 0 {
+	var parts []string
+	if pending := m.pending(); len(pending) > 0 {
+		parts = append(parts, m.pendingReason(pending))
+	}
+	if len(m.unresolved) > 0 {
+		parts = append(parts, "pending messages that cannot be sent until their period is published again: "+strings.Join(m.unresolved, "; "))
+	}
+	if len(parts) == 0 {
 		return nil
 	}
+	return errors.New(strings.Join(parts, "; "))
+}
+
+// pendingReason says how many recipients and messages wait, and why.
+func (m *mailing) pendingReason(pending []*outgoing) string {
 	people := map[string]bool{}
 	var periods []string
+	doubt := 0
 	for _, o := range pending {
 		people[strings.ToLower(o.to.Address)] = true
+		doubt += boolInt(o.inDoubt)
 	}
 	for _, b := range m.batches {
 		for _, o := range b.msgs {
@@ -340,8 +423,19 @@ func (m *mailing) failure() error {
 	if len(periods) > 1 {
 		how = "`retention deliver --period P` for " + strings.Join(periods, ", ")
 	}
-	return fmt.Errorf("%s pending on %s (%s; the next run or %s sends them): %s",
-		plural(len(people), "recipient"), m.email.SMTP.Addr, plural(len(pending), "message"), how, oneLine(first.Error()))
+	inDoubt := ""
+	if doubt > 0 {
+		inDoubt = fmt.Sprintf(", %d of them in doubt: sent again under the same Message-ID", doubt)
+	}
+	return fmt.Sprintf("%s pending on %s (%s%s; the next run or %s sends them): %s",
+		plural(len(people), "recipient"), m.email.SMTP.Addr, plural(len(pending), "message"), inDoubt, how, oneLine(first.Error()))
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func plural(n int, what string) string {

@@ -276,9 +276,13 @@ func TestDeliveryRoutesEachWorkbookToItsPeople(t *testing.T) {
 	}
 }
 
+// readLedger reads a period's delivery ledger where c keeps it: in the
+// store when c has one, else in the output directory.
 func readLedger(t *testing.T, c config.Config, period string) *history.Ledger {
 	t.Helper()
-	l, err := history.Open(c.Report.OutDir).Ledger(mustPeriod(t, period))
+	h := history.Open(c.Report.OutDir, c.Store.DSN)
+	defer h.Close()
+	l, err := h.Ledger(context.Background(), mustPeriod(t, period))
 	if err != nil {
 		t.Fatal(err)
 	}
