@@ -71,7 +71,7 @@ delivery:
     company: [finance@example.com]
     departments:
       华东: [east-sales@example.com]
-  webhook: {format: wecom}
+  webhook: {format: wecom, allow_plaintext: true}
 `, out, srv.Addr))
 	env := []string{"RETENTION_SOURCE_DSN=" + d.DSN, "SSL_CERT_FILE=" + certFile, "RETENTION_SMTP_PASSWORD=" + password,
 		"RETENTION_WEBHOOK_URL=" + hook.URL + "/cgi-bin/webhook/send?key=" + token}

@@ -7,9 +7,11 @@ import (
 	"strings"
 	"unicode"
 
+	"golang.org/x/text/unicode/norm"
 	"gopkg.in/yaml.v3"
 
 	"retention/config/endpoint"
+	"retention/extract/secret"
 )
 
 // EnvSMTPPassword is where the SMTP password comes from, and the only
@@ -25,6 +27,9 @@ const EnvWebhookURL = "RETENTION_WEBHOOK_URL"
 type Delivery struct {
 	Email   *Email            // nil without delivery.email
 	Webhook *endpoint.Webhook // nil without a webhook URL
+	// WebhookPlaintext is delivery.webhook.allow_plaintext: an http://
+	// URL is allowed (and warned of on every run).
+	WebhookPlaintext bool
 }
 
 // Email is the mail server and the routing of workbooks to people.
@@ -38,13 +43,25 @@ type Email struct {
 	// file's order; a department nobody lists is sent to nobody
 	// ((unassigned) included).
 	Departments []Route
+	// AllowPlaintext is delivery.email.allow_plaintext: tls none is
+	// allowed (and warned of on every run).
+	AllowPlaintext bool
 }
 
 // Route is one department's recipients.
 type Route struct {
-	Department string // as the source names it; (unassigned) for rows without one
+	// Department is the name as the file gives it, in Unicode NFC and
+	// without the blanks around it (RouteName): how it is compared with
+	// the source's names, read the same way. (unassigned) for rows
+	// without one.
+	Department string
 	To         []*mail.Address
 }
+
+// RouteName is a department name as routes compare it: in Unicode NFC
+// (a composed é and an e with a combining accent are one name) and
+// without the blanks around it.
+func RouteName(name string) string { return norm.NFC.String(strings.TrimSpace(name)) }
 
 // Ready reports whether mail can be sent as configured: an account needs
 // its password, which only the environment gives. It is checked by the
@@ -64,6 +81,7 @@ type emailDoc struct {
 	smtp, tls, username, from string
 	company                   []*mail.Address
 	departments               []Route
+	plaintext                 bool
 }
 
 // deliveryDoc is the delivery key as written, and the secrets the
@@ -74,6 +92,7 @@ type deliveryDoc struct {
 		set         bool
 		line        int
 		url, format string
+		plaintext   bool
 	}
 	password string // EnvSMTPPassword
 }
@@ -90,16 +109,18 @@ func (d *deliveryDoc) decode(n *yaml.Node, key string) error {
 				"tls":         str(&e.tls),
 				"username":    str(&e.username),
 				"from":        str(&e.from),
-				"company":     addresses(&e.company),
-				"departments": routes(&e.departments),
+				"company":         addresses(&e.company),
+				"departments":     routes(&e.departments),
+				"allow_plaintext": boolean(&e.plaintext),
 			})
 		},
 		"webhook": func(n *yaml.Node, key string) error {
 			w := &d.webhook
 			w.set, w.line = true, n.Line
 			return fields(n, key, map[string]func(*yaml.Node, string) error{
-				"url":    str(&w.url),
-				"format": str(&w.format),
+				"url":             str(&w.url),
+				"format":          str(&w.format),
+				"allow_plaintext": boolean(&w.plaintext),
 			})
 		},
 	})
@@ -143,7 +164,7 @@ func routes(dst *[]Route) func(*yaml.Node, string) error {
 		seen := map[string]bool{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
-			name := k.Value
+			name := RouteName(k.Value)
 			if k.Kind != yaml.ScalarNode || k.Tag == "!!null" || name == "" {
 				return &Error{Key: key, Line: k.Line, Msg: "a department name must be text, such as 华东"}
 			}
@@ -194,7 +215,11 @@ func (d *deliveryDoc) config() (Delivery, error) {
 		if err := w.Check(); err != nil { // never shows the URL's token
 			return out, &Error{Key: "delivery.webhook", Line: d.webhook.line, Msg: err.Error()}
 		}
-		out.Webhook = w
+		if strings.HasPrefix(strings.ToLower(w.URL), "http:") && !d.webhook.plaintext {
+			return out, &Error{Key: "delivery.webhook.url", Line: d.webhook.line, Msg: secret.RedactURL(w.URL) +
+				" is http://: the notice and the URL's token would cross the network in clear; use https://, or set delivery.webhook.allow_plaintext: true"}
+		}
+		out.Webhook, out.WebhookPlaintext = w, d.webhook.plaintext
 	}
 	return out, nil
 }
@@ -228,5 +253,9 @@ func (d *deliveryDoc) emailConfig() (*Email, error) {
 	if len(e.company) == 0 && len(e.departments) == 0 {
 		return nil, &Error{Key: "delivery.email", Line: e.line, Msg: "routes no workbook to anyone: list recipients under company or departments"}
 	}
-	return &Email{SMTP: s, Company: e.company, Departments: e.departments}, nil
+	if mode == endpoint.NoTLS && !e.plaintext {
+		return nil, &Error{Key: key("tls"), Line: e.line, Msg: "none sends the workbooks, with customer names, in clear; " +
+			"use starttls or tls, or set delivery.email.allow_plaintext: true for a relay on a trusted network"}
+	}
+	return &Email{SMTP: s, Company: e.company, Departments: e.departments, AllowPlaintext: e.plaintext}, nil
 }

@@ -79,7 +79,7 @@ func TestDelivery(t *testing.T) {
 
 	// The environment's URL wins; a display name stays.
 	c, err = config.Load(strings.NewReader(`delivery:
-  email: {smtp: 'relay:25', tls: none, from: r@example.com, departments: {华东: ["华东 Sales <east@example.com>"]}}
+  email: {smtp: 'relay:25', tls: none, allow_plaintext: true, from: r@example.com, departments: {" 华东 ": ["华东 Sales <east@example.com>"]}}
   webhook: {format: slack}
 `), env(map[string]string{config.EnvWebhookURL: "https://hooks.slack.com/services/T1/B1/abcdefghijklmnop"}))
 	if err != nil {
@@ -88,8 +88,12 @@ func TestDelivery(t *testing.T) {
 	if w := c.Delivery.Webhook; w == nil || w.URL != "https://hooks.slack.com/services/T1/B1/abcdefghijklmnop" || w.Format != endpoint.Slack {
 		t.Errorf("webhook = %v", w)
 	}
-	if to := c.Delivery.Email.Departments[0].To[0]; to.Name != "华东 Sales" || to.Address != "east@example.com" || c.Delivery.Email.SMTP.TLS != endpoint.NoTLS {
-		t.Errorf("route %+v, tls %v", to, c.Delivery.Email.SMTP.TLS)
+	if to := c.Delivery.Email.Departments[0].To[0]; to.Name != "华东 Sales" || to.Address != "east@example.com" || c.Delivery.Email.SMTP.TLS != endpoint.NoTLS ||
+		!c.Delivery.Email.AllowPlaintext {
+		t.Errorf("route %+v, tls %v, allowed in clear %v", to, c.Delivery.Email.SMTP.TLS, c.Delivery.Email.AllowPlaintext)
+	}
+	if r := c.Delivery.Email.Departments[0]; r.Department != "华东" {
+		t.Errorf("route of %q: a route's name is compared trimmed", r.Department)
 	}
 	if c.Delivery.Email.Company != nil {
 		t.Errorf("company recipients %v, want none", c.Delivery.Email.Company)
@@ -164,6 +168,16 @@ func TestDeliveryErrorsNameTheKey(t *testing.T) {
 		{"env webhook without format", "", "delivery.webhook.format", map[string]string{config.EnvWebhookURL: "https://example.com/hook?token=hunter2hunter2"}},
 		{"bad webhook format", "delivery: {webhook: {url: 'https://example.com/x?k=hunter2hunter2', format: teams}}", "delivery.webhook.format", nil},
 		{"webhook not http", "delivery: {webhook: {url: 'ftp://example.com/x?k=hunter2hunter2', format: json}}", "delivery.webhook", nil},
+		{"mail in clear", "delivery: {email: {smtp: 'h:25', tls: none, from: r@example.com, company: [f@example.com]}}", "delivery.email.tls", nil},
+		{"mail in clear not allowed", "delivery: {email: {smtp: 'h:25', tls: none, allow_plaintext: false, from: r@example.com, company: [f@example.com]}}",
+			"delivery.email.tls", nil},
+		{"allow_plaintext not a bool", "delivery: {email: {smtp: 'h:25', tls: none, allow_plaintext: yes, from: r@example.com, company: [f@example.com]}}",
+			"delivery.email.allow_plaintext", nil},
+		{"webhook in clear", "delivery: {webhook: {url: 'http://example.com/x?k=hunter2hunter2', format: json}}", "delivery.webhook.url", nil},
+		{"env webhook in clear", "delivery: {webhook: {format: json}}", "delivery.webhook.url",
+			map[string]string{config.EnvWebhookURL: "HTTP://example.com/hook?token=hunter2hunter2"}},
+		{"department twice once trimmed", email + "    departments: {华东: [a@example.com], ' 华东 ': [b@example.com]}\n", "delivery.email.departments.华东", nil},
+		{"department twice in NFC", email + "    departments: {\"Caf\u00e9\": [a@example.com], \"Cafe\u0301\": [b@example.com]}\n", "delivery.email.departments.Café", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -143,6 +143,16 @@ func str(dst *string) func(*yaml.Node, string) error {
 	}
 }
 
+func boolean(dst *bool) func(*yaml.Node, string) error {
+	return func(n *yaml.Node, key string) error {
+		if n.Kind != yaml.ScalarNode || (n.Value != "true" && n.Value != "false") {
+			return &Error{Key: key, Line: n.Line, Msg: fmt.Sprintf("%q is not true or false", n.Value)}
+		}
+		*dst = n.Value == "true"
+		return nil
+	}
+}
+
 func integer(dst *int) func(*yaml.Node, string) error {
 	return func(n *yaml.Node, key string) error {
 		v, err := strconv.Atoi(n.Value)

@@ -7,10 +7,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 
+	"retention/config"
+	"retention/config/endpoint"
 	"retention/extract"
 	"retention/history"
 	"retention/jobs/deliver"
@@ -28,6 +32,7 @@ func deliverPublished(ctx context.Context, opt RunOptions, runID, command string
 	if len(outs) == 0 || c.Delivery.Email == nil && c.Delivery.Webhook == nil {
 		return nil
 	}
+	warnPlaintext(c, log)
 	first, last := outs[0], outs[len(outs)-1]
 	run := report.Run{Periods: len(outs), First: first.Period.String(), Dir: last.Dir}
 	var mailErr, hookErr, ledgerErr error
@@ -136,6 +141,7 @@ func Deliver(ctx context.Context, opt RunOptions, w io.Writer) error {
 	if err := m.add(ctx, p, which); err != nil {
 		return err
 	}
+	warnPlaintext(c, log)
 	planned, unchanged := m.messages()
 	log.Info("deliver started", "period", p.String(), "messages", planned, "unchanged", unchanged, "redeliver", c.Redeliver)
 	err = m.send(ctx)
@@ -256,18 +262,14 @@ func checkDelivery(ctx context.Context, opt RunOptions, snap *extract.Snapshot, 
 				return sourceFail(err)
 			}
 			for _, d := range depts {
-				have[cmp.Or(d, transform.Unassigned)] = true
+				have[config.RouteName(cmp.Or(d, transform.Unassigned))] = true
 			}
 		}
 		recipients := 0
 		for _, r := range e.Departments {
 			recipients += len(r.To)
-			if !have[r.Department] {
-				name := r.Department
-				if strings.IndexFunc(name, unicode.IsControl) >= 0 {
-					name = strconv.Quote(name) // as config names the key
-				}
-				fmt.Fprintf(w, "WARNING     delivery.email.departments.%s: the source has no rows of this department; nobody gets a workbook of it\n", name)
+			if err := checkRoute(r.Department, have, w); err != nil {
+				return err
 			}
 		}
 		mailer, err := deliver.NewMailer(mailServer(e.SMTP))
@@ -293,4 +295,41 @@ func failLedger(err error) error {
 		return fail(kindStore, err)
 	}
 	return fail(kindOutput, err)
+}
+
+// checkRoute checks one route against the departments the source has
+// (by config.RouteName): a name the source lacks is a warning, and one
+// that differs from a name the source has only by case or spacing is an
+// error, since it would route a workbook to nobody.
+func checkRoute(name string, have map[string]bool, w io.Writer) error {
+	if have[name] {
+		return nil
+	}
+	shown := name
+	if strings.IndexFunc(shown, unicode.IsControl) >= 0 {
+		shown = strconv.Quote(shown) // as config names the key
+	}
+	loose := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), "")) }
+	for _, d := range slices.Sorted(maps.Keys(have)) {
+		if loose(d) == loose(name) {
+			return &config.Error{Key: "delivery.email.departments." + shown, Msg: fmt.Sprintf(
+				"the source has no department %q, but has %q, which differs only by case or spacing; write the name as the source does", name, d)}
+		}
+	}
+	fmt.Fprintf(w, "WARNING     delivery.email.departments.%s: the source has no rows of this department; nobody gets a workbook of it\n", shown)
+	return nil
+}
+
+// warnPlaintext says, on every run, that delivery goes in clear where the
+// configuration allows it (allow_plaintext): customer names and workbooks
+// by mail, the notice and the URL's token to the webhook.
+func warnPlaintext(c config.Plan, log *slog.Logger) {
+	if e := c.Delivery.Email; e != nil && e.SMTP.TLS == endpoint.NoTLS {
+		log.Warn("mail goes without TLS: the workbooks and the customer names in them cross the network in clear", "stage", "deliver",
+			"key", "delivery.email.allow_plaintext", "server", e.SMTP.Addr)
+	}
+	if h := c.Delivery.Webhook; h != nil && strings.HasPrefix(strings.ToLower(h.URL), "http:") {
+		log.Warn("the chat notice goes to an http:// URL: it and the URL's token cross the network in clear", "stage", "deliver",
+			"key", "delivery.webhook.allow_plaintext", "webhook", h.String())
+	}
 }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -113,18 +115,25 @@ func (m *mailing) add(ctx context.Context, p transform.Period, which due) error 
 	for _, a := range m.email.Company {
 		routed[routeKey(nil, a.Address)] = true
 	}
+	published := departmentsByRoute(rec)
 	for _, r := range m.email.Departments {
-		if _, ok := rec.Workbook(&r.Department); !ok {
+		dept, ok := published[config.RouteName(r.Department)]
+		if !ok {
 			m.log.Warn("a delivery route names a department the source does not have in this period; nothing is sent to its recipients",
 				"stage", "deliver", "period", p.String(), "key", "delivery.email.departments", "department", r.Department)
 			continue
 		}
-		if err := m.route(b, &r.Department, r.To, which); err != nil {
+		delete(published, config.RouteName(r.Department))
+		if err := m.route(b, &dept, r.To, which); err != nil {
 			return err
 		}
 		for _, a := range r.To {
-			routed[routeKey(&r.Department, a.Address)] = true
+			routed[routeKey(&dept, a.Address)] = true
 		}
+	}
+	for _, dept := range slices.Sorted(maps.Values(published)) {
+		m.log.Warn("a department's workbook is routed to nobody", "stage", "deliver", "period", p.String(),
+			"key", "delivery.email.departments", "department", dept)
 	}
 	for _, d := range ledger.Unroute(func(dept *string, to string) bool { return routed[routeKey(dept, to)] }) {
 		b.settled = true
@@ -137,6 +146,19 @@ func (m *mailing) add(ctx context.Context, p transform.Period, which due) error 
 	}
 	m.batches = append(m.batches, b)
 	return nil
+}
+
+// departmentsByRoute maps the departments with a workbook in rec, by their
+// names as routes compare them (config.RouteName), to their names as
+// published.
+func departmentsByRoute(rec *history.Record) map[string]string {
+	out := map[string]string{}
+	for _, f := range rec.Files {
+		if f.Department != nil {
+			out[config.RouteName(*f.Department)] = *f.Department
+		}
+	}
+	return out
 }
 
 // route plans the messages of one scope's workbook to its recipients.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -539,6 +540,7 @@ func TestDeliveryWebhook(t *testing.T) {
 	c := mailConfig(t, d, srv.Addr, srv, fmt.Sprintf(`  webhook:
     url: %s/hooks/retention?token=%s
     format: json
+    allow_plaintext: true
 targets:
   - {metric: retention_rate, min: 0.7}
 `, h.URL, hookToken))
@@ -687,5 +689,62 @@ func TestDeliveryPendingSettles(t *testing.T) {
 	}
 	if n := len(srv.Received()); n != 4 || readLedger(t, c, "2026-09").HasPending() {
 		t.Errorf("%d messages in all, pending %v; want the first 4 and nothing pending", n, readLedger(t, c, "2026-09").HasPending())
+	}
+}
+
+// TestDeliveryRouteNames: routes are compared with the source's
+// department names in Unicode NFC and trimmed: "Cafe\u0301 " (an e and a
+// combining accent, a trailing space) routes the workbook of "Café". A
+// published workbook routed to nobody is a WARN line naming it on every
+// run, and a route that differs from a department only by case or
+// spacing ("nord" for "Nord") is an error at check. Mail allowed in clear
+// (tls none, allow_plaintext) is warned of on every run.
+func TestDeliveryRouteNames(t *testing.T) {
+	t.Parallel()
+	d := sourcetest.New(t)
+	d.Exec(t, "CREATE TABLE orders (order_id BIGINT, customer_id BIGINT, department VARCHAR(20), ordered_at DATETIME, amount DECIMAL(14,2)) DEFAULT CHARSET = utf8mb4",
+		"INSERT INTO orders VALUES (1, 1, 'Caf\u00e9', '2026-08-05 10:00:00', 10.00), (2, 1, 'Caf\u00e9', '2026-09-05 10:00:00', 10.00), "+
+			"(3, 2, 'Nord', '2026-08-05 10:00:00', 10.00), (4, 2, 'Nord', '2026-09-05 10:00:00', 10.00)",
+		"CREATE TABLE complaints (complaint_id BIGINT, customer_id BIGINT, department VARCHAR(20), created_at DATETIME, resolved_at DATETIME, satisfaction INT, category VARCHAR(20))")
+	srv := delivertest.Start(t, delivertest.Options{Mode: delivertest.Plain})
+	c := testConfig(t, d, fmt.Sprintf(`delivery:
+  email:
+    smtp: %s
+    tls: none
+    allow_plaintext: true
+    from: "客户保持报告 <reports@example.com>"
+    departments:
+      "Cafe\u0301 ": [cafe@example.com]
+      nord: [nord@example.com]
+`, srv.Addr))
+	var log logs
+	var sl delivertest.Sleeps
+	for range 2 {
+		if _, err := runAt(t, c, "2026-09", time.Date(2026, 10, 1, 6, 0, 0, 0, time.UTC), log.logger(), &sl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := srv.Received(); len(got) != 1 || got[0].To[0] != "cafe@example.com" {
+		t.Fatalf("received %d messages, want Café's workbook to cafe@example.com once", len(got))
+	}
+	for _, want := range [][]string{
+		{`"level":"WARN","msg":"a department's workbook is routed to nobody"`, `"department":"Nord"`},
+		{`"level":"WARN","msg":"mail goes without TLS: the workbooks and the customer names in them cross the network in clear"`},
+	} {
+		n := 0
+		for _, line := range strings.Split(log.String(), "\n") {
+			if !slices.ContainsFunc(want, func(w string) bool { return !strings.Contains(line, w) }) {
+				n++
+			}
+		}
+		if n != 2 {
+			t.Errorf("%d lines with %q, want one per run:\n%s", n, want, log.String())
+		}
+	}
+	var out bytes.Buffer
+	err := jobs.Check(context.Background(), jobs.RunOptions{Plan: plan(c, mustPeriod(t, "2026-09")), Now: time.Now(), Logger: quiet}, &out)
+	var ce *config.Error
+	if !errors.As(err, &ce) || ce.Key != "delivery.email.departments.nord" || !strings.Contains(err.Error(), `"Nord"`) || jobs.ExitCode(err) == 0 {
+		t.Errorf("check: %v (exit %d), want an error naming delivery.email.departments.nord and Nord\n%s", err, jobs.ExitCode(err), out.String())
 	}
 }
