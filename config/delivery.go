@@ -105,10 +105,10 @@ func (d *deliveryDoc) decode(n *yaml.Node, key string) error {
 			e := &d.email
 			e.set, e.line = true, n.Line
 			return fields(n, key, map[string]func(*yaml.Node, string) error{
-				"smtp":        str(&e.smtp),
-				"tls":         str(&e.tls),
-				"username":    str(&e.username),
-				"from":        str(&e.from),
+				"smtp":            str(&e.smtp),
+				"tls":             str(&e.tls),
+				"username":        str(&e.username),
+				"from":            str(&e.from),
 				"company":         addresses(&e.company),
 				"departments":     routes(&e.departments),
 				"allow_plaintext": boolean(&e.plaintext),
