@@ -51,7 +51,9 @@ type Options struct {
 	Mail func(c *smtp.Conn, call int) error
 	// Rcpt answers RCPT. nil accepts.
 	Rcpt func(to string) error
-	// Data answers DATA; call counts DATA commands from 1. nil accepts.
+	// Data answers the end of a message's content (after the final dot),
+	// before it is kept; call counts messages from 1. It runs with nothing
+	// locked, and may block (the reply waits). nil accepts.
 	Data func(call int) error
 }
 
@@ -206,14 +208,19 @@ func (ss *session) Data(r io.Reader) error {
 	}
 	s := ss.srv
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.dataCalls++
+	call := s.dataCalls
+	s.mu.Unlock()
+	// The hook runs unlocked: it may hold the reply (a server scanning
+	// the message) while the test reads what arrived.
 	if s.opt.Data != nil {
-		if err := s.opt.Data(s.dataCalls); err != nil {
+		if err := s.opt.Data(call); err != nil {
 			return err
 		}
 	}
 	_, isTLS := ss.conn.TLSConnectionState()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.messages = append(s.messages, Received{
 		From: ss.from, To: slices.Clone(ss.to), User: ss.user, TLS: isTLS, Data: raw,
 	})
