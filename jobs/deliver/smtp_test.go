@@ -1,6 +1,7 @@
 package deliver
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -698,5 +699,113 @@ func TestCheck(t *testing.T) {
 	down := mailer(t, &mailServer{Addr: delivertest.FreeAddr(t), Pool: srv.Pool}, StartTLS, "", "", &sleeps{})
 	if err := down.Check(context.Background()); !IsTransient(err) || !strings.Contains(err.Error(), "connecting") {
 		t.Errorf("Check of a server that is down: %v, want a transient connection failure", err)
+	}
+}
+
+// deadlineMailer is a Mailer on srv (STARTTLS, the test account) with the
+// given deadlines.
+func deadlineMailer(t *testing.T, srv *mailServer, timeout, final time.Duration, sl *sleeps) *Mailer {
+	t.Helper()
+	m, err := NewMailer(SMTP{Addr: srv.Addr, Username: testUser, Password: testPassword, From: testFrom, RootCAs: srv.Pool,
+		Timeout: timeout, FinalTimeout: final, Retry: Retry{Sleep: sl.Sleep}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestSendWaitsForAScanningServer: a server that takes longer than a
+// command's deadline to reply after the message's content (it scans the
+// message) gets FinalTimeout for that reply: the message is delivered, in
+// one attempt, once.
+func TestSendWaitsForAScanningServer(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, startTLSServer, func(s *delivertest.Options) {
+		withUser(s)
+		s.Data = func(int) error { time.Sleep(600 * time.Millisecond); return nil } // the server's scan, not a wait of the test
+	})
+	m := deadlineMailer(t, srv, 200*time.Millisecond, 10*time.Second, &sleeps{})
+	r := m.Send(context.Background(), []Message{{To: []string{"east@example.com"}, Subject: "s", Text: "t",
+		Attachments: []Attachment{{Name: "华东.xlsx", Data: randomBytes(t, 256<<10)}}}}, nil)[0]
+	if r.Err != nil || r.Attempts != 1 || len(srv.Received()) != 1 {
+		t.Fatalf("%v after %d attempts, %d received; want delivered once, first time", r.Err, r.Attempts, len(srv.Received()))
+	}
+}
+
+// TestSendNeverRepeatsAMessageInDoubt: when the reply after a message's
+// content never comes within FinalTimeout, the server may have kept it:
+// the message is in doubt, a transient failure, and is not sent again in
+// the same Send (the next one repeats it, under the same Message-ID); the
+// message after it goes in a new session.
+func TestSendNeverRepeatsAMessageInDoubt(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	srv := startServer(t, startTLSServer, func(s *delivertest.Options) {
+		withUser(s)
+		s.Data = func(call int) error {
+			if call == 1 {
+				<-release // the reply to the first message never comes in time
+			}
+			return nil
+		}
+	})
+	t.Cleanup(func() { close(release) })
+	sl := &sleeps{}
+	m := deadlineMailer(t, srv, 5*time.Second, 300*time.Millisecond, sl)
+	results := m.Send(context.Background(), []Message{
+		{To: []string{"east@example.com"}, Subject: "1", Text: "1", MessageID: "one@example.com"},
+		{To: []string{"north@example.com"}, Subject: "2", Text: "2", MessageID: "two@example.com"},
+	}, nil)
+	if r := results[0]; !r.InDoubt || !IsTransient(r.Err) || r.Attempts != 1 {
+		t.Errorf("first: %v, in doubt %v, %d attempts; want in doubt, transient, tried once", r.Err, r.InDoubt, r.Attempts)
+	}
+	if r := results[1]; r.Err != nil || r.Attempts != 2 {
+		t.Errorf("second: %v after %d attempts; want delivered in the second session", r.Err, r.Attempts)
+	}
+	got := srv.Received()
+	if len(got) != 1 || got[0].To[0] != "north@example.com" {
+		t.Fatalf("received %d messages; want only the second (the first is held)", len(got))
+	}
+	if id := delivertest.ParseMail(t, got[0].Data).Header.Get("Message-Id"); id != "<two@example.com>" {
+		t.Errorf("Message-ID %q, want <two@example.com>", id)
+	}
+}
+
+// TestSendCommandDeadline: a server that stalls in a command (MAIL) longer
+// than Timeout fails that session with a transient error, and the message
+// goes in the next.
+func TestSendCommandDeadline(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	srv := startServer(t, startTLSServer, func(s *delivertest.Options) {
+		withUser(s)
+		s.Mail = func(_ *smtp.Conn, call int) error {
+			if call == 1 {
+				<-release
+			}
+			return nil
+		}
+	})
+	t.Cleanup(func() { close(release) })
+	m := deadlineMailer(t, srv, 300*time.Millisecond, 10*time.Second, &sleeps{})
+	r := m.Send(context.Background(), []Message{{To: []string{"east@example.com"}, Subject: "1", Text: "1"}}, nil)[0]
+	if r.Err != nil || r.Attempts != 2 || len(srv.Received()) != 1 {
+		t.Fatalf("%v after %d attempts, %d received; want delivered in the second session", r.Err, r.Attempts, len(srv.Received()))
+	}
+}
+
+// TestMessageDeadlineScalesWithSize: a message's content may take Timeout
+// plus its size at MinRate, and each write must progress within Timeout;
+// past the whole deadline a write fails, naming it.
+func TestMessageDeadlineScalesWithSize(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	w := &deadlineWriter{w: &buf, st: &sessionState{}, step: time.Second, limit: time.Now().Add(time.Hour), allowed: time.Hour}
+	if _, err := w.Write([]byte("ok")); err != nil || buf.String() != "ok" {
+		t.Fatalf("within the deadline: %v", err)
+	}
+	w.limit = time.Now().Add(-time.Millisecond)
+	if _, err := w.Write([]byte("late")); err == nil || !strings.Contains(err.Error(), "1h0m0s its size allows") {
+		t.Errorf("past the deadline: %v", err)
 	}
 }
