@@ -493,7 +493,7 @@ func chatWebhook(w endpoint.Webhook) deliver.Webhook {
 }
 
 // errNoDelivery is deliver's error when nothing is configured to deliver.
-var errNoDelivery = &config.Error{Key: "delivery.email", Msg: "not set: there is nobody to deliver to (see README, Deliver)"}
+var errNoDelivery = &config.Error{Key: "delivery.email", Msg: "not set: there is nobody to deliver to (see docs/DELIVERY.md)"}
 
 // joinDelivery joins the failures of e-mail and webhook into the one
 // delivery failure, after publishing, of span.

@@ -43,7 +43,7 @@ func mailer(t *testing.T, s *mailServer, mode TLSMode, user, pass string, sl *sl
 
 func withUser(s *delivertest.Options) { s.Users = map[string]string{testUser: testPassword} }
 
-func randomBytes(t *testing.T, n int) []byte {
+func randomBytes(t testing.TB, n int) []byte {
 	t.Helper()
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {

@@ -51,6 +51,9 @@ type Options struct {
 	Mail func(c *smtp.Conn, call int) error
 	// Rcpt answers RCPT. nil accepts.
 	Rcpt func(to string) error
+	// Discard reads each message's content and keeps nothing of it (a
+	// benchmark's server, whose memory is not what is measured).
+	Discard bool
 	// Data answers the end of a message's content (after the final dot),
 	// before it is kept; call counts messages from 1. It runs with nothing
 	// locked, and may block (the reply waits). nil accepts.
@@ -202,6 +205,10 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (ss *session) Data(r io.Reader) error {
+	if ss.srv.opt.Discard {
+		_, err := io.Copy(io.Discard, r)
+		return err
+	}
 	raw, err := io.ReadAll(r)
 	if err != nil {
 		return err
