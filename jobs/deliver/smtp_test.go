@@ -1,13 +1,17 @@
 package deliver
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -809,3 +813,64 @@ func TestMessageDeadlineScalesWithSize(t *testing.T) {
 		t.Errorf("past the deadline: %v", err)
 	}
 }
+
+// TestSendClosesAConnectionWhoseHandshakeFails: a server whose
+// certificate does not verify fails the session, and the client closes the
+// connection at once (the server reads its end) instead of leaving it
+// open until the process ends.
+func TestSendClosesAConnectionWhoseHandshakeFails(t *testing.T) {
+	t.Parallel()
+	cert, _ := delivertest.Certificate(t) // trusted by nobody: the mailer uses the system pool
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	closed := make(chan error, 1)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			closed <- err
+			return
+		}
+		defer c.Close()
+		r := bufio.NewReader(c)
+		fmt.Fprint(c, "220 test ESMTP\r\n")
+		r.ReadString('\n') // EHLO
+		fmt.Fprint(c, "250-test\r\n250 STARTTLS\r\n")
+		r.ReadString('\n') // STARTTLS
+		fmt.Fprint(c, "220 go ahead\r\n")
+		tc := tls.Server(&prefixed{Conn: c, r: r}, &tls.Config{Certificates: []tls.Certificate{cert}})
+		tc.Handshake() // the client refuses the certificate
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, err = io.Copy(io.Discard, c) // returns when the client closes
+		closed <- err
+	}()
+	m, err := NewMailer(SMTP{Addr: l.Addr().String(), From: testFrom, Timeout: 20 * time.Second, Retry: Retry{Delays: []time.Duration{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := m.Send(context.Background(), []Message{{To: []string{"a@example.com"}, Subject: "s", Text: "t"}}, nil)[0]
+	if r.Err == nil {
+		t.Fatal("delivered over a certificate nobody trusts")
+	}
+	select {
+	case err := <-closed:
+		// EOF, or a reset when the client closed with bytes unread; a
+		// timeout means it left the connection open.
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Errorf("the connection was not closed by the client: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the server never saw the connection end")
+	}
+}
+
+// prefixed is a connection whose first reads come from r (which read ahead).
+type prefixed struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (p *prefixed) Read(b []byte) (int, error) { return p.r.Read(b) }
