@@ -52,6 +52,12 @@ type crashServer interface {
 // copies of a duplicate share their Message-ID.
 func TestDeliveryCrashes(t *testing.T) {
 	t.Parallel()
+	if raceEnabled {
+		// It is about processes dying, not memory races, and its 80
+		// subprocesses are the test binary: instrumented, they take
+		// minutes. The plain run (go test ./..., in CI too) runs it.
+		t.Skip("runs without -race: its subprocesses would all be the race-instrumented test binary")
+	}
 	d := sourcetest.New(t)
 	d.ExecFile(t, "testdata/spec/worked_example.sql")
 	published := t.TempDir()
