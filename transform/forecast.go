@@ -164,19 +164,25 @@ func (f *profile) loadForecast(w window, periods []periodStat) {
 	}
 }
 
-// fitForecasts fits the model to the scope at the end of each period from
-// first-1 to p.
+// fit fits the model to the scope at the end of each period from first-1
+// to p, in that order, each search starting from the fit of the period
+// before (the same customers, one period on), which converges in a
+// fraction of the evaluations of a search from nothing.
 func (a *forecastAcc) fit(w window, g Granularity) []Forecast {
 	out := make([]Forecast, len(a.fitted))
+	var start *bgbb.Params
 	for i := range out {
-		out[i] = fitOne(Period{G: g, N: w.first - 1 + int32(i)}, a.fitted[i], a.active[i])
+		out[i] = fitOne(Period{G: g, N: w.first - 1 + int32(i)}, a.fitted[i], a.active[i], start)
+		if fc := &out[i]; fc.Fitted {
+			start = &bgbb.Params{Alpha: fc.Alpha, Beta: fc.Beta, Gamma: fc.Gamma, Delta: fc.Delta}
+		}
 	}
 	return out
 }
 
-// fitOne fits the model to the groups of one period and predicts the
-// next period's retention of those active in it.
-func fitOne(t Period, fitted, active map[groupKey]int64) Forecast {
+// fitOne fits the model to the groups of one period, from start when not
+// nil, and predicts the next period's retention of those active in it.
+func fitOne(t Period, fitted, active map[groupKey]int64, start *bgbb.Params) Forecast {
 	fc := Forecast{Period: t}
 	groups := make([]bgbb.Group, 0, len(fitted))
 	for k, n := range fitted {
@@ -185,6 +191,9 @@ func fitOne(t Period, fitted, active map[groupKey]int64) Forecast {
 		fc.Customers += n
 	}
 	fit, err := bgbb.FitGroups(groups)
+	if start != nil {
+		fit, err = bgbb.FitGroupsFrom(groups, *start)
+	}
 	switch {
 	case errors.Is(err, bgbb.ErrTooFew):
 		fc.Reason, fc.Detail = ForecastTooFew, fmt.Sprintf("%d customers to fit, at least %d needed", fc.Customers, bgbb.MinCustomers)
