@@ -92,10 +92,20 @@ type fcPoint struct {
 // forecastAcc counts one scope's customers by (x, t_x, n) at the end of
 // each fitted period, index T - (first-1): those fitted (n > 0), and
 // those active in T, which the prediction averages over.
+//
+// The fitted are counted as changes: a customer not active in T has at T
+// its group of T-1 with n one more, so that fitted[0] holds the groups at
+// the first period and fitted[i] only what differs from fitted[i-1] with
+// every n shifted by one (a customer counted for the first time, or
+// active: from its old group, shifted, to its new one). A customer costs a
+// count per active period rather than per period; groups rebuilds them.
 type forecastAcc struct {
 	fitted []map[groupKey]int64
 	active []map[groupKey]int64
 }
+
+// shifted is the group of a customer one period on without a purchase.
+func (k groupKey) shifted() groupKey { return k + 1<<42 }
 
 func newForecastAcc(w window) forecastAcc {
 	n := int(w.p-w.first) + 2
@@ -111,13 +121,41 @@ func (a *forecastAcc) add(points []fcPoint) {
 		if !pt.in {
 			continue
 		}
-		if _, _, n := pt.key.unpack(); n > 0 {
-			a.fitted[i][pt.key]++
-		}
 		if pt.active {
 			a.active[i][pt.key]++
 		}
+		if _, _, n := pt.key.unpack(); n == 0 {
+			continue // first active in T: scored, not fitted
+		}
+		switch prev := points[max(i-1, 0)]; {
+		case i == 0 || !prev.in || prev.key>>42 == 0: // fitted from here on
+			a.fitted[i][pt.key]++
+		case pt.key != prev.key.shifted(): // active in T: moves
+			a.fitted[i][pt.key]++
+			a.fitted[i][prev.key.shifted()]--
+		}
 	}
+}
+
+// groups rebuilds the fitted customers of each period from the counts of
+// changes (see forecastAcc).
+func (a *forecastAcc) groups() []map[groupKey]int64 {
+	out := make([]map[groupKey]int64, len(a.fitted))
+	for i, moves := range a.fitted {
+		h := make(map[groupKey]int64, len(moves))
+		if i > 0 {
+			for k, n := range out[i-1] {
+				h[k.shifted()] = n
+			}
+		}
+		for k, n := range moves {
+			if h[k] += n; h[k] == 0 {
+				delete(h, k)
+			}
+		}
+		out[i] = h
+	}
+	return out
 }
 
 func (a *forecastAcc) merge(o *forecastAcc) {
@@ -169,10 +207,11 @@ func (f *profile) loadForecast(w window, periods []periodStat) {
 // before (the same customers, one period on), which converges in a
 // fraction of the evaluations of a search from nothing.
 func (a *forecastAcc) fit(w window, g Granularity) []Forecast {
-	out := make([]Forecast, len(a.fitted))
+	fitted := a.groups()
+	out := make([]Forecast, len(fitted))
 	var start *bgbb.Params
 	for i := range out {
-		out[i] = fitOne(Period{G: g, N: w.first - 1 + int32(i)}, a.fitted[i], a.active[i], start)
+		out[i] = fitOne(Period{G: g, N: w.first - 1 + int32(i)}, fitted[i], a.active[i], start)
 		if fc := &out[i]; fc.Fitted {
 			start = &bgbb.Params{Alpha: fc.Alpha, Beta: fc.Beta, Gamma: fc.Gamma, Delta: fc.Delta}
 		}

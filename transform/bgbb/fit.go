@@ -154,6 +154,7 @@ func search(e *evaluator, u0 []float64) (Fit, []float64, string) {
 		}
 		return lastF, lastG
 	}
+	gradAt := func(u []float64) [4]float64 { _, g := at(u); return g }
 	problem := optimize.Problem{
 		Func: func(u []float64) float64 { f, _ := at(u); return f },
 		Grad: func(grad, u []float64) { _, g := at(u); copy(grad, g[:]) },
@@ -182,13 +183,12 @@ func search(e *evaluator, u0 []float64) (Fit, []float64, string) {
 	if why != "" {
 		return Fit{Evaluations: evals}, slices.Clone(res.X), why
 	}
-	u, why := polish(res.X, func(u []float64) [4]float64 { _, g := at(u); return g })
+	u, why := polish(res.X, gradAt)
 	if why != "" {
 		return Fit{Evaluations: evals}, slices.Clone(u), why
 	}
-	fit := Fit{Params: paramsAt(u), Evaluations: evals}
-	fit.LogLikelihood = e.eval(fit.Params, nil)
-	if math.IsNaN(fit.LogLikelihood) || math.IsInf(fit.LogLikelihood, 0) {
+	fit, ok := finishFit(e, u, evals)
+	if !ok {
 		return Fit{Evaluations: evals}, nil, fmt.Sprintf("the log-likelihood is %g at %s", fit.LogLikelihood, describe(u))
 	}
 	return fit, nil, ""
@@ -235,8 +235,8 @@ func searchBounded(e *evaluator, u0 []float64) (Fit, string) {
 		Func: func(v []float64) float64 { return eval(v, nil) },
 		Grad: func(grad, v []float64) { eval(v, grad) },
 	}
-	settings := &optimize.Settings{GradientThreshold: bfgsGradTol, MajorIterations: 1000, FuncEvaluations: 5000}
-	res, err := optimize.Minimize(problem, v0, settings, &optimize.BFGS{GradStopThreshold: bfgsGradTol})
+	settings := &optimize.Settings{GradientThreshold: edgeGradTol, MajorIterations: 1000, FuncEvaluations: 5000}
+	res, err := optimize.Minimize(problem, v0, settings, &optimize.BFGS{GradStopThreshold: edgeGradTol})
 	if res == nil {
 		return Fit{Evaluations: evals}, fmt.Sprintf("the optimiser did not start: %v", err)
 	}
@@ -256,6 +256,14 @@ func searchBounded(e *evaluator, u0 []float64) (Fit, string) {
 		return Fit{Evaluations: evals}, fmt.Sprintf("the log-likelihood is %g at %s", fit.LogLikelihood, describe(toU(res.X)))
 	}
 	return fit, ""
+}
+
+// finishFit is the fit at u, where the search converged: false when its
+// log-likelihood is not finite.
+func finishFit(e *evaluator, u []float64, evals int) (Fit, bool) {
+	fit := Fit{Params: paramsAt(u), Evaluations: evals}
+	fit.LogLikelihood = e.eval(fit.Params, nil)
+	return fit, !math.IsNaN(fit.LogLikelihood) && !math.IsInf(fit.LogLikelihood, 0)
 }
 
 // runOff stops the free search as soon as an iterate has a log-parameter a
@@ -289,6 +297,7 @@ func outOfBounds(u []float64) string {
 
 const (
 	bfgsGradTol    = 1e-6  // per customer, in log-parameters
+	edgeGradTol    = 1e-5  // the bounded search's: along an edge a tenth of the free search's precision moves a prediction by about 1e-4
 	boundedGradTol = 1e-4  // per customer, where the bounded search's line search fails: a unit of log-parameter moves the mean log-likelihood by less than this
 	polishGradTol  = 1e-10 // ditto; the gradient's own error is about 1e-13
 	polishSteps    = 8
