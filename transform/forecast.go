@@ -211,7 +211,11 @@ func (a *forecastAcc) fit(w window, g Granularity) []Forecast {
 	out := make([]Forecast, len(fitted))
 	var start *bgbb.Params
 	for i := range out {
-		out[i] = fitOne(Period{G: g, N: w.first - 1 + int32(i)}, fitted[i], a.active[i], start)
+		// The last fit gives the lists' chances and the rate predicted for
+		// P+1: to the digits. The others are the backtest's, compared with
+		// rates shown to a tenth of a point: coarse.
+		o := bgbb.FitOptions{Start: start, Coarse: i < len(out)-1}
+		out[i] = fitOne(Period{G: g, N: w.first - 1 + int32(i)}, fitted[i], a.active[i], o)
 		if fc := &out[i]; fc.Fitted {
 			start = &bgbb.Params{Alpha: fc.Alpha, Beta: fc.Beta, Gamma: fc.Gamma, Delta: fc.Delta}
 		}
@@ -219,9 +223,9 @@ func (a *forecastAcc) fit(w window, g Granularity) []Forecast {
 	return out
 }
 
-// fitOne fits the model to the groups of one period, from start when not
-// nil, and predicts the next period's retention of those active in it.
-func fitOne(t Period, fitted, active map[groupKey]int64, start *bgbb.Params) Forecast {
+// fitOne fits the model to the groups of one period, as o says, and
+// predicts the next period's retention of those active in it.
+func fitOne(t Period, fitted, active map[groupKey]int64, o bgbb.FitOptions) Forecast {
 	fc := Forecast{Period: t}
 	groups := make([]bgbb.Group, 0, len(fitted))
 	for k, n := range fitted {
@@ -229,10 +233,7 @@ func fitOne(t Period, fitted, active map[groupKey]int64, start *bgbb.Params) For
 		groups = append(groups, bgbb.Group{X: x, TX: tx, N: nn, Count: n})
 		fc.Customers += n
 	}
-	fit, err := bgbb.FitGroups(groups)
-	if start != nil {
-		fit, err = bgbb.FitGroupsFrom(groups, *start)
-	}
+	fit, err := bgbb.FitGroupsWith(groups, o)
 	switch {
 	case errors.Is(err, bgbb.ErrTooFew):
 		fc.Reason, fc.Detail = ForecastTooFew, fmt.Sprintf("%d customers to fit, at least %d needed", fc.Customers, bgbb.MinCustomers)

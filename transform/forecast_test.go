@@ -185,10 +185,15 @@ func TestForecastAgainstNaiveGroups(t *testing.T) {
 				sum += float64(c) * fit.PActiveNext(k[0], k[1], k[2])
 				n += c
 			}
-			// transform starts each search from the period before's fit:
-			// the same maximum, to the search's tolerances.
-			if got == nil || !got.Fitted || got.Customers != customers || !nearFit(got, fit) ||
-				math.Abs(got.PredictedRetention.Value-sum/float64(n)) > 1e-6 {
+			// transform starts each search from the period before's fit,
+			// and fits the backtest's periods (all but P) coarsely: the
+			// same maximum, to the search's tolerances.
+			tol, predTol := 1e-3, 1e-6
+			if tt != p {
+				tol, predTol = 1e-2, 1e-3
+			}
+			if got == nil || !got.Fitted || got.Customers != customers || !nearFit(got, fit, tol) ||
+				math.Abs(got.PredictedRetention.Value-sum/float64(n)) > predTol {
 				t.Errorf("%q %s: forecast %+v, want %d customers, %+v (log-likelihood %v), predicted %v", dept, tt, got, customers, fit.Params,
 					fit.LogLikelihood, sum/float64(n))
 			}
@@ -197,15 +202,16 @@ func TestForecastAgainstNaiveGroups(t *testing.T) {
 }
 
 // nearFit reports whether a forecast is the fit f to the tolerances of a
-// search: the same log-likelihood, and each parameter within 0.1 %, but
-// those at an edge (beyond e^11), where the likelihood is flat.
-func nearFit(got *transform.Forecast, f bgbb.Fit) bool {
+// search: the same log-likelihood, and each parameter within tol
+// (relative), but those at an edge (beyond e^11), where the likelihood is
+// flat.
+func nearFit(got *transform.Forecast, f bgbb.Fit, tol float64) bool {
 	if math.Abs(got.LogLikelihood-f.LogLikelihood) > 1e-6*math.Abs(f.LogLikelihood) {
 		return false
 	}
 	for _, p := range [][2]float64{{got.Alpha, f.Alpha}, {got.Beta, f.Beta}, {got.Gamma, f.Gamma}, {got.Delta, f.Delta}} {
 		edge := math.Abs(math.Log(p[0])) > 11 || math.Abs(math.Log(p[1])) > 11
-		if !edge && math.Abs(p[0]-p[1]) > 1e-3*p[1] {
+		if !edge && math.Abs(p[0]-p[1]) > tol*p[1] {
 			return false
 		}
 	}

@@ -51,17 +51,48 @@ type Fit struct {
 //
 // The result depends only on the multiset of groups, not their order, and
 // is the same bit for bit from run to run.
-func FitGroups(groups []Group) (Fit, error) { return fitFrom(groups, nil) }
+func FitGroups(groups []Group) (Fit, error) { return FitGroupsWith(groups, FitOptions{}) }
 
-// FitGroupsFrom is FitGroups with the search starting at start: the fit
-// of nearby data (the same customers a period before), from which it
-// converges in a fraction of the evaluations. When start lies at an edge
-// (a log-parameter within half a unit of ±12), the bounded search starts
-// at once. The result is the same maximum to within the tolerances, and
-// the same bit for bit for the same groups and start.
-func FitGroupsFrom(groups []Group, start Params) (Fit, error) { return fitFrom(groups, &start) }
+// FitOptions shape a fit.
+type FitOptions struct {
+	// Start is where the search starts: the fit of nearby data (the same
+	// customers a period before), from which it converges in a fraction of
+	// the evaluations. When it lies at an edge (a log-parameter within half
+	// a unit of ±12), the bounded search starts at once. nil starts where
+	// FitGroups does.
+	Start *Params
+	// Coarse stops the searches at a gradient of 1e-4 per customer,
+	// without the Newton finish and its check of the Hessian: parameters
+	// to a few parts in a thousand, predictions to about 1e-4, for a fit
+	// whose prediction is compared with an actual rate (a backtest).
+	Coarse bool
+}
 
-func fitFrom(groups []Group, start *Params) (Fit, error) {
+// FitGroupsWith is FitGroups shaped by o. The result is the same maximum
+// to within the tolerances, and the same bit for bit for the same groups
+// and options.
+func FitGroupsWith(groups []Group, o FitOptions) (Fit, error) {
+	tol := precise
+	if o.Coarse {
+		tol = coarse
+	}
+	return fitFrom(groups, o.Start, tol)
+}
+
+// tolerance is how far a fit goes: the gradient per customer at which the
+// free and the bounded searches stop, and whether Newton steps finish the
+// free one.
+type tolerance struct {
+	free, edge float64
+	polish     bool
+}
+
+var (
+	precise = tolerance{free: bfgsGradTol, edge: edgeGradTol, polish: true}
+	coarse  = tolerance{free: 1e-4, edge: 1e-4}
+)
+
+func fitFrom(groups []Group, start *Params, tol tolerance) (Fit, error) {
 	total, err := validate(groups)
 	if err != nil {
 		return Fit{}, err
@@ -86,7 +117,7 @@ func fitFrom(groups []Group, start *Params) (Fit, error) {
 	fit, reason := Fit{}, "the previous period's fit lay at an edge"
 	var stopped []float64 // where a free search that failed stopped
 	if !edge {
-		fit, stopped, reason = search(e, u0)
+		fit, stopped, reason = search(e, u0, tol)
 	}
 	if reason != "" {
 		// The free search ran off to an edge: the data are the limit of
@@ -98,7 +129,7 @@ func fitFrom(groups []Group, start *Params) (Fit, error) {
 		if stopped != nil {
 			from = stopped
 		}
-		bounded, why := searchBounded(e, from)
+		bounded, why := searchBounded(e, from, tol)
 		bounded.Evaluations += fit.Evaluations
 		if why == "" {
 			fit, reason = bounded, ""
@@ -124,7 +155,7 @@ func fitFrom(groups []Group, start *Params) (Fit, error) {
 // values; the gradient is exact to about 1e-13, and Newton steps need only
 // it. In the flattest direction of the paper's data (curvature 0.004 per
 // customer) a gradient of 1e-6 still leaves the estimate off by 2e-4.
-func search(e *evaluator, u0 []float64) (Fit, []float64, string) {
+func search(e *evaluator, u0 []float64, tol tolerance) (Fit, []float64, string) {
 	var evals int
 	var lastU, lastG [4]float64
 	var lastF float64
@@ -160,12 +191,12 @@ func search(e *evaluator, u0 []float64) (Fit, []float64, string) {
 		Grad: func(grad, u []float64) { _, g := at(u); copy(grad, g[:]) },
 	}
 	settings := &optimize.Settings{
-		GradientThreshold: bfgsGradTol,
+		GradientThreshold: tol.free,
 		MajorIterations:   1000,
 		FuncEvaluations:   5000,
 		Recorder:          runOff{},
 	}
-	res, err := optimize.Minimize(problem, slices.Clone(u0), settings, &optimize.BFGS{GradStopThreshold: bfgsGradTol})
+	res, err := optimize.Minimize(problem, slices.Clone(u0), settings, &optimize.BFGS{GradStopThreshold: tol.free})
 	var why string
 	switch {
 	case res == nil:
@@ -183,7 +214,10 @@ func search(e *evaluator, u0 []float64) (Fit, []float64, string) {
 	if why != "" {
 		return Fit{Evaluations: evals}, slices.Clone(res.X), why
 	}
-	u, why := polish(res.X, gradAt)
+	u, why := res.X, ""
+	if tol.polish {
+		u, why = polish(res.X, gradAt)
+	}
 	if why != "" {
 		return Fit{Evaluations: evals}, slices.Clone(u), why
 	}
@@ -201,7 +235,7 @@ func search(e *evaluator, u0 []float64) (Fit, []float64, string) {
 // converge as in the free search. There is no Newton finish: along an edge
 // the likelihood is flat, and the free parameters' BFGS tolerance is the
 // fit's.
-func searchBounded(e *evaluator, u0 []float64) (Fit, string) {
+func searchBounded(e *evaluator, u0 []float64, tol tolerance) (Fit, string) {
 	var evals int
 	const b = maxLogParam
 	v0 := make([]float64, 4) // u0 in v: v = B·atanh(u/B), inside the bounds
@@ -235,8 +269,8 @@ func searchBounded(e *evaluator, u0 []float64) (Fit, string) {
 		Func: func(v []float64) float64 { return eval(v, nil) },
 		Grad: func(grad, v []float64) { eval(v, grad) },
 	}
-	settings := &optimize.Settings{GradientThreshold: edgeGradTol, MajorIterations: 1000, FuncEvaluations: 5000}
-	res, err := optimize.Minimize(problem, v0, settings, &optimize.BFGS{GradStopThreshold: edgeGradTol})
+	settings := &optimize.Settings{GradientThreshold: tol.edge, MajorIterations: 1000, FuncEvaluations: 5000}
+	res, err := optimize.Minimize(problem, v0, settings, &optimize.BFGS{GradStopThreshold: tol.edge})
 	if res == nil {
 		return Fit{Evaluations: evals}, fmt.Sprintf("the optimiser did not start: %v", err)
 	}
