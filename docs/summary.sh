@@ -34,6 +34,6 @@ soffice -env:UserInstallation="file://$tmp/profile" --headless \
 # Page 1 is the summary sheet's first page (A4 landscape, 1286 x 909 pixels
 # at 110 dpi); the crop drops the print header, the page number and the
 # empty margin below the charts.
-pdftoppm -png -r 110 -f 1 -l 1 -x 60 -y 52 -W 1166 -H 620 -singlefile \
+pdftoppm -png -r 110 -f 1 -l 1 -x 60 -y 52 -W 1166 -H 650 -singlefile \
 	"$tmp/company.pdf" docs/summary
 echo "docs/summary.png: $(wc -c <docs/summary.png) bytes"
