@@ -12,6 +12,26 @@ import (
 	"retention/transform"
 )
 
+// demoManifest runs the demo by g at now, its gate open, and reads its
+// manifest.
+func demoManifest(t *testing.T, g transform.Granularity, now time.Time) manifest {
+	t.Helper()
+	c, err := config.Load(strings.NewReader("gate: {max_skipped_ratio: 1, max_order_drop: 1}\n"), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Report.OutDir = t.TempDir()
+	p, err := config.NewPlan(c, config.Flags{Command: "demo", Granularity: g.String()}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := jobs.Demo(context.Background(), jobs.RunOptions{Plan: p, Now: now, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return readManifest(t, out.Dir)
+}
+
 // TestDemoBridgeIdentity runs the demo, by month, quarter and year, and
 // checks the revenue bridge of every scope and every period of the
 // manifest whose previous period is there too: revenue(P) - revenue(P-1)
@@ -24,20 +44,7 @@ func TestDemoBridgeIdentity(t *testing.T) {
 	for _, g := range transform.Granularities {
 		t.Run(g.String(), func(t *testing.T) {
 			t.Parallel()
-			c, err := config.Load(strings.NewReader("gate: {max_skipped_ratio: 1, max_order_drop: 1}\n"), func(string) string { return "" })
-			if err != nil {
-				t.Fatal(err)
-			}
-			c.Report.OutDir = t.TempDir()
-			p, err := config.NewPlan(c, config.Flags{Command: "demo", Granularity: g.String()}, now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, err := jobs.Demo(context.Background(), jobs.RunOptions{Plan: p, Now: now, Logger: quiet})
-			if err != nil {
-				t.Fatal(err)
-			}
-			m := readManifest(t, out.Dir)
+			m := demoManifest(t, g, now)
 			revenue := map[string]float64{} // by scope and period
 			key := func(row map[string]any) string {
 				d, _ := row["department"].(string)

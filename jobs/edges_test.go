@@ -234,13 +234,7 @@ targets:
 	}
 	defer f.Close()
 	rows := sheetRows(t, f, "At risk")
-	col := -1
-	for _, r := range rows {
-		if i := slices.Index(r, "Last purchase"); i >= 0 {
-			col = i
-			break
-		}
-	}
+	col := slices.Index(headerOf(rows, "Last purchase"), "Last purchase")
 	row := rowOf(rows, "4", col+1)
 	if col < 0 || row == nil {
 		t.Fatalf("no customer 4 or no Last purchase column in the at-risk list: %q", rows)

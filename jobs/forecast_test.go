@@ -12,13 +12,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/xuri/excelize/v2"
 
-	"retention/config"
 	"retention/extract/embedded"
 	"retention/extract/sourcetest"
 	"retention/jobs"
@@ -122,13 +120,7 @@ func TestForecastOfThePaper(t *testing.T) {
 	}
 	defer wb.Close()
 	rows := sheetRows(t, wb, "Churned")
-	var header []string
-	for _, r := range rows {
-		if slices.Contains(r, "Still a customer") {
-			header = r
-			break
-		}
-	}
+	header := headerOf(rows, "Still a customer")
 	alive, next := slices.Index(header, "Still a customer"), slices.Index(header, "Buys next period")
 	if alive < 0 || next < 0 || !slices.ContainsFunc(rows[:3], func(r []string) bool {
 		return len(r) > 0 && r[0] == "Still a customer: the chance the customer has not left for good by the end of 2001; Buys next period: the chance it buys in 2002 (the BG/BB model, see Definitions)."
@@ -164,20 +156,7 @@ func TestDemoBacktest(t *testing.T) {
 	for _, g := range transform.Granularities {
 		t.Run(g.String(), func(t *testing.T) {
 			t.Parallel()
-			c, err := config.Load(strings.NewReader("gate: {max_skipped_ratio: 1, max_order_drop: 1}\n"), func(string) string { return "" })
-			if err != nil {
-				t.Fatal(err)
-			}
-			c.Report.OutDir = t.TempDir()
-			p, err := config.NewPlan(c, config.Flags{Command: "demo", Granularity: g.String()}, now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, err := jobs.Demo(context.Background(), jobs.RunOptions{Plan: p, Now: now, Logger: quiet})
-			if err != nil {
-				t.Fatal(err)
-			}
-			m := readManifest(t, out.Dir)
+			m := demoManifest(t, g, now)
 			predicted := map[string]float64{} // by scope and the period predicted
 			for _, f := range m.Forecast {
 				if v, ok := f["predicted_retention_rate"].(float64); ok {

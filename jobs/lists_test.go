@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -36,6 +37,17 @@ func sheetRows(t *testing.T, f *excelize.File, sheet string) [][]string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// headerOf is the first row holding a cell name: a list's header; nil
+// when none does.
+func headerOf(rows [][]string, name string) []string {
+	for _, r := range rows {
+		if slices.Contains(r, name) {
+			return r
+		}
+	}
+	return nil
 }
 
 // rowOf is the row whose first cell is first, padded with empty cells to
