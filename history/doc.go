@@ -36,13 +36,19 @@
 //     time.Time; messages show its DSN without the password
 //     (secret.RedactDSN).
 //   - The delivery ledger of a period is encoded by WriteLedger and decoded
-//     by Ledger, and written by SaveLedger (temporary file, fsync, rename);
-//     it lives beside the period's directory
+//     (and checked: no null or repeated entry) in one place. Without a
+//     store it is a file beside the period's directory
 //     (LedgerFile: out_dir/<granularity>/<period>.deliveries.json), not
 //     in it, so that republishing the period, which replaces the
-//     directory, keeps it. For each scope and recipient it holds the
-//     message last accepted (file, SHA-256, FiguresDigest, time, run) and
-//     the attempt still pending. A ledger that cannot be read is an
+//     directory, keeps it, written whole and atomically (temporary file,
+//     fsync, rename). With a store it is retention_ledger, a row per
+//     period, scope and recipient, so that it follows the period to any
+//     output directory; a ledger file from before the store is read for
+//     the periods the store holds nothing of. For each scope and recipient
+//     it holds the message last accepted (file, SHA-256, FiguresDigest,
+//     time, run), the attempt still pending, and the message in flight
+//     (written before its content goes: SaveDelivery writes one entry at
+//     a time, the write-ahead's unit). A ledger that cannot be read is an
 //     error, never an empty ledger (which would send everything again).
 //   - FiguresDigest hashes a scope's figures of the reported period as the
 //     manifest has them, so the same figures published twice have the

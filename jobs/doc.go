@@ -36,10 +36,12 @@
 //   - Delivery comes after publishing and never undoes it: each
 //     recipient gets one message per workbook routed to them (subject and
 //     body from report.Mail, the workbook attached as the manifest lists
-//     it, checked by its SHA-256), and the period's ledger
-//     (history) records what the server accepted, so a rerun
-//     with the same figures sends nothing and changed figures are sent
-//     once, marked. What is not delivered stays pending for the next run
+//     it, checked by its SHA-256, streamed from its file), one message
+//     at a time, and the period's ledger (history) records each before
+//     its content goes and its outcome after (a write-ahead: a crash
+//     repeats at most the message in flight, under the same Message-ID),
+//     so a rerun with the same figures sends nothing and changed figures
+//     are sent once, marked. What is not delivered stays pending for the next run
 //     or deliver; the run exits ExitDelivery (9). A backfill sends only
 //     what was sent before and is restated, or pending: it never mails
 //     history nobody had. The run's chat notice (report.Notice) follows.
