@@ -3,7 +3,6 @@ package jobs_test
 import (
 	"cmp"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -11,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -21,6 +19,7 @@ import (
 	"retention/extract/sourcetest"
 	"retention/jobs"
 	"retention/transform"
+	"retention/transform/bgbb/bgbbtest"
 )
 
 // donationTables loads the BG/BB paper's data set (testdata/bgbb) into
@@ -29,30 +28,12 @@ import (
 // table.
 func donationTables(t *testing.T, d *sourcetest.DB) {
 	t.Helper()
-	f, err := os.Open("../testdata/bgbb/donations.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var orders [][]any
-	donor := int64(0)
-	at := func(y int) time.Time { return time.Date(y, time.June, 1, 12, 0, 0, 0, time.UTC) }
-	for _, r := range rows[1:] {
-		x, _ := strconv.Atoi(r[0])
-		tx, _ := strconv.Atoi(r[1])
-		n, _ := strconv.Atoi(r[3])
-		for range n {
-			donor++
-			orders = append(orders, []any{int64(len(orders) + 1), donor, "fund", at(1995), "10.00"})
-			for k := range x {
-				orders = append(orders, []any{int64(len(orders) + 1), donor, "fund", at(1995 + tx - k), "10.00"})
-			}
+	bgbbtest.Donors(t, func(donor int, years []int) {
+		for _, y := range years {
+			orders = append(orders, []any{int64(len(orders) + 1), int64(donor), "fund", time.Date(y, time.June, 1, 12, 0, 0, 0, time.UTC), "10.00"})
 		}
-	}
+	})
 	d.Table(t, "orders", []embedded.Column{
 		{Name: "order_id", Type: embedded.BigInt, PrimaryKey: true}, {Name: "customer_id", Type: embedded.BigInt},
 		{Name: "department", Type: embedded.VarChar}, {Name: "ordered_at", Type: embedded.DateTime},

@@ -1,18 +1,16 @@
 package transform_test
 
 import (
-	"encoding/csv"
 	"fmt"
 	"math"
-	"os"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
 	"retention/extract"
 	"retention/transform"
 	"retention/transform/bgbb"
+	"retention/transform/bgbb/bgbbtest"
 )
 
 // donationOrders are the BG/BB paper's data set (testdata/bgbb) as orders:
@@ -22,41 +20,13 @@ import (
 // D2, …; one department, amounts of ¥10.
 func donationOrders(t testing.TB) []extract.Order {
 	t.Helper()
-	f, err := os.Open("../testdata/bgbb/donations.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var orders []extract.Order
-	donor := 0
-	year := func(y int) time.Time { return time.Date(y, time.June, 1, 12, 0, 0, 0, shanghai) }
-	for _, r := range rows[1:] {
-		var v [4]int
-		for i := range v {
-			if v[i], err = strconv.Atoi(r[i]); err != nil {
-				t.Fatal(err)
-			}
+	bgbbtest.Donors(t, func(donor int, years []int) {
+		for _, y := range years {
+			orders = append(orders, extract.Order{CustomerID: fmt.Sprintf("D%d", donor), Department: "fund",
+				OrderedAt: time.Date(y, time.June, 1, 12, 0, 0, 0, shanghai), AmountCents: 1000})
 		}
-		x, tx, n := v[0], v[1], v[2]
-		if n != 6 {
-			t.Fatalf("a history of %d opportunities; the paper's have 6", n)
-		}
-		for range v[3] {
-			donor++
-			id := fmt.Sprintf("D%d", donor)
-			orders = append(orders, extract.Order{CustomerID: id, Department: "fund", OrderedAt: year(1995), AmountCents: 1000})
-			for k := range x {
-				orders = append(orders, extract.Order{CustomerID: id, Department: "fund", OrderedAt: year(1995 + tx - k), AmountCents: 1000})
-			}
-		}
-	}
-	if donor != 11104 {
-		t.Fatalf("read %d donors, the paper has 11,104", donor)
-	}
+	})
 	return orders
 }
 

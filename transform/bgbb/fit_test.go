@@ -1,47 +1,20 @@
 package bgbb_test
 
 import (
-	"encoding/csv"
 	"errors"
 	"math"
 	"math/rand/v2"
-	"os"
 	"slices"
-	"strconv"
 	"sync"
 	"testing"
 
 	"retention/transform/bgbb"
+	"retention/transform/bgbb/bgbbtest"
 )
 
 // donations reads the paper's data set: 11,104 donors of the 1995 cohort,
 // six yearly opportunities (1996–2001).
-func donations(t testing.TB) []bgbb.Group {
-	t.Helper()
-	f, err := os.Open("../../testdata/bgbb/donations.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rows) == 0 || !slices.Equal(rows[0], []string{"frequency", "recency", "n", "n_custs"}) {
-		t.Fatalf("donations.csv does not start with the header frequency,recency,n,n_custs")
-	}
-	var groups []bgbb.Group
-	for i, row := range rows[1:] {
-		var v [4]int
-		for k, s := range row {
-			if v[k], err = strconv.Atoi(s); err != nil {
-				t.Fatalf("donations.csv row %d: %v", i+2, err)
-			}
-		}
-		groups = append(groups, bgbb.Group{X: v[0], TX: v[1], N: v[2], Count: int64(v[3])})
-	}
-	return groups
-}
+func donations(t testing.TB) []bgbb.Group { return bgbbtest.Donations(t) }
 
 // fitDonations fits the donations and returns them with the fit.
 func fitDonations(t *testing.T) ([]bgbb.Group, bgbb.Fit) {
