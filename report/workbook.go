@@ -66,6 +66,7 @@ func newBook(r *transform.Result, meta Meta) (*book, error) {
 		return nil, err
 	}
 	f := excelize.NewFile()
+	f.SetZipWriter(zipWriter)
 	st, err := newStyles(f, meta.Currency, l.T("unit.points"), l.T("font"))
 	if err != nil {
 		f.Close()

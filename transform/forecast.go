@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -100,8 +101,8 @@ type fcPoint struct {
 // active: from its old group, shifted, to its new one). A customer costs a
 // count per active period rather than per period; groups rebuilds them.
 type forecastAcc struct {
-	fitted []map[groupKey]int64
-	active []map[groupKey]int64
+	fitted []counts
+	active []counts
 }
 
 // shifted is the group of a customer one period on without a purchase.
@@ -109,11 +110,7 @@ func (k groupKey) shifted() groupKey { return k + 1<<42 }
 
 func newForecastAcc(w window) forecastAcc {
 	n := int(w.p-w.first) + 2
-	a := forecastAcc{fitted: make([]map[groupKey]int64, n), active: make([]map[groupKey]int64, n)}
-	for i := range n {
-		a.fitted[i], a.active[i] = map[groupKey]int64{}, map[groupKey]int64{}
-	}
-	return a
+	return forecastAcc{fitted: make([]counts, n), active: make([]counts, n)}
 }
 
 func (a *forecastAcc) add(points []fcPoint) {
@@ -122,17 +119,17 @@ func (a *forecastAcc) add(points []fcPoint) {
 			continue
 		}
 		if pt.active {
-			a.active[i][pt.key]++
+			a.active[i].add(pt.key, 1)
 		}
 		if _, _, n := pt.key.unpack(); n == 0 {
 			continue // first active in T: scored, not fitted
 		}
 		switch prev := points[max(i-1, 0)]; {
 		case i == 0 || !prev.in || prev.key>>42 == 0: // fitted from here on
-			a.fitted[i][pt.key]++
+			a.fitted[i].add(pt.key, 1)
 		case pt.key != prev.key.shifted(): // active in T: moves
-			a.fitted[i][pt.key]++
-			a.fitted[i][prev.key.shifted()]--
+			a.fitted[i].add(pt.key, 1)
+			a.fitted[i].add(prev.key.shifted(), -1)
 		}
 	}
 }
@@ -141,14 +138,14 @@ func (a *forecastAcc) add(points []fcPoint) {
 // changes (see forecastAcc).
 func (a *forecastAcc) groups() []map[groupKey]int64 {
 	out := make([]map[groupKey]int64, len(a.fitted))
-	for i, moves := range a.fitted {
-		h := make(map[groupKey]int64, len(moves))
+	for i := range a.fitted {
+		h := make(map[groupKey]int64, a.fitted[i].len())
 		if i > 0 {
 			for k, n := range out[i-1] {
 				h[k.shifted()] = n
 			}
 		}
-		for k, n := range moves {
+		for k, n := range a.fitted[i].all {
 			if h[k] += n; h[k] == 0 {
 				delete(h, k)
 			}
@@ -160,11 +157,11 @@ func (a *forecastAcc) groups() []map[groupKey]int64 {
 
 func (a *forecastAcc) merge(o *forecastAcc) {
 	for i := range a.fitted {
-		for k, n := range o.fitted[i] {
-			a.fitted[i][k] += n
+		for k, n := range o.fitted[i].all {
+			a.fitted[i].add(k, n)
 		}
-		for k, n := range o.active[i] {
-			a.active[i][k] += n
+		for k, n := range o.active[i].all {
+			a.active[i].add(k, n)
 		}
 	}
 }
@@ -215,7 +212,7 @@ func (a *forecastAcc) fit(w window, g Granularity) []Forecast {
 		// P+1: to the digits. The others are the backtest's, compared with
 		// rates shown to a tenth of a point: coarse.
 		o := bgbb.FitOptions{Start: start, Coarse: i < len(out)-1}
-		out[i] = fitOne(Period{G: g, N: w.first - 1 + int32(i)}, fitted[i], a.active[i], o)
+		out[i] = fitOne(Period{G: g, N: w.first - 1 + int32(i)}, fitted[i], &a.active[i], o)
 		if fc := &out[i]; fc.Fitted {
 			start = &bgbb.Params{Alpha: fc.Alpha, Beta: fc.Beta, Gamma: fc.Gamma, Delta: fc.Delta}
 		}
@@ -225,7 +222,7 @@ func (a *forecastAcc) fit(w window, g Granularity) []Forecast {
 
 // fitOne fits the model to the groups of one period, as o says, and
 // predicts the next period's retention of those active in it.
-func fitOne(t Period, fitted, active map[groupKey]int64, o bgbb.FitOptions) Forecast {
+func fitOne(t Period, fitted map[groupKey]int64, active *counts, o bgbb.FitOptions) Forecast {
 	fc := Forecast{Period: t}
 	groups := make([]bgbb.Group, 0, len(fitted))
 	for k, n := range fitted {
@@ -247,17 +244,21 @@ func fitOne(t Period, fitted, active map[groupKey]int64, o bgbb.FitOptions) Fore
 	fc.LogLikelihood = fit.LogLikelihood
 	// The prediction sums in a fixed order, so that the same groups give
 	// the same figure to the last bit however the customers were counted.
-	keys := make([]groupKey, 0, len(active))
+	type group struct {
+		key groupKey
+		n   int64
+	}
+	sorted := make([]group, 0, active.len())
 	var n int64
-	for k, c := range active {
-		keys = append(keys, k)
+	for k, c := range active.all {
+		sorted = append(sorted, group{k, c})
 		n += c
 	}
-	slices.Sort(keys)
+	slices.SortFunc(sorted, func(a, b group) int { return cmp.Compare(a.key, b.key) })
 	sum := 0.0
-	for _, k := range keys {
-		x, tx, nn := k.unpack()
-		sum += float64(active[k]) * fit.PActiveNext(x, tx, nn)
+	for _, g := range sorted {
+		x, tx, nn := g.key.unpack()
+		sum += float64(g.n) * fit.PActiveNext(x, tx, nn)
 	}
 	if n == 0 {
 		fc.Reason, fc.Detail = ForecastNoActive, "nobody was active in "+t.String()
