@@ -4,8 +4,11 @@
 
 FROM golang:1.26 AS build
 WORKDIR /src
-# Modules first, so that a code change does not download them again.
+# Modules first, so that a code change does not download them again. The
+# go.mod replaces one module with a copy in the repository (see
+# extract/embedded/icuregex/README.md): it must be there for the download.
 COPY go.mod go.sum ./
+COPY extract/embedded/icuregex ./extract/embedded/icuregex
 RUN go mod download
 COPY . .
 ARG VERSION=dev
