@@ -81,7 +81,7 @@ const beginEach = "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"
 // the other, before any reads; a server that does not know the statement
 // gets START TRANSACTION READ ONLY, whose snapshot is taken at its first
 // read. The Began times say how far apart they are.
-func (s *Source) Shards(ctx context.Context, n int) (_ []*Snapshot, err error) {
+func (s *Source) Shards(ctx context.Context, n int) ([]*Snapshot, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("reading in %d shards: need at least one", n)
 	}
@@ -92,9 +92,36 @@ func (s *Source) Shards(ctx context.Context, n int) (_ []*Snapshot, err error) {
 		}
 		return []*Snapshot{snap}, nil
 	}
-	s.db.SetMaxOpenConns(n + 2) // the shards, a lock, a probe
-	conns := make([]*sqlx.Conn, 0, n)
-	snaps := make([]*Snapshot, 0, n)
+	return s.begin(ctx, n, false)
+}
+
+// ShardsAndSide begins, back to back as Shards does, the n shards'
+// transactions and one more, the side: a snapshot of its own (Shard 0 of
+// 1, whole tables) for the queries that can run while the shards stream
+// the orders, the customers query and, with one shard, the complaints.
+// With n = 1 the two snapshots are begun like shards', WITH CONSISTENT
+// SNAPSHOT one right after the other.
+func (s *Source) ShardsAndSide(ctx context.Context, n int) (shards []*Snapshot, side *Snapshot, err error) {
+	if n < 1 {
+		return nil, nil, fmt.Errorf("reading in %d shards: need at least one", n)
+	}
+	snaps, err := s.begin(ctx, n, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	return snaps[:n], snaps[n], nil
+}
+
+// begin begins the transactions of n shards, and of the side after them
+// when side is set.
+func (s *Source) begin(ctx context.Context, n int, side bool) (_ []*Snapshot, err error) {
+	count := n
+	if side {
+		count++
+	}
+	s.db.SetMaxOpenConns(count + 2) // the snapshots, a lock, a probe
+	conns := make([]*sqlx.Conn, 0, count)
+	snaps := make([]*Snapshot, 0, count)
 	defer func() {
 		if err != nil {
 			for _, snap := range snaps {
@@ -105,7 +132,7 @@ func (s *Source) Shards(ctx context.Context, n int) (_ []*Snapshot, err error) {
 			}
 		}
 	}()
-	for range n {
+	for range count {
 		c, err := s.db.Unsafe().Connx(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("connecting to %s: %w", s.dsn, err)
@@ -116,7 +143,10 @@ func (s *Source) Shards(ctx context.Context, n int) (_ []*Snapshot, err error) {
 	if err != nil {
 		return nil, err
 	}
-	ids := &shardIDs{complaints: newSharedIDs()}
+	var ids *shardIDs // complaint ids seen by any shard, when there are several
+	if n > 1 {
+		ids = &shardIDs{complaints: newSharedIDs()}
+	}
 	for k, c := range conns {
 		_, err := c.ExecContext(ctx, begin)
 		if err != nil && k == 0 && begin == beginEach && unknownStatement(err) {
@@ -124,9 +154,17 @@ func (s *Source) Shards(ctx context.Context, n int) (_ []*Snapshot, err error) {
 			_, err = c.ExecContext(ctx, begin)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("starting the read-only transaction of shard %d of %d on %s: %w", k, n, s.dsn, err)
+			what := fmt.Sprintf("shard %d of %d", k, n)
+			if k == n {
+				what = "the side snapshot"
+			}
+			return nil, fmt.Errorf("starting the read-only transaction of %s on %s: %w", what, s.dsn, err)
 		}
-		snaps = append(snaps, &Snapshot{conn: c, loc: s.loc, Shard: k, Shards: n, Began: time.Now(), AsOf: asOf, ids: ids})
+		snap := &Snapshot{conn: c, loc: s.loc, Shard: k, Shards: n, Began: time.Now(), AsOf: asOf, ids: ids}
+		if k == n { // the side reads whole tables
+			snap.Shard, snap.Shards, snap.ids = 0, 1, nil
+		}
+		snaps = append(snaps, snap)
 	}
 	return snaps, nil
 }

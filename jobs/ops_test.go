@@ -278,13 +278,18 @@ func TestKilledMidExtraction(t *testing.T) {
 	d := sourcetest.New(t)
 	d.ExecFile(t, "../testdata/spec/worked_example.sql")
 	p := d.Proxy(t)
-	stall, seen := make(chan struct{}), make(chan struct{})
+	// The orders and, on the side connection, the complaints are held
+	// until both connections are killed: each then fails when it is used
+	// next (the proxy has the worked example's few rows in hand).
+	stall, seen, seenComplaints := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	p.On("FROM orders", 1, sourcetest.Fault{Stall: stall, Seen: seen})
+	p.On("FROM complaints", 1, sourcetest.Fault{Stall: stall, Seen: seenComplaints})
 	c := testConfig(t, d, "")
 	c.Source.DSN = p.DSN()
 	go func() {
 		defer close(stall)
 		<-seen
+		<-seenComplaints
 		// The job's connections are on the server now: kill them all.
 		ctx := context.Background()
 		admin, err := d.Conn().Conn(ctx)
@@ -315,7 +320,12 @@ func TestKilledMidExtraction(t *testing.T) {
 		}
 	}()
 	sleeps := 0
-	out, err := jobs.Run(context.Background(), jobs.RunOptions{Plan: plan(c, mustPeriod(t, "2026-09")), Now: time.Now(), Logger: quiet,
+	// The retry does not sleep here; it waits instead for the lock, which
+	// a server releases when it has closed the killed session (the
+	// embedded one, a moment after the KILL).
+	pl := plan(c, mustPeriod(t, "2026-09"))
+	pl.Wait = 10 * time.Second
+	out, err := jobs.Run(context.Background(), jobs.RunOptions{Plan: pl, Now: time.Now(), Logger: quiet,
 		Sleep: func(context.Context, time.Duration) error { sleeps++; return nil }})
 	if err != nil {
 		t.Fatalf("run whose connection was killed: %v", err)

@@ -83,24 +83,48 @@ func extractOnce(ctx context.Context, opt RunOptions, periods []transform.Period
 			return nil, sourceFail(err)
 		}
 	}
-	snaps, err := openShards(ctx, src, c.Source.Shards, log)
+	snaps, side, err := openSnapshots(ctx, src, c.Source.Shards, log)
 	if err != nil {
 		return nil, sourceFail(err)
 	}
 	defer closeShards(snaps)
-	snap := snaps[0]
+	defer side.Close()
 
-	st, err := fold(ctx, snaps, c.Config, periods[0].G, log)
-	if err != nil {
+	// The shards stream the orders (and, when there are several, their
+	// complaints) while the side snapshot reads what does not depend on
+	// them: the complaints of a single stream, then the customers query,
+	// whose rows wait for the state to take them.
+	one := len(snaps) == 1
+	var (
+		st, complaints *transform.State
+		custRows       *customerRows
+	)
+	group, gctx := errgroup.WithContext(ctx)
+	group.Go(func() (err error) {
+		st, err = fold(gctx, snaps, c.Config, periods[0].G, !one, log)
+		return err
+	})
+	group.Go(func() (err error) {
+		if one {
+			if complaints, err = foldComplaints(gctx, side, c.Config, periods[0].G, log); err != nil {
+				return err
+			}
+		}
+		custRows, err = readCustomerRows(gctx, side, c.Config, log)
+		return err
+	})
+	if err := group.Wait(); err != nil {
 		return nil, err
 	}
-	closeShards(snaps[1:]) // the first reads on: the customers
-	// Owners count in the figures by owner, so the customers query is read
-	// before computing.
-	cust, err := readCustomers(ctx, snap, c.Config, st, periods, log)
-	if err != nil {
-		return nil, err
+	closeShards(snaps)
+	side.Close()
+	if complaints != nil {
+		st.Merge(complaints)
 	}
+	logFolded(ctx, st, log)
+	// Owners count in the figures by owner, so the customers go into the
+	// state before computing.
+	cust := custRows.apply(st, periods, log)
 	t := time.Now()
 	for _, p := range periods {
 		res, err := st.Compute(p, transform.Options{History: c.Report.History, AtRiskLimit: c.Report.AtRiskLimit})
@@ -116,20 +140,21 @@ func extractOnce(ctx context.Context, opt RunOptions, periods []transform.Period
 	return ex, nil
 }
 
-// openShards begins the transactions that read the source: one, or one
-// per shard, each on a connection of its own.
-func openShards(ctx context.Context, src *extract.Source, n int, log *slog.Logger) ([]*extract.Snapshot, error) {
-	snaps, err := src.Shards(ctx, n)
-	if err != nil || n == 1 {
-		return snaps, err
+// openSnapshots begins the transactions that read the source: one per
+// shard, and the side's (extract.Source.ShardsAndSide), each on a
+// connection of its own.
+func openSnapshots(ctx context.Context, src *extract.Source, n int, log *slog.Logger) ([]*extract.Snapshot, *extract.Snapshot, error) {
+	snaps, side, err := src.ShardsAndSide(ctx, n)
+	if err != nil {
+		return nil, nil, err
 	}
-	spread := snaps[n-1].Began.Sub(snaps[0].Began)
+	spread := side.Began.Sub(snaps[0].Began)
 	args := []any{"stage", "extract", "shards", n, "spread_ms", float64(spread.Microseconds()) / 1000}
 	if asOf := snaps[0].AsOf; asOf != "" {
 		args = append(args, "as_of", asOf)
 	}
-	log.Info("shard transactions begun", args...)
-	return snaps, nil
+	log.Info("transactions begun", args...)
+	return snaps, side, nil
 }
 
 func closeShards(snaps []*extract.Snapshot) {
@@ -138,15 +163,16 @@ func closeShards(snaps []*extract.Snapshot) {
 	}
 }
 
-// fold reads the complaints and orders into a State: each snapshot its
-// shard, all at once, into States that are then merged. A shard that
-// fails stops the others and fails the read.
-func fold(ctx context.Context, snaps []*extract.Snapshot, c config.Config, g transform.Granularity, log *slog.Logger) (*transform.State, error) {
+// fold reads the orders, and the complaints when complaints is set, into
+// a State: each snapshot its shard, all at once, into States that are
+// then merged. A shard that fails stops the others and fails the read.
+func fold(ctx context.Context, snaps []*extract.Snapshot, c config.Config, g transform.Granularity, complaints bool,
+	log *slog.Logger) (*transform.State, error) {
 	states := make([]*transform.State, len(snaps))
 	group, gctx := errgroup.WithContext(ctx)
 	for k, snap := range snaps {
 		group.Go(func() (err error) {
-			states[k], err = foldShard(gctx, snap, c, g, log)
+			states[k], err = foldShard(gctx, snap, c, g, complaints, log)
 			return err
 		})
 	}
@@ -165,6 +191,12 @@ func fold(ctx context.Context, snaps []*extract.Snapshot, c config.Config, g tra
 		runtime.GC()
 		log.Info("merged", "stage", "extract", "shards", len(snaps), "duration_ms", time.Since(t).Milliseconds())
 	}
+	return st, nil
+}
+
+// logFolded logs the size of the folded state and its data-quality
+// findings.
+func logFolded(ctx context.Context, st *transform.State, log *slog.Logger) {
 	z := st.Size()
 	log.Info("folded", "stage", "extract", "customers", z.Customers, "customer_departments", z.Records,
 		"customer_department_periods", z.Periods, "with_complaints", z.Complaints, "state_mb", z.Bytes>>20)
@@ -176,11 +208,33 @@ func fold(ctx context.Context, snaps []*extract.Snapshot, c config.Config, g tra
 		log.Log(ctx, level, "data quality", "table", f.Table, "reason", f.Reason, "handling", f.Handling.String(), "rows", f.Count,
 			"examples", f.Examples)
 	}
+}
+
+// foldComplaints reads a snapshot's complaints into a new State.
+func foldComplaints(ctx context.Context, snap *extract.Snapshot, c config.Config, g transform.Granularity,
+	log *slog.Logger) (*transform.State, error) {
+	st := transform.New(g, c.Location)
+	t := time.Now()
+	for row, err := range snap.Complaints(ctx, extract.Query{Name: "source.complaints", SQL: c.Source.Complaints}) {
+		if err != nil {
+			return nil, sourceFail(err)
+		}
+		st.AddComplaint(row)
+	}
+	logComplaints(st, t, log)
 	return st, nil
 }
 
-// foldShard reads a snapshot's complaints and orders into a new State.
-func foldShard(ctx context.Context, snap *extract.Snapshot, c config.Config, g transform.Granularity, log *slog.Logger) (*transform.State, error) {
+func logComplaints(st *transform.State, t time.Time, log *slog.Logger) {
+	q := st.Quality()
+	log.Info("extracted", "stage", "extract", "table", "complaints", "rows", q.ComplaintsRead, "skipped", q.SkippedComplaints,
+		"duration_ms", time.Since(t).Milliseconds())
+}
+
+// foldShard reads a snapshot's orders, after its complaints when
+// complaints is set, into a new State.
+func foldShard(ctx context.Context, snap *extract.Snapshot, c config.Config, g transform.Granularity, complaints bool,
+	log *slog.Logger) (*transform.State, error) {
 	if snap.Shards > 1 {
 		log = log.With("shard", snap.Shard)
 	}
@@ -188,12 +242,17 @@ func foldShard(ctx context.Context, snap *extract.Snapshot, c config.Config, g t
 	t := time.Now()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	complaints, orders := newPipe[extract.Complaint](), newPipe[extract.Order]()
+	comp, orders := newPipe[extract.Complaint](), newPipe[extract.Order]()
 	readErr := make(chan error, 1)
 	go func() {
 		// The complaints, then the orders, on the snapshot's connection; the
 		// last complaints are folded while the orders begin to stream.
-		err := complaints.send(ctx, snap.Complaints(ctx, extract.Query{Name: "source.complaints", SQL: c.Source.Complaints}))
+		var err error
+		if complaints {
+			err = comp.send(ctx, snap.Complaints(ctx, extract.Query{Name: "source.complaints", SQL: c.Source.Complaints}))
+		} else {
+			close(comp.full)
+		}
 		if err != nil {
 			close(orders.full)
 		} else {
@@ -201,20 +260,20 @@ func foldShard(ctx context.Context, snap *extract.Snapshot, c config.Config, g t
 		}
 		readErr <- err
 	}()
-	complaints.each(func(batch []extract.Complaint) {
+	comp.each(func(batch []extract.Complaint) {
 		for _, row := range batch {
 			st.AddComplaint(row)
 		}
 	})
-	q := st.Quality()
-	log.Info("extracted", "stage", "extract", "table", "complaints", "rows", q.ComplaintsRead, "skipped", q.SkippedComplaints,
-		"duration_ms", time.Since(t).Milliseconds())
+	if complaints {
+		logComplaints(st, t, log)
+	}
 	t = time.Now()
 	orders.each(st.AddOrders)
 	if err := <-readErr; err != nil {
 		return nil, sourceFail(err)
 	}
-	q = st.Quality()
+	q := st.Quality()
 	log.Info("extracted", "stage", "extract", "table", "orders", "rows", q.OrdersRead, "skipped", q.SkippedOrders,
 		"duration_ms", time.Since(t).Milliseconds())
 	return st, nil
@@ -230,15 +289,28 @@ type customers struct {
 	dupIDs []string // the first of them, as examples
 }
 
-// readCustomers streams the customers query into st and a directory: every
-// row sets its customer's owner in st (the figures by owner), and the
-// customers that can appear in a list, those active in a reported period
-// or the one before it, keep their name and owner in the directory. A
-// repeated id is counted and its first row used. The default query runs
-// only when a customers table exists; a configured one must work.
-func readCustomers(ctx context.Context, snap *extract.Snapshot, c config.Config, st *transform.State, periods []transform.Period,
-	log *slog.Logger) (*customers, error) {
-	cust := &customers{dir: report.Directory{}}
+// customerRows are the rows of the customers query, read while the
+// orders stream and kept until the state can take them: each row's id
+// and name back to back in one text, its owner by number, about 40 bytes
+// a customer rather than the 100 of three strings.
+type customerRows struct {
+	text   []byte
+	ends   []int32 // per row: where its id ends, where its name ends
+	owner  []int32 // per row: its owner in owners
+	owners []string
+	counts extract.CustomerCounts
+	absent bool          // the default query and no customers table
+	took   time.Duration // reading them
+}
+
+// maxCustomerText is the most text customerRows hold, what an int32
+// offset reaches.
+const maxCustomerText = 1<<31 - 1
+
+// readCustomerRows reads the customers query. The default query runs only
+// when a customers table exists; a configured one must work.
+func readCustomerRows(ctx context.Context, snap *extract.Snapshot, c config.Config, log *slog.Logger) (*customerRows, error) {
+	rows := &customerRows{}
 	if !c.Source.CustomersSet {
 		ok, err := snap.TableExists(ctx, "customers")
 		if err != nil {
@@ -246,35 +318,76 @@ func readCustomers(ctx context.Context, snap *extract.Snapshot, c config.Config,
 		}
 		if !ok {
 			log.Info("no customers table; lists show ids only", "stage", "extract", "table", "customers")
-			return cust, nil
+			rows.absent = true
+			return rows, nil
 		}
 	}
-	from, to := periods[0].Add(-1), periods[len(periods)-1]
 	t := time.Now()
-	for row, err := range snap.Customers(ctx, extract.Query{Name: "source.customers", SQL: c.Source.Customers}, nil, &cust.counts) {
+	owners := map[string]int32{}
+	for row, err := range snap.Customers(ctx, extract.Query{Name: "source.customers", SQL: c.Source.Customers}, nil, &rows.counts) {
 		if err != nil {
 			return nil, sourceFail(err)
 		}
+		if len(rows.text)+len(row.ID)+len(row.Name) > maxCustomerText {
+			return nil, fail(kindSource, fmt.Errorf("source.customers: more than %d MB of ids and names; the customers query must return one row per customer with its id, name and owner",
+				maxCustomerText>>20))
+		}
+		rows.text = append(rows.text, row.ID...)
+		idEnd := int32(len(rows.text))
+		rows.text = append(rows.text, row.Name...)
+		rows.ends = append(rows.ends, idEnd, int32(len(rows.text)))
+		o, ok := owners[row.Owner]
+		if !ok {
+			o = int32(len(rows.owners))
+			owners[row.Owner] = o
+			rows.owners = append(rows.owners, row.Owner)
+		}
+		rows.owner = append(rows.owner, o)
+	}
+	rows.took = time.Since(t)
+	return rows, nil
+}
+
+// apply puts the customers into st and a directory, in the order the
+// query gave them: every row sets its customer's owner in st (the figures
+// by owner), and the customers that can appear in a list, those active in
+// a reported period or the one before it, keep their name and owner in
+// the directory. A repeated id is counted and its first row used.
+func (rows *customerRows) apply(st *transform.State, periods []transform.Period, log *slog.Logger) *customers {
+	cust := &customers{dir: report.Directory{}, counts: rows.counts}
+	if rows.absent {
+		return cust
+	}
+	from, to := periods[0].Add(-1), periods[len(periods)-1]
+	t := time.Now()
+	start := int32(0)
+	for i := range rows.owner {
+		idEnd, nameEnd := rows.ends[2*i], rows.ends[2*i+1]
+		id := string(rows.text[start:idEnd])
+		name := rows.text[idEnd:nameEnd]
+		start = nameEnd
+		owner := rows.owners[rows.owner[i]]
 		// A customer the state does not know is in no figure (nor are its
 		// repeats counted: they change nothing); one that bought in none
 		// of the periods is in no list.
-		known, repeated := st.SetOwner(row.ID, row.Owner)
+		known, repeated, active := st.TakeCustomer(id, owner, from, to)
 		if repeated {
 			cust.dups++
 			if len(cust.dupIDs) < transform.MaxExamples {
-				cust.dupIDs = append(cust.dupIDs, row.ID)
+				cust.dupIDs = append(cust.dupIDs, id)
 			}
 			continue
 		}
-		if !known || !st.ActiveBetween(row.ID, from, to) {
+		if !known || !active {
 			continue
 		}
-		cust.dir[row.ID] = report.Contact{ID: row.ID, Name: row.Name, Owner: row.Owner}
+		cust.dir[id] = report.Contact{ID: id, Name: string(name), Owner: owner}
 	}
 	n := cust.counts
 	log.Info("extracted", "stage", "extract", "table", "customers", "rows", n.Read, "listable", len(cust.dir),
-		"without_id", n.MissingID, "repeated", cust.dups, "invalid_utf8", n.InvalidUTF8, "duration_ms", time.Since(t).Milliseconds())
-	return cust, nil
+		"without_id", n.MissingID, "repeated", cust.dups, "invalid_utf8", n.InvalidUTF8, "duration_ms", rows.took.Milliseconds(),
+		"apply_ms", time.Since(t).Milliseconds())
+	return cust
 }
 
 // noteQuality adds what the customers query held to a result's data

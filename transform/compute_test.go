@@ -508,6 +508,31 @@ func TestOwners(t *testing.T) {
 	if st.ActiveBetween("b", from, from) || !st.ActiveBetween("a", from, from) || st.ActiveBetween("nobody", from, from) {
 		t.Error("ActiveBetween is wrong")
 	}
+
+	// TakeCustomer is both, with one lookup.
+	st = transform.New(transform.Month, shanghai)
+	st.AddOrder(order("a", "x", "2026-09-05 10:00:00", 1000))
+	st.AddOrder(order("b", "y", "2026-08-05 10:00:00", 1000))
+	aug, _ := transform.ParsePeriod("2026-08")
+	for _, c := range []struct {
+		id, owner               string
+		from, to                transform.Period
+		known, repeated, active bool
+	}{
+		{"a", "王芳", from, from, true, false, true},
+		{"a", "李雷", from, from, true, true, false}, // repeated: changes nothing
+		{"b", "", from, from, true, false, false},  // bought in August only
+		{"b", "李雷", aug, from, true, true, false},
+		{"nobody", "李雷", aug, from, false, false, false},
+	} {
+		known, repeated, active := st.TakeCustomer(c.id, c.owner, c.from, c.to)
+		if known != c.known || repeated != c.repeated || active != c.active {
+			t.Errorf("TakeCustomer(%s, %s) = %v, %v, %v; want %v, %v, %v", c.id, c.owner, known, repeated, active, c.known, c.repeated, c.active)
+		}
+	}
+	if !st.ActiveBetween("b", aug, from) {
+		t.Error("b bought in August")
+	}
 }
 
 // TestResolutionToTheMicrosecond: resolution times are summed to the

@@ -412,9 +412,28 @@ func ownerIndex(sl *slot) int32 { return max(sl.owner, 0) }
 func (s *State) ActiveBetween(customerID string, from, to Period) bool {
 	key, _ := s.customers.key(customerID)
 	sl := s.customers.lookup(key, customerID)
+	return sl != nil && s.activeBetween(sl, from, to)
+}
+
+// TakeCustomer is SetOwner and ActiveBetween with one lookup of the
+// customer: it sets the owner of a customer whose owner is not set yet
+// and reports whether the state knows the customer, whether its owner
+// was set already (the row repeats it, and changes nothing), and whether
+// it made a purchase in a period from from to to.
+func (s *State) TakeCustomer(customerID, owner string, from, to Period) (known, repeated, active bool) {
+	key, _ := s.customers.key(customerID)
+	sl := s.customers.lookup(key, customerID)
 	if sl == nil {
-		return false
+		return false, false, false
 	}
+	if sl.owner != ownerUnknown {
+		return true, true, false
+	}
+	s.setOwner(sl, owner)
+	return true, false, s.activeBetween(sl, from, to)
+}
+
+func (s *State) activeBetween(sl *slot, from, to Period) bool {
 	for rec := &sl.rec; ; rec = s.records.at(rec.next) {
 		for i := rec.periods; i >= 0; {
 			ps := s.periods.at(i)
