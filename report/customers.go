@@ -145,10 +145,19 @@ func (b *book) remarks(keys ...string) string {
 // company-wide, the departments it bought from (when depts is given).
 func (b *book) who(s *transform.Scope, dir Directory, id func(int) string, depts func(int) []string) []column {
 	st := b.st
+	// The name and the owner of a row come from one lookup: a row's
+	// columns are made one after the other.
+	row, contact := -1, Contact{}
+	lookup := func(i int) Contact {
+		if i != row {
+			row, contact = i, dir[id(i)]
+		}
+		return contact
+	}
 	cols := []column{
 		{b.l.T("col.customer_id"), st.text, func(i int) any { return Text(id(i)) }},
-		{b.l.T("col.customer_name"), st.text, func(i int) any { return b.contact(dir[id(i)].Name, "placeholder.name") }},
-		{b.l.T("col.owner"), st.text, func(i int) any { return b.contact(dir[id(i)].Owner, "placeholder.owner") }},
+		{b.l.T("col.customer_name"), st.text, func(i int) any { return b.contact(lookup(i).Name, "placeholder.name") }},
+		{b.l.T("col.owner"), st.text, func(i int) any { return b.contact(lookup(i).Owner, "placeholder.owner") }},
 	}
 	if s.Company && depts != nil {
 		cols = append(cols, column{b.l.T("col.departments"), st.text, func(i int) any { return b.joined(depts(i), b.l.DepartmentName) }})

@@ -47,22 +47,23 @@ func (t *list) widths() []float64 {
 		w[c] = headerWidth(h)
 	}
 	cells := make([]any, len(t.header))
+	currency := displayWidth(t.b.meta.Currency)
 	for i := 0; i < t.n; i++ {
 		t.row(i, cells)
 		for c, v := range cells {
 			v, _ = t.cell(c, v)
-			var text string
+			var text float64 // the display width of the value's text
 			switch v := v.(type) {
 			case string:
-				text = v
+				text = displayWidth(v)
 			case time.Time:
-				text = "2026-01-01"
-			case float64:
-				text = t.b.meta.Currency + thousands(int64(v)) + ".00"
-			case int64:
-				text = thousands(v) + "0"
+				text = float64(len("2026-01-01"))
+			case float64: // money: ¥1,234.00
+				text = currency + float64(thousandsLen(int64(v))+len(".00"))
+			case int64: // a count, one digit to spare
+				text = float64(thousandsLen(v) + 1)
 			}
-			w[c] = max(w[c], columnWidth(text))
+			w[c] = max(w[c], min(max(8, text+2), 60)) // as columnWidth
 		}
 	}
 	for c := range w {
@@ -197,13 +198,21 @@ func (t *list) stream() error {
 	if err := sw.SetRow(cellName(1, hr), head, excelize.RowOpts{Height: 30}); err != nil {
 		return err
 	}
+	// The row's cells are set in place: SetRow takes pointers to cells,
+	// which are then not copied to the heap for every cell of every row.
 	values := make([]any, len(t.header))
-	cells := make([]any, len(t.header))
+	cells, row := make([]any, len(t.header)), make([]excelize.Cell, len(t.header))
+	for c := range cells {
+		cells[c] = &row[c]
+	}
 	for i := 0; i < t.n; i++ {
 		t.row(i, values)
 		for c, v := range values {
 			v, style := t.cell(c, v)
-			cells[c] = excelize.Cell{Value: v, StyleID: style}
+			if s, ok := v.(string); ok && s == "" {
+				v = nil // an empty cell with the column's style, not an empty text
+			}
+			row[c] = excelize.Cell{Value: v, StyleID: style}
 		}
 		if err := sw.SetRow(cellName(1, hr+1+i), cells, excelize.RowOpts{Height: t.height(values, widths)}); err != nil {
 			return err

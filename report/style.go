@@ -274,6 +274,23 @@ func widthText(v transform.Value, currency string) string {
 }
 
 // thousands writes n with thousands separators.
+// thousandsLen is len(thousands(n)).
+func thousandsLen(n int64) int {
+	u := uint64(n)
+	if n < 0 {
+		u = -u
+	}
+	d := 1
+	for ; u >= 10; u /= 10 {
+		d++
+	}
+	l := d + (d-1)/3
+	if n < 0 {
+		l++
+	}
+	return l
+}
+
 func thousands(n int64) string {
 	s := strconv.FormatInt(n, 10)
 	neg := strings.HasPrefix(s, "-")

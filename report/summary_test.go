@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"testing"
 
@@ -49,5 +50,13 @@ func TestAlertBanner(t *testing.T) {
 	}
 	if cur.RevenueCents%100 == 0 || strings.Contains(banner, "¥-") {
 		t.Errorf("the fixture's revenue %d cents does not test the cents, or the banner shows a spurious minus: %q", cur.RevenueCents, banner)
+	}
+}
+
+func TestThousandsLen(t *testing.T) {
+	for _, n := range []int64{0, 7, -7, 99, 100, 999, 1000, -1000, 123456, 1234567, -9999999, math.MaxInt64, math.MinInt64, math.MinInt64 + 1} {
+		if got, want := thousandsLen(n), len(thousands(n)); got != want {
+			t.Errorf("thousandsLen(%d) = %d, want %d (%s)", n, got, want, thousands(n))
+		}
 	}
 }
