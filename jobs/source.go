@@ -26,9 +26,13 @@ type extraction struct {
 	results       []*transform.Result
 	dir           report.Directory
 	customersRead int64
+	uncap         func() // restores the memory limit capHeap set
 }
 
 func (e *extraction) close() {
+	if e.uncap != nil {
+		e.uncap()
+	}
 	if e.lock != nil {
 		e.lock.Release()
 	}
@@ -122,6 +126,7 @@ func extractOnce(ctx context.Context, opt RunOptions, periods []transform.Period
 		st.Merge(complaints)
 	}
 	logFolded(ctx, st, log)
+	ex.uncap = capHeap(log)
 	// Owners count in the figures by owner, so the customers go into the
 	// state before computing.
 	cust := custRows.apply(st, periods, log)
