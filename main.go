@@ -13,7 +13,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -28,12 +27,8 @@ import (
 var version = "dev"
 
 func main() {
-	// The job's state is large, long-lived and holds no pointers, so a
-	// garbage collection costs little: collect twice as often as Go's
-	// default and keep the peak memory down (GOGC, when set, wins).
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(50)
-	}
+	// The garbage collector runs at Go's default (GOGC=100); a run keeps
+	// its heap near what it needs with a soft memory limit (jobs/memory.go).
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Getenv, time.Now, os.Stdout, os.Stderr))

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"os"
-	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -67,7 +66,6 @@ func BenchmarkRunSource(b *testing.B) {
 	if dsn == "" {
 		b.Skip("RETENTION_BENCH_DSN is not set (see bench/README.md)")
 	}
-	defer debug.SetGCPercent(debug.SetGCPercent(50)) // as main does
 	c, err := config.Load(strings.NewReader(""), func(string) string { return "" })
 	if err != nil {
 		b.Fatal(err)

@@ -26,13 +26,11 @@ type extraction struct {
 	results       []*transform.Result
 	dir           report.Directory
 	customersRead int64
-	uncap         func() // restores the memory limit capHeap set
+	heap          *heapCap
 }
 
 func (e *extraction) close() {
-	if e.uncap != nil {
-		e.uncap()
-	}
+	e.heap.restore()
 	if e.lock != nil {
 		e.lock.Release()
 	}
@@ -73,7 +71,7 @@ func extractOnce(ctx context.Context, opt RunOptions, periods []transform.Period
 	if err != nil {
 		return nil, sourceFail(err)
 	}
-	ex := &extraction{src: src}
+	ex := &extraction{src: src, heap: capHeap(log)}
 	defer func() {
 		if err != nil {
 			ex.close()
@@ -105,7 +103,7 @@ func extractOnce(ctx context.Context, opt RunOptions, periods []transform.Period
 	)
 	group, gctx := errgroup.WithContext(ctx)
 	group.Go(func() (err error) {
-		st, err = fold(gctx, snaps, c.Config, periods[0].G, !one, log)
+		st, err = fold(gctx, snaps, c.Config, periods[0].G, !one, ex.heap, log)
 		return err
 	})
 	group.Go(func() (err error) {
@@ -126,7 +124,7 @@ func extractOnce(ctx context.Context, opt RunOptions, periods []transform.Period
 		st.Merge(complaints)
 	}
 	logFolded(ctx, st, log)
-	ex.uncap = capHeap(log)
+	ex.heap.update()
 	// Owners count in the figures by owner, so the customers go into the
 	// state before computing.
 	cust := custRows.apply(st, periods, log)
@@ -172,12 +170,12 @@ func closeShards(snaps []*extract.Snapshot) {
 // a State: each snapshot its shard, all at once, into States that are
 // then merged. A shard that fails stops the others and fails the read.
 func fold(ctx context.Context, snaps []*extract.Snapshot, c config.Config, g transform.Granularity, complaints bool,
-	log *slog.Logger) (*transform.State, error) {
+	heap *heapCap, log *slog.Logger) (*transform.State, error) {
 	states := make([]*transform.State, len(snaps))
 	group, gctx := errgroup.WithContext(ctx)
 	for k, snap := range snaps {
 		group.Go(func() (err error) {
-			states[k], err = foldShard(gctx, snap, c, g, complaints, log)
+			states[k], err = foldShard(gctx, snap, c, g, complaints, heap, log)
 			return err
 		})
 	}
@@ -239,7 +237,7 @@ func logComplaints(st *transform.State, t time.Time, log *slog.Logger) {
 // foldShard reads a snapshot's orders, after its complaints when
 // complaints is set, into a new State.
 func foldShard(ctx context.Context, snap *extract.Snapshot, c config.Config, g transform.Granularity, complaints bool,
-	log *slog.Logger) (*transform.State, error) {
+	heap *heapCap, log *slog.Logger) (*transform.State, error) {
 	if snap.Shards > 1 {
 		log = log.With("shard", snap.Shard)
 	}
@@ -274,7 +272,13 @@ func foldShard(ctx context.Context, snap *extract.Snapshot, c config.Config, g t
 		logComplaints(st, t, log)
 	}
 	t = time.Now()
-	orders.each(st.AddOrders)
+	batches := 0
+	orders.each(func(batch []extract.Order) {
+		st.AddOrders(batch)
+		if batches++; batches%heapCheckBatches == 0 {
+			heap.update()
+		}
+	})
 	if err := <-readErr; err != nil {
 		return nil, sourceFail(err)
 	}
