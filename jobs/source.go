@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"os"
 	"runtime"
+	"slices"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -357,46 +360,96 @@ func readCustomerRows(ctx context.Context, snap *extract.Snapshot, c config.Conf
 	return rows, nil
 }
 
-// apply puts the customers into st and a directory, in the order the
-// query gave them: every row sets its customer's owner in st (the figures
-// by owner), and the customers that can appear in a list, those active in
-// a reported period or the one before it, keep their name and owner in
-// the directory. A repeated id is counted and its first row used.
+// apply puts the customers into st and a directory: every row sets its
+// customer's owner in st (the figures by owner), and the customers that
+// can appear in a list, those active in a reported period or the one
+// before it, keep their name and owner in the directory. A repeated id is
+// counted and its first row used.
+//
+// The rows are taken by applyParts goroutines, each the customers whose id
+// hashes to it, in the query's order: each customer by one goroutine, so
+// that its first row is the one used, as in one pass.
 func (rows *customerRows) apply(st *transform.State, periods []transform.Period, log *slog.Logger) *customers {
 	cust := &customers{dir: report.Directory{}, counts: rows.counts}
 	if rows.absent {
 		return cust
 	}
-	from, to := periods[0].Add(-1), periods[len(periods)-1]
 	t := time.Now()
-	start := int32(0)
-	for i := range rows.owner {
-		idEnd, nameEnd := rows.ends[2*i], rows.ends[2*i+1]
-		id := string(rows.text[start:idEnd])
-		name := rows.text[idEnd:nameEnd]
-		start = nameEnd
-		owner := rows.owners[rows.owner[i]]
-		// A customer the state does not know is in no figure (nor are its
-		// repeats counted: they change nothing); one that bought in none
-		// of the periods is in no list.
-		known, repeated, active := st.TakeCustomer(id, owner, from, to)
-		if repeated {
-			cust.dups++
-			if len(cust.dupIDs) < transform.MaxExamples {
-				cust.dupIDs = append(cust.dupIDs, id)
+	owners := make([]transform.Owner, len(rows.owners))
+	for i, name := range rows.owners {
+		owners[i] = st.Owner(name)
+	}
+	from, to := periods[0].Add(-1), periods[len(periods)-1]
+	parts := make([]applied, applyParts)
+	seed := maphash.MakeSeed()
+	var wg sync.WaitGroup
+	for k := range parts {
+		wg.Go(func() {
+			part := &parts[k]
+			for i := range rows.owner {
+				id := rows.id(i)
+				if applyParts > 1 && maphash.Bytes(seed, id)%applyParts != uint64(k) {
+					continue
+				}
+				// A customer the state does not know is in no figure (nor
+				// are its repeats counted: they change nothing); one that
+				// bought in none of the periods is in no list.
+				known, repeated, active := st.TakeCustomer(string(id), owners[rows.owner[i]], from, to)
+				switch {
+				case repeated:
+					part.repeated = append(part.repeated, int32(i))
+				case known && active:
+					part.listable = append(part.listable, int32(i))
+				}
 			}
-			continue
+		})
+	}
+	wg.Wait()
+	var repeated []int32
+	listable := 0
+	for _, part := range parts {
+		repeated = append(repeated, part.repeated...)
+		listable += len(part.listable)
+	}
+	slices.Sort(repeated) // the first repeats in the query's order are the examples
+	cust.dups = int64(len(repeated))
+	for _, i := range repeated[:min(len(repeated), transform.MaxExamples)] {
+		cust.dupIDs = append(cust.dupIDs, string(rows.id(int(i))))
+	}
+	cust.dir = make(report.Directory, listable)
+	for _, part := range parts {
+		for _, i := range part.listable {
+			id := string(rows.id(int(i)))
+			cust.dir[id] = report.Contact{ID: id, Name: string(rows.name(int(i))), Owner: rows.owners[rows.owner[i]]}
 		}
-		if !known || !active {
-			continue
-		}
-		cust.dir[id] = report.Contact{ID: id, Name: string(name), Owner: owner}
 	}
 	n := cust.counts
 	log.Info("extracted", "stage", "extract", "table", "customers", "rows", n.Read, "listable", len(cust.dir),
 		"without_id", n.MissingID, "repeated", cust.dups, "invalid_utf8", n.InvalidUTF8, "duration_ms", rows.took.Milliseconds(),
 		"apply_ms", time.Since(t).Milliseconds())
 	return cust
+}
+
+// applyParts is how many goroutines apply the customers.
+const applyParts = 2
+
+// applied is what one goroutine of apply found: the rows, by index, that
+// repeat a customer and those of listable customers.
+type applied struct {
+	repeated, listable []int32
+}
+
+// id is the id of row i, name its name.
+func (rows *customerRows) id(i int) []byte {
+	start := int32(0)
+	if i > 0 {
+		start = rows.ends[2*i-1]
+	}
+	return rows.text[start:rows.ends[2*i]]
+}
+
+func (rows *customerRows) name(i int) []byte {
+	return rows.text[rows.ends[2*i]:rows.ends[2*i+1]]
 }
 
 // noteQuality adds what the customers query held to a result's data

@@ -525,7 +525,7 @@ func TestOwners(t *testing.T) {
 		{"b", "李雷", aug, from, true, true, false},
 		{"nobody", "李雷", aug, from, false, false, false},
 	} {
-		known, repeated, active := st.TakeCustomer(c.id, c.owner, c.from, c.to)
+		known, repeated, active := st.TakeCustomer(c.id, st.Owner(c.owner), c.from, c.to)
 		if known != c.known || repeated != c.repeated || active != c.active {
 			t.Errorf("TakeCustomer(%s, %s) = %v, %v, %v; want %v, %v, %v", c.id, c.owner, known, repeated, active, c.known, c.repeated, c.active)
 		}

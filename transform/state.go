@@ -415,12 +415,27 @@ func (s *State) ActiveBetween(customerID string, from, to Period) bool {
 	return sl != nil && s.activeBetween(sl, from, to)
 }
 
+// Owner is an owner's name interned in a State, for TakeCustomer.
+type Owner struct{ mark int32 }
+
+// Owner interns an owner's name ("" for none). It changes the state: it
+// must not run while TakeCustomer does.
+func (s *State) Owner(name string) Owner {
+	if name == "" {
+		return Owner{ownerNone}
+	}
+	o, _ := intern(&s.owners, s.ownerIdx, name)
+	return Owner{o + 1}
+}
+
 // TakeCustomer is SetOwner and ActiveBetween with one lookup of the
 // customer: it sets the owner of a customer whose owner is not set yet
 // and reports whether the state knows the customer, whether its owner
 // was set already (the row repeats it, and changes nothing), and whether
-// it made a purchase in a period from from to to.
-func (s *State) TakeCustomer(customerID, owner string, from, to Period) (known, repeated, active bool) {
+// it made a purchase in a period from from to to. It writes only the
+// customer's owner: calls for different customers may run on several
+// goroutines at once, while nothing else changes the state.
+func (s *State) TakeCustomer(customerID string, owner Owner, from, to Period) (known, repeated, active bool) {
 	key, _ := s.customers.key(customerID)
 	sl := s.customers.lookup(key, customerID)
 	if sl == nil {
@@ -429,7 +444,7 @@ func (s *State) TakeCustomer(customerID, owner string, from, to Period) (known, 
 	if sl.owner != ownerUnknown {
 		return true, true, false
 	}
-	s.setOwner(sl, owner)
+	sl.owner = owner.mark
 	return true, false, s.activeBetween(sl, from, to)
 }
 
