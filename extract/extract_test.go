@@ -283,3 +283,49 @@ func TestRedactDSN(t *testing.T) {
 		t.Errorf("Open on a closed port: err = %v; want an error without the password", err)
 	}
 }
+
+// TestReadInBinary: on MariaDB and MySQL the orders and complaints come
+// as prepared statements, in the binary protocol, and read as in text (the
+// worked example's orders: TestOrdersWorkedExample reads them on the
+// server the tests run against); on the embedded server, in text.
+func TestReadInBinary(t *testing.T) {
+	t.Parallel()
+	d := sourcetest.New(t)
+	d.ExecFile(t, "../testdata/spec/worked_example.sql")
+	p := d.Proxy(t)
+	ctx := context.Background()
+	src, err := extract.Open(ctx, p.DSN(), shanghai)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	snap, err := src.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	var cents int64
+	n := 0
+	for o, err := range snap.Orders(ctx, extract.Query{Name: "source.orders", SQL: "SELECT order_id, customer_id, department, ordered_at, amount FROM orders"}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		cents += o.AmountCents
+		n++
+	}
+	for _, err := range snap.Complaints(ctx, extract.Query{Name: "source.complaints", SQL: "SELECT * FROM complaints"}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n != 17 || cents != 149500 {
+		t.Errorf("%d orders of %d cents, want 17 of 149500 (as read in text)", n, cents)
+	}
+	want := 2 // the orders and the complaints
+	if d.Embedded != nil {
+		want = 0
+	}
+	if got := p.Prepared(); got != want {
+		t.Errorf("%d queries prepared, want %d", got, want)
+	}
+}

@@ -115,15 +115,11 @@ type rowReader struct {
 // and the reading of each decided.
 func (s *Snapshot) query(ctx context.Context, q Query, required []string, fn func(r *rowReader) error) error {
 	return s.conn.Raw(func(dc any) error {
-		qc, ok := dc.(driver.QueryerContext)
-		if !ok {
-			return &QueryError{Query: q.Name, Err: errors.New("the driver cannot run queries directly")}
-		}
-		rows, err := qc.QueryContext(ctx, q.SQL, nil)
+		rows, done, err := run(ctx, dc, q.SQL, s.binary)
 		if err != nil {
 			return &QueryError{Query: q.Name, Err: err}
 		}
-		defer rows.Close()
+		defer done()
 		cols := rows.Columns()
 		idx, err := columnIndex(q.Name, cols, required)
 		if err != nil {
@@ -134,6 +130,49 @@ func (s *Snapshot) query(ctx context.Context, q Query, required []string, fn fun
 		return fn(r)
 	})
 }
+
+// run runs a query on a driver connection. With binary, it runs as a
+// prepared statement, whose rows come in MySQL's binary protocol: integers
+// and dates as numbers, not text, which takes the server about a fifth
+// less CPU to send and the driver less to read (docs/PERFORMANCE.md); a
+// statement the server cannot prepare (ER_UNSUPPORTED_PS) runs as a plain
+// query, in text, as every query does without binary. done closes the rows
+// and the statement.
+func run(ctx context.Context, dc any, sql string, binary bool) (_ driver.Rows, done func(), err error) {
+	if pc, ok := dc.(driver.ConnPrepareContext); ok && binary {
+		stmt, err := pc.PrepareContext(ctx, sql)
+		var me *mysql.MySQLError
+		switch {
+		case err == nil:
+			sq, ok := stmt.(driver.StmtQueryContext)
+			if !ok {
+				stmt.Close()
+				return nil, nil, errors.New("the driver cannot run prepared queries")
+			}
+			rows, err := sq.QueryContext(ctx, nil)
+			if err != nil {
+				stmt.Close()
+				return nil, nil, err
+			}
+			return rows, func() { rows.Close(); stmt.Close() }, nil
+		case !errors.As(err, &me) || me.Number != erUnsupportedPS:
+			return nil, nil, err
+		}
+	}
+	qc, ok := dc.(driver.QueryerContext)
+	if !ok {
+		return nil, nil, errors.New("the driver cannot run queries directly")
+	}
+	rows, err := qc.QueryContext(ctx, sql, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rows, func() { rows.Close() }, nil
+}
+
+// erUnsupportedPS is MySQL's "This command is not supported in the
+// prepared statement protocol yet".
+const erUnsupportedPS = 1295
 
 // each runs query q on the snapshot's connection and calls fn for every
 // row until fn returns false. Values given to fn are valid until it

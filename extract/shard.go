@@ -160,7 +160,7 @@ func (s *Source) begin(ctx context.Context, n int, side bool) (_ []*Snapshot, er
 			}
 			return nil, fmt.Errorf("starting the read-only transaction of %s on %s: %w", what, s.dsn, err)
 		}
-		snap := &Snapshot{conn: c, loc: s.loc, Shard: k, Shards: n, Began: time.Now(), AsOf: asOf, ids: ids}
+		snap := &Snapshot{conn: c, loc: s.loc, Shard: k, Shards: n, Began: time.Now(), AsOf: asOf, ids: ids, binary: s.binary}
 		if k == n { // the side reads whole tables
 			snap.Shard, snap.Shards, snap.ids = 0, 1, nil
 		}
@@ -191,6 +191,16 @@ func (s *Source) shardBegin(ctx context.Context, c *sqlx.Conn) (begin, asOf stri
 		return "", "", fmt.Errorf("%s gave the time as %q: %w", s.dsn, asOf, err)
 	}
 	return begin, asOf, nil
+}
+
+// binaryKeepsFractions reports whether a server, by its @@version_comment
+// (asked once, by Open), sends the fraction of a TIMESTAMP(n) in the
+// binary protocol: MySQL, MariaDB and TiDB do; servers built on
+// go-mysql-server (Dolt, and the demo's embedded one), whose comment is
+// "Dolt", drop it, and are read in text. A server that does not answer
+// is read in text too.
+func binaryKeepsFractions(comment string) bool {
+	return comment != "" && comment != "Dolt"
 }
 
 // isTiDB reports whether a server's VERSION() is TiDB's

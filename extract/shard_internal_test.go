@@ -26,3 +26,18 @@ func TestTiDBBegin(t *testing.T) {
 		}
 	}
 }
+
+// TestBinaryProtocol: the orders and complaints are read in the binary
+// protocol from MariaDB and MySQL, in text from go-mysql-server, whose
+// binary protocol drops TIMESTAMP(n)'s fraction (TestTimestampTypes
+// reads such a column through both).
+func TestBinaryProtocol(t *testing.T) {
+	for comment, want := range map[string]bool{
+		"mariadb.org binary distribution": true, "MySQL Community Server - GPL": true, "Debian n/a": true,
+		"TiDB Server (Apache License 2.0) Community Edition, MySQL 8.0 compatible": true, "Dolt": false, "": false,
+	} {
+		if got := binaryKeepsFractions(comment); got != want {
+			t.Errorf("binaryKeepsFractions(%q) = %v, want %v", comment, got, want)
+		}
+	}
+}

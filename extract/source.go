@@ -13,9 +13,10 @@ import (
 
 // Source is a connection pool to the source database.
 type Source struct {
-	db  *sqlx.DB
-	loc *time.Location // zone of the wall-clock timestamps (DATETIME, DATE, text)
-	dsn string         // redacted, for messages
+	db     *sqlx.DB
+	loc    *time.Location // zone of the wall-clock timestamps (DATETIME, DATE, text)
+	dsn    string         // redacted, for messages
+	binary bool           // its snapshots read in the binary protocol (binaryKeepsFractions)
 }
 
 // Open connects to the MySQL-compatible server at dsn (go-sql-driver's
@@ -45,6 +46,10 @@ func Open(ctx context.Context, dsn string, loc *time.Location) (*Source, error) 
 	if err := s.db.PingContext(ctx); err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("connecting to %s: %w", s.dsn, secret.NewMasker(secret.DSNPassword(dsn)).MaskErr(err))
+	}
+	var comment string
+	if err := s.db.QueryRowContext(ctx, "SELECT @@version_comment").Scan(&comment); err == nil {
+		s.binary = binaryKeepsFractions(comment)
 	}
 	return s, nil
 }
@@ -78,6 +83,9 @@ type Snapshot struct {
 	// UTC, to the millisecond); "" elsewhere.
 	AsOf string
 	ids  *shardIDs // the id sets of the shards read together; nil alone
+	// binary: the orders and complaints are read as prepared statements,
+	// in MySQL's binary protocol (see run); in text otherwise.
+	binary bool
 }
 
 // Snapshot begins a read-only transaction.
@@ -90,7 +98,7 @@ func (s *Source) Snapshot(ctx context.Context) (*Snapshot, error) {
 		conn.Close()
 		return nil, fmt.Errorf("starting a read-only transaction on %s: %w", s.dsn, err)
 	}
-	return &Snapshot{conn: conn, loc: s.loc, Shards: 1, Began: time.Now()}, nil
+	return &Snapshot{conn: conn, loc: s.loc, Shards: 1, Began: time.Now(), binary: s.binary}, nil
 }
 
 const beginReadOnly = "START TRANSACTION READ ONLY"

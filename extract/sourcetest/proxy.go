@@ -19,10 +19,11 @@ type Proxy struct {
 	target string
 	dsn    string
 
-	mu      sync.Mutex
-	queries []string
-	rules   []rule
-	conns   []net.Conn
+	mu       sync.Mutex
+	queries  []string
+	prepared int
+	rules    []rule
+	conns    []net.Conn
 }
 
 // Fault is what a rule does to the connection that sent a matching query.
@@ -79,6 +80,14 @@ func (p *Proxy) Queries() []string {
 	return append([]string(nil), p.queries...)
 }
 
+// Prepared is how many of the queries were prepared statements (their
+// rows in the binary protocol).
+func (p *Proxy) Prepared() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.prepared
+}
+
 // Count is how many queries contained substr.
 func (p *Proxy) Count(substr string) int {
 	n := 0
@@ -119,6 +128,33 @@ func (p *Proxy) serve() {
 	}
 }
 
+// The commands that carry a query, and the one that runs a prepared one.
+const (
+	comQuery       = 0x03
+	comStmtPrepare = 0x16
+	comStmtExecute = 0x17
+)
+
+// match notes a query and returns the faults it arms: one from each rule
+// it matches that has times left.
+func (p *Proxy) match(q string) []Fault {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.queries = append(p.queries, q)
+	var out []Fault
+	for i := range p.rules {
+		r := &p.rules[i]
+		if r.times > 0 && strings.Contains(q, r.substr) {
+			r.times--
+			out = append(out, r.fault)
+			if r.fault.Seen != nil {
+				close(r.fault.Seen)
+			}
+		}
+	}
+	return out
+}
+
 // pipe is one client connection and its server connection.
 type pipe struct {
 	client, server net.Conn
@@ -129,6 +165,7 @@ type pipe struct {
 func (c *pipe) up(p *Proxy) {
 	defer c.server.Close()
 	header := make([]byte, 4)
+	var prepared []Fault // the faults of the statement prepared last
 	for {
 		if _, err := io.ReadFull(c.client, header); err != nil {
 			return
@@ -138,21 +175,24 @@ func (c *pipe) up(p *Proxy) {
 		if _, err := io.ReadFull(c.client, payload); err != nil {
 			return
 		}
-		if n > 0 && payload[0] == 0x03 { // COM_QUERY
-			q := string(payload[1:])
-			p.mu.Lock()
-			p.queries = append(p.queries, q)
-			for i := range p.rules {
-				r := &p.rules[i]
-				if r.times > 0 && strings.Contains(q, r.substr) {
-					r.times--
-					c.faults <- r.fault
-					if r.fault.Seen != nil {
-						close(r.fault.Seen)
-					}
-				}
+		// A query comes as COM_QUERY, or as COM_STMT_PREPARE, whose rows
+		// are the answer to the COM_STMT_EXECUTE that follows: a fault of a
+		// prepared query waits for its execution.
+		switch {
+		case n > 0 && payload[0] == comQuery:
+			for _, f := range p.match(string(payload[1:])) {
+				c.faults <- f
 			}
+		case n > 0 && payload[0] == comStmtPrepare:
+			prepared = p.match(string(payload[1:]))
+			p.mu.Lock()
+			p.prepared++
 			p.mu.Unlock()
+		case n > 0 && payload[0] == comStmtExecute:
+			for _, f := range prepared {
+				c.faults <- f
+			}
+			prepared = nil
 		}
 		if _, err := c.server.Write(append(header, payload...)); err != nil {
 			return
