@@ -17,8 +17,14 @@ var shanghai, _ = time.LoadLocation("Asia/Shanghai")
 
 func snapshot(t *testing.T, d *sourcetest.DB, loc *time.Location) *extract.Snapshot {
 	t.Helper()
+	return snapshotAt(t, d.DSN, loc)
+}
+
+// snapshotAt is a snapshot of the server at dsn, closed with the test.
+func snapshotAt(t *testing.T, dsn string, loc *time.Location) *extract.Snapshot {
+	t.Helper()
 	ctx := context.Background()
-	src, err := extract.Open(ctx, d.DSN, loc)
+	src, err := extract.Open(ctx, dsn, loc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,16 +300,7 @@ func TestReadInBinary(t *testing.T) {
 	d.ExecFile(t, "../testdata/spec/worked_example.sql")
 	p := d.Proxy(t)
 	ctx := context.Background()
-	src, err := extract.Open(ctx, p.DSN(), shanghai)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	snap, err := src.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer snap.Close()
+	snap := snapshotAt(t, p.DSN(), shanghai)
 	var cents int64
 	n := 0
 	for o, err := range snap.Orders(ctx, extract.Query{Name: "source.orders", SQL: "SELECT order_id, customer_id, department, ordered_at, amount FROM orders"}) {
