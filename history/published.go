@@ -96,6 +96,34 @@ func (h *History) ReadManifests(periods []transform.Period, run string) (pub Pub
 	return pub, damaged, nil
 }
 
+// ManifestsStamp describes the manifests of granularity g as they are on
+// disk now: each published period's manifest, its size, modification
+// time and file. Publishing a period swaps its directory, so two equal
+// stamps mean that ReadManifests reads the same figures: what a caller
+// read without the output lock is still what it would read with it.
+func (h *History) ManifestsStamp(g transform.Granularity) (string, error) {
+	dirs, err := os.ReadDir(filepath.Join(h.root, g.String()))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("reading what was published: %w", err)
+	}
+	var b strings.Builder
+	for _, d := range dirs {
+		if !d.IsDir() || strings.HasPrefix(d.Name(), ".") {
+			continue
+		}
+		fi, err := os.Stat(filepath.Join(h.root, g.String(), d.Name(), ManifestFile))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			fmt.Fprintf(&b, "%s -\n", d.Name())
+		case err != nil:
+			return "", fmt.Errorf("reading what was published: %w", err)
+		default:
+			fmt.Fprintf(&b, "%s %d %d %d\n", d.Name(), fi.Size(), fi.ModTime().UnixNano(), fileID(fi))
+		}
+	}
+	return b.String(), nil
+}
+
 // readManifestFile reads the manifest at path; nil when there is none (a
 // period directory without a manifest is not published).
 func readManifestFile(path string) (*Record, error) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"time"
 
 	"retention/extract/secret"
@@ -35,6 +36,64 @@ func published(ctx context.Context, opt RunOptions, periods []transform.Period, 
 		log.Warn("cannot read a published manifest; its figures are not compared for restatements", "path", d.Path, "error", d.Err.Error())
 	}
 	return pub, nil
+}
+
+// prefetch is the figures published before, read from the output
+// directory's manifests while the source is read (encoding/json takes
+// tens of milliseconds a manifest, and a nightly run compares with a year
+// of them), without the output lock: get checks under the lock that the
+// manifests are still those read.
+type prefetch struct {
+	done  chan struct{}
+	pub   history.Published
+	stamp string // the manifests as they were before they were read
+	err   error
+}
+
+// prefetchPublished starts reading what was published of the history
+// windows of periods, and the period before each; nil with a snapshot
+// store (one query under the lock).
+func prefetchPublished(ctx context.Context, opt RunOptions, periods []transform.Period, log *slog.Logger) *prefetch {
+	if opt.hist.HasStore() || len(periods) == 0 {
+		return nil
+	}
+	var wide []transform.Period
+	for _, p := range periods {
+		for k := opt.Plan.Report.History; k >= 0; k-- {
+			wide = append(wide, p.Add(-k))
+		}
+	}
+	f := &prefetch{done: make(chan struct{})}
+	go func() {
+		defer close(f.done)
+		if f.stamp, f.err = opt.hist.ManifestsStamp(periods[0].G); f.err == nil {
+			f.pub, f.err = published(ctx, opt, wide, "", log)
+		}
+	}()
+	return f
+}
+
+// get is what was published of periods: what the prefetch read when the
+// manifests have not changed since, read again otherwise. The caller
+// holds the output lock.
+func (f *prefetch) get(ctx context.Context, opt RunOptions, periods []transform.Period, log *slog.Logger) (history.Published, error) {
+	if f == nil {
+		return published(ctx, opt, periods, "", log)
+	}
+	<-f.done
+	if f.err != nil {
+		return published(ctx, opt, periods, "", log)
+	}
+	stamp, err := opt.hist.ManifestsStamp(periods[0].G)
+	if err != nil || stamp != f.stamp {
+		return published(ctx, opt, periods, "", log)
+	}
+	wanted := map[string]bool{}
+	for _, p := range periods {
+		wanted[p.String()] = true
+	}
+	maps.DeleteFunc(f.pub, func(k history.Key, _ history.Figure) bool { return !wanted[k.Period] })
+	return f.pub, nil
 }
 
 // lockOutput takes the lock on the output directory for holder, waiting

@@ -114,6 +114,7 @@ func executeAll(ctx context.Context, opt RunOptions, command, runID string, peri
 	if err := deliveryReady(c); err != nil {
 		return nil, err
 	}
+	pre := prefetchPublished(ctx, opt, periods, log)
 	ex, err := extractWithRetry(ctx, opt, periods, log, true)
 	if err != nil {
 		return nil, err
@@ -130,7 +131,7 @@ func executeAll(ctx context.Context, opt RunOptions, command, runID string, peri
 		return nil, err
 	}
 	defer lock.Release()
-	pub, err := published(ctx, opt, windows(ex.results), "", log)
+	pub, err := pre.get(ctx, opt, windows(ex.results), log)
 	if err != nil {
 		return nil, err
 	}
