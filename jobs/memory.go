@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"log/slog"
+	"math"
 	"os"
 	"runtime/debug"
 	"runtime/metrics"
@@ -20,7 +21,8 @@ import (
 // 1.8 times the state's live heap leaves Compute room, and a source too
 // large for minHeapLimit gets a limit that grows with it: the collector is
 // never held under what the run needs, which would spend CPU on
-// collections that free nothing. GOMEMLIMIT, when set, wins.
+// collections that free nothing. GOMEMLIMIT, when set, is a ceiling: the
+// limit never goes above it (a container's memory limit, less some room).
 const (
 	minHeapLimit    = 448 << 20
 	heapLimitFactor = 1.8
@@ -35,26 +37,27 @@ const (
 // when the limit of before is put back.
 type heapCap struct {
 	log  *slog.Logger
-	off  bool // GOMEMLIMIT is set: leave the limit alone
 	done bool
 }
 
 var heapRuns struct {
 	sync.Mutex
-	n     int   // runs under way
-	old   int64 // the limit before the first of them
-	limit int64 // the limit set, 0 before the first update
+	n       int   // runs under way
+	old     int64 // the limit before the first of them
+	ceiling int64 // GOMEMLIMIT's, or no ceiling
+	limit   int64 // the limit set, 0 before the first update
 }
 
 // capHeap sets the memory limit for a run.
 func capHeap(log *slog.Logger) *heapCap {
-	h := &heapCap{log: log, off: os.Getenv("GOMEMLIMIT") != ""}
-	if h.off {
-		return h
-	}
+	h := &heapCap{log: log}
 	heapRuns.Lock()
 	if heapRuns.n == 0 {
 		heapRuns.old, heapRuns.limit = debug.SetMemoryLimit(-1), 0
+		heapRuns.ceiling = math.MaxInt64
+		if os.Getenv("GOMEMLIMIT") != "" {
+			heapRuns.ceiling = heapRuns.old // the runtime read it when the program started
+		}
 	}
 	heapRuns.n++
 	heapRuns.Unlock()
@@ -65,7 +68,7 @@ func capHeap(log *slog.Logger) *heapCap {
 // update raises the limit to what the live heap calls for now. A fold
 // calls it every heapCheckBatches batches, from each shard's goroutine.
 func (h *heapCap) update() {
-	if h == nil || h.off {
+	if h == nil {
 		return
 	}
 	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
@@ -73,6 +76,7 @@ func (h *heapCap) update() {
 	limit := heapLimit(int64(sample[0].Value.Uint64()))
 	heapRuns.Lock()
 	defer heapRuns.Unlock()
+	limit = min(limit, heapRuns.ceiling)
 	if limit <= heapRuns.limit {
 		return
 	}
@@ -92,7 +96,7 @@ func heapLimit(live int64) int64 {
 // restore ends the run's part in the limit: the last run to end puts back
 // the limit of before. It may be called more than once.
 func (h *heapCap) restore() {
-	if h == nil || h.off || h.done {
+	if h == nil || h.done {
 		return
 	}
 	h.done = true

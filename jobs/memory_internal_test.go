@@ -22,7 +22,7 @@ func TestHeapLimit(t *testing.T) {
 }
 
 // TestCapHeap: a run sets the limit and puts the one before back; with
-// GOMEMLIMIT set it leaves the limit alone.
+// GOMEMLIMIT set the limit stays under it.
 func TestCapHeap(t *testing.T) {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	before := debug.SetMemoryLimit(-1)
@@ -46,12 +46,19 @@ func TestCapHeap(t *testing.T) {
 		}
 	})
 	t.Run("GOMEMLIMIT", func(t *testing.T) {
-		t.Setenv("GOMEMLIMIT", "1GiB")
+		// The runtime takes GOMEMLIMIT when the program starts: as if it
+		// had been 300 MiB.
+		t.Setenv("GOMEMLIMIT", "300MiB")
+		debug.SetMemoryLimit(300 << 20)
+		defer debug.SetMemoryLimit(before)
 		h := capHeap(quiet)
 		h.update()
-		if got := debug.SetMemoryLimit(-1); got != before {
-			t.Errorf("limit with GOMEMLIMIT set %d, want it left at %d", got, before)
+		if got := debug.SetMemoryLimit(-1); got != 300<<20 {
+			t.Errorf("limit with GOMEMLIMIT=300MiB %d MiB, want 300 MiB (the ceiling, under %d MiB)", got>>20, minHeapLimit>>20)
 		}
 		h.restore()
+		if got := debug.SetMemoryLimit(-1); got != 300<<20 {
+			t.Errorf("limit after the run %d MiB, want GOMEMLIMIT's 300 MiB back", got>>20)
+		}
 	})
 }
