@@ -64,22 +64,19 @@ func (e *ManifestError) Unwrap() error { return e.Err }
 // the run that would replace it.
 func (h *History) ReadManifests(periods []transform.Period, run string) (pub Published, damaged []*ManifestError, err error) {
 	g := periods[0].G
-	dirs, err := os.ReadDir(filepath.Join(h.root, g.String()))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, fmt.Errorf("reading what was published: %w", err)
+	dirs, err := h.periodDirs(g)
+	if err != nil {
+		return nil, nil, err
 	}
 	pub = Published{}
 	first := slices.MinFunc(periods, func(a, b transform.Period) int { return a.Sub(b) })
 	for _, d := range dirs {
-		if !d.IsDir() || strings.HasPrefix(d.Name(), ".") { // staging and old directories
-			continue
-		}
 		// A period's manifest holds its history window, which ends with it:
 		// those of periods before the first wanted hold none of them.
-		if q, err := transform.ParsePeriod(d.Name()); err == nil && q.G == g && q.Sub(first) < 0 {
+		if q, err := transform.ParsePeriod(d); err == nil && q.G == g && q.Sub(first) < 0 {
 			continue
 		}
-		path := filepath.Join(h.root, g.String(), d.Name(), ManifestFile)
+		path := filepath.Join(h.root, g.String(), d, ManifestFile)
 		rec, err := readManifestFile(path)
 		switch {
 		case err != nil:
@@ -88,12 +85,33 @@ func (h *History) ReadManifests(periods []transform.Period, run string) (pub Pub
 			pub.AddRecord(rec)
 		}
 	}
-	wanted := map[string]bool{}
-	for _, p := range periods {
-		wanted[p.String()] = true
-	}
-	maps.DeleteFunc(pub, func(k Key, _ Figure) bool { return !wanted[k.Period] })
+	pub.Keep(periods)
 	return pub, damaged, nil
+}
+
+// Keep drops every figure of a period not among periods.
+func (p Published) Keep(periods []transform.Period) {
+	wanted := map[string]bool{}
+	for _, q := range periods {
+		wanted[q.String()] = true
+	}
+	maps.DeleteFunc(p, func(k Key, _ Figure) bool { return !wanted[k.Period] })
+}
+
+// periodDirs lists the directories of granularity g's published periods
+// (not the staging and old ones, which begin with a dot).
+func (h *History) periodDirs(g transform.Granularity) ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(h.root, g.String()))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("reading what was published: %w", err)
+	}
+	var dirs []string
+	for _, d := range entries {
+		if d.IsDir() && !strings.HasPrefix(d.Name(), ".") {
+			dirs = append(dirs, d.Name())
+		}
+	}
+	return dirs, nil
 }
 
 // ManifestsStamp describes the manifests of granularity g as they are on
@@ -102,23 +120,20 @@ func (h *History) ReadManifests(periods []transform.Period, run string) (pub Pub
 // stamps mean that ReadManifests reads the same figures: what a caller
 // read without the output lock is still what it would read with it.
 func (h *History) ManifestsStamp(g transform.Granularity) (string, error) {
-	dirs, err := os.ReadDir(filepath.Join(h.root, g.String()))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("reading what was published: %w", err)
+	dirs, err := h.periodDirs(g)
+	if err != nil {
+		return "", err
 	}
 	var b strings.Builder
 	for _, d := range dirs {
-		if !d.IsDir() || strings.HasPrefix(d.Name(), ".") {
-			continue
-		}
-		fi, err := os.Stat(filepath.Join(h.root, g.String(), d.Name(), ManifestFile))
+		fi, err := os.Stat(filepath.Join(h.root, g.String(), d, ManifestFile))
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			fmt.Fprintf(&b, "%s -\n", d.Name())
+			fmt.Fprintf(&b, "%s -\n", d)
 		case err != nil:
 			return "", fmt.Errorf("reading what was published: %w", err)
 		default:
-			fmt.Fprintf(&b, "%s %d %d %d\n", d.Name(), fi.Size(), fi.ModTime().UnixNano(), fileID(fi))
+			fmt.Fprintf(&b, "%s %d %d %d\n", d, fi.Size(), fi.ModTime().UnixNano(), fileID(fi))
 		}
 	}
 	return b.String(), nil

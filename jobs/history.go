@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"time"
 
 	"retention/extract/secret"
@@ -77,23 +76,16 @@ func prefetchPublished(ctx context.Context, opt RunOptions, periods []transform.
 // manifests have not changed since, read again otherwise. The caller
 // holds the output lock.
 func (f *prefetch) get(ctx context.Context, opt RunOptions, periods []transform.Period, log *slog.Logger) (history.Published, error) {
-	if f == nil {
-		return published(ctx, opt, periods, "", log)
+	if f != nil {
+		<-f.done
+		if f.err == nil {
+			if stamp, err := opt.hist.ManifestsStamp(periods[0].G); err == nil && stamp == f.stamp {
+				f.pub.Keep(periods)
+				return f.pub, nil
+			}
+		}
 	}
-	<-f.done
-	if f.err != nil {
-		return published(ctx, opt, periods, "", log)
-	}
-	stamp, err := opt.hist.ManifestsStamp(periods[0].G)
-	if err != nil || stamp != f.stamp {
-		return published(ctx, opt, periods, "", log)
-	}
-	wanted := map[string]bool{}
-	for _, p := range periods {
-		wanted[p.String()] = true
-	}
-	maps.DeleteFunc(f.pub, func(k history.Key, _ history.Figure) bool { return !wanted[k.Period] })
-	return f.pub, nil
+	return published(ctx, opt, periods, "", log)
 }
 
 // lockOutput takes the lock on the output directory for holder, waiting
