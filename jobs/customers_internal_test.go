@@ -39,16 +39,9 @@ func TestApplyCustomers(t *testing.T) {
 	rows := &customerRows{}
 	var want []string // the repeats, in the query's order
 	add := func(id, name, owner string) {
-		rows.text = append(rows.text, id...)
-		idEnd := int32(len(rows.text))
-		rows.text = append(rows.text, name...)
-		rows.ends = append(rows.ends, idEnd, int32(len(rows.text)))
-		o := slices.Index(rows.owners, owner)
-		if o < 0 {
-			o = len(rows.owners)
-			rows.owners = append(rows.owners, owner)
+		if !rows.add(id, name, owner) {
+			t.Fatal("rows.add refused a row")
 		}
-		rows.owner = append(rows.owner, int32(o))
 	}
 	ids := []string{}
 	for i := range 300 {

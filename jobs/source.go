@@ -306,13 +306,14 @@ type customers struct {
 // and name back to back in one text, its owner by number, about 40 bytes
 // a customer rather than the 100 of three strings.
 type customerRows struct {
-	text   []byte
-	ends   []int32 // per row: where its id ends, where its name ends
-	owner  []int32 // per row: its owner in owners
-	owners []string
-	counts extract.CustomerCounts
-	absent bool          // the default query and no customers table
-	took   time.Duration // reading them
+	text     []byte
+	ends     []int32 // per row: where its id ends, where its name ends
+	owner    []int32 // per row: its owner in owners
+	owners   []string
+	ownerIdx map[string]int32 // an owner's index in owners
+	counts   extract.CustomerCounts
+	absent   bool          // the default query and no customers table
+	took     time.Duration // reading them
 }
 
 // maxCustomerText is the most text customerRows hold, what an int32
@@ -335,29 +336,39 @@ func readCustomerRows(ctx context.Context, snap *extract.Snapshot, c config.Conf
 		}
 	}
 	t := time.Now()
-	owners := map[string]int32{}
 	for row, err := range snap.Customers(ctx, extract.Query{Name: "source.customers", SQL: c.Source.Customers}, nil, &rows.counts) {
 		if err != nil {
 			return nil, sourceFail(err)
 		}
-		if len(rows.text)+len(row.ID)+len(row.Name) > maxCustomerText {
+		if !rows.add(row.ID, row.Name, row.Owner) {
 			return nil, fail(kindSource, fmt.Errorf("source.customers: more than %d MB of ids and names; the customers query must return one row per customer with its id, name and owner",
 				maxCustomerText>>20))
 		}
-		rows.text = append(rows.text, row.ID...)
-		idEnd := int32(len(rows.text))
-		rows.text = append(rows.text, row.Name...)
-		rows.ends = append(rows.ends, idEnd, int32(len(rows.text)))
-		o, ok := owners[row.Owner]
-		if !ok {
-			o = int32(len(rows.owners))
-			owners[row.Owner] = o
-			rows.owners = append(rows.owners, row.Owner)
-		}
-		rows.owner = append(rows.owner, o)
 	}
 	rows.took = time.Since(t)
 	return rows, nil
+}
+
+// add keeps a row; false when its text would pass maxCustomerText.
+func (rows *customerRows) add(id, name, owner string) bool {
+	if len(rows.text)+len(id)+len(name) > maxCustomerText {
+		return false
+	}
+	rows.text = append(rows.text, id...)
+	idEnd := int32(len(rows.text))
+	rows.text = append(rows.text, name...)
+	rows.ends = append(rows.ends, idEnd, int32(len(rows.text)))
+	o, ok := rows.ownerIdx[owner]
+	if !ok {
+		if rows.ownerIdx == nil {
+			rows.ownerIdx = map[string]int32{}
+		}
+		o = int32(len(rows.owners))
+		rows.ownerIdx[owner] = o
+		rows.owners = append(rows.owners, owner)
+	}
+	rows.owner = append(rows.owner, o)
+	return true
 }
 
 // apply puts the customers into st and a directory: every row sets its
