@@ -63,7 +63,7 @@ func (t *list) widths() []float64 {
 			case int64: // a count, one digit to spare
 				text = float64(thousandsLen(v) + 1)
 			}
-			w[c] = max(w[c], min(max(8, text+2), 60)) // as columnWidth
+			w[c] = max(w[c], fitWidth(text))
 		}
 	}
 	for c := range w {

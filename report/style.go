@@ -348,9 +348,13 @@ func wide(r rune) bool {
 
 // columnWidth fits the widest text, within bounds.
 func columnWidth(texts ...string) float64 {
-	w := 8.0
+	w := 0.0
 	for _, t := range texts {
-		w = max(w, displayWidth(t)+2)
+		w = max(w, displayWidth(t))
 	}
-	return min(w, 60)
+	return fitWidth(w)
 }
+
+// fitWidth is the width of a column whose widest text is w wide: two to
+// spare, at least 8, at most 60.
+func fitWidth(w float64) float64 { return min(max(8, w+2), 60) }
